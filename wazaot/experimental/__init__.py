@@ -1,0 +1,1 @@
+"""Experimental APIs (wazero's ``experimental`` package): function listeners come here."""
