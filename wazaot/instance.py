@@ -1,0 +1,349 @@
+"""Module instances: the store objects behind ``Runtime.instantiate`` (arch-neutral).
+
+An instance owns native memory that its compiled code reads through the module
+context (``vmctx.py``): a ``wazaot_funcref`` record per function, a 16-byte cell per
+global, a ``wazaot_table`` descriptor and element array per table, and a linear
+memory. Imported objects are shared by reference, so a table or memory grown by one
+instance is seen by all of them.
+
+``instantiate`` follows the spec's instantiation algorithm (Core 2.0): resolve and
+type-check imports, allocate, evaluate global initialisers, then apply the active
+element and data segments in order (a trap keeps what earlier segments wrote),
+then run the start function.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .api import FunctionDefinition, ValueType
+from .errors import LinkError, Trap
+from .native.linmem import LinearMemory
+from .traps import TrapCode
+from .vmctx import ModuleLayout, ffi
+from .wasm.module import (
+    ConstExpr,
+    ExternKind,
+    FuncType,
+    GlobalType,
+    Limits,
+    MemoryType,
+    SegmentMode,
+    TableType,
+)
+from .wasm.opcodes import OP
+
+if TYPE_CHECKING:
+    from .runtime import CompiledModule, Runtime
+
+WASM_PAGE = 65536
+TABLE_LIMIT = 10_000_000  # the largest table this runtime grows to (an implementation limit)
+
+
+def _address(cdata: Any) -> int:
+    return int(ffi.cast("uintptr_t", cdata))
+
+
+class FunctionInstance:
+    """A function of an instance (or of a host module): its funcref record and type."""
+
+    def __init__(self, definition: FunctionDefinition, func_type: FuncType, type_id: int,
+                 owner: ModuleInstance | None,
+                 host: Callable[..., Any] | None = None):  # fmt: skip
+        self.definition = definition
+        self.type = func_type
+        self.type_id = type_id
+        self.owner = owner
+        self.host = host
+        self.record = ffi.new("wazaot_funcref *")
+        self.record.type_id = type_id
+        self.record.func_index = definition.index
+        self.address = _address(self.record)  # the funcref value
+
+    def bind(self, code: int, module_ctx: int) -> None:
+        self.record.code = code
+        self.record.module_ctx = module_ctx
+
+
+class GlobalInstance:
+    """A global's 16-byte cell in native memory."""
+
+    def __init__(self, gtype: GlobalType, raw: int = 0):
+        self.type = gtype
+        self.cell = ffi.new("uint64_t[2]")
+        self.address = _address(self.cell)
+        self.set_raw(raw)
+
+    def get_raw(self) -> int:
+        if self.type.value_type == ValueType.V128:
+            return self.cell[0] | self.cell[1] << 64
+        if self.type.value_type in (ValueType.I32, ValueType.F32):
+            return self.cell[0] & 0xFFFF_FFFF
+        return int(self.cell[0])
+
+    def set_raw(self, raw: int) -> None:
+        self.cell[0] = raw & 0xFFFF_FFFF_FFFF_FFFF
+        self.cell[1] = (raw >> 64) & 0xFFFF_FFFF_FFFF_FFFF
+
+
+class TableInstance:
+    """A table: a ``wazaot_table`` descriptor and an element array of raw references."""
+
+    def __init__(self, ttype: TableType):
+        self.type = ttype
+        self.desc = ffi.new("wazaot_table *")
+        self.address = _address(self.desc)
+        self.desc.max = ttype.limits.max if ttype.limits.max is not None else TABLE_LIMIT
+        self.desc.elem_type = int(ttype.elem_type)
+        self._elems: Any = None
+        self._resize(ttype.limits.min)
+
+    def _resize(self, n: int) -> None:
+        new = ffi.new("uint64_t[]", max(n, 1))
+        old = self._elems
+        if old is not None:
+            ffi.memmove(new, old, 8 * min(n, self.size))
+        self._elems = new
+        self.desc.elems = _address(new)
+        self.desc.size = n
+
+    @property
+    def size(self) -> int:
+        return int(self.desc.size)
+
+    @property
+    def elem_type(self) -> ValueType:
+        return self.type.elem_type
+
+    def get(self, i: int) -> int:
+        if not 0 <= i < self.size:
+            raise Trap(TrapCode.OUT_OF_BOUNDS_TABLE.message)
+        return int(self._elems[i])
+
+    def set(self, i: int, ref: int) -> None:
+        if not 0 <= i < self.size:
+            raise Trap(TrapCode.OUT_OF_BOUNDS_TABLE.message)
+        self._elems[i] = ref
+
+    def grow(self, delta: int, ref: int) -> int:
+        old = self.size
+        if delta < 0 or old + delta > int(self.desc.max) or old + delta > 0xFFFF_FFFF:
+            return -1
+        self._resize(old + delta)
+        for i in range(old, old + delta):
+            self._elems[i] = ref
+        return old
+
+    def fill(self, start: int, ref: int, n: int) -> None:
+        if start + n > self.size:
+            raise Trap(TrapCode.OUT_OF_BOUNDS_TABLE.message)
+        for i in range(start, start + n):
+            self._elems[i] = ref
+
+    def write(self, start: int, refs: Sequence[int]) -> None:
+        if start + len(refs) > self.size:
+            raise Trap(TrapCode.OUT_OF_BOUNDS_TABLE.message)
+        for i, ref in enumerate(refs):
+            self._elems[start + i] = ref
+
+    def copy_within(self, dst: int, src: TableInstance, src_start: int, n: int) -> None:
+        if dst + n > self.size or src_start + n > src.size:
+            raise Trap(TrapCode.OUT_OF_BOUNDS_TABLE.message)
+        ffi.memmove(self._elems + dst, src._elems + src_start, 8 * n)
+
+
+class MemoryInstance:
+    """A linear memory and the module contexts that must see its size."""
+
+    def __init__(self, mtype: MemoryType, limit_pages: int):
+        self.type = mtype
+        self.linear = LinearMemory(mtype.limits.min, mtype.limits.max, limit_pages=limit_pages)
+        self.contexts: list[Any] = []  # module contexts (cdata) whose memory_size follows
+
+    @property
+    def pages(self) -> int:
+        return self.linear.pages
+
+    def attach(self, ctx: Any) -> None:
+        ctx.memory_base = self.linear.base
+        ctx.memory_size = self.linear.size
+        self.contexts.append(ctx)
+
+    def grow(self, delta: int) -> int:
+        old = self.linear.grow(delta)
+        if old >= 0:
+            for ctx in self.contexts:
+                ctx.memory_size = self.linear.size
+        return old
+
+    def check(self, offset: int, n: int) -> None:
+        if offset + n > self.linear.size:
+            raise Trap(TrapCode.OUT_OF_BOUNDS_MEMORY.message)
+
+
+Extern = FunctionInstance | TableInstance | MemoryInstance | GlobalInstance
+
+
+class ModuleInstance:
+    """What ``instantiate`` builds: the instance's objects and its module context."""
+
+    def __init__(self, runtime: Runtime, compiled: CompiledModule, name: str | None):
+        self.runtime = runtime
+        self.compiled = compiled
+        self.module = compiled.module
+        self.name = name
+        self.functions: list[FunctionInstance] = []
+        self.tables: list[TableInstance] = []
+        self.memories: list[MemoryInstance] = []
+        self.globals: list[GlobalInstance] = []
+        self.exports: dict[str, tuple[ExternKind, Extern]] = {}
+        self.elem_segments: list[list[int] | None] = []
+        self.data_segments: list[bytes | None] = []
+        self.layout = ModuleLayout(len(self.module.global_types()),
+                                   len(self.module.table_types()),
+                                   len(self.module.func_types()))  # fmt: skip
+        self._ctx_words = ffi.new("uint64_t[]", max(self.layout.size // 8, 1))
+        self.ctx = ffi.cast("wazaot_module_ctx *", self._ctx_words)
+        self.ctx_address = _address(self.ctx)
+        self.closed = False
+
+    def set_slot(self, offset: int, value: int) -> None:
+        self._ctx_words[offset // 8] = value
+
+    # -- constant expressions ------------------------------------------------------
+
+    def eval_const(self, expr: ConstExpr) -> int:
+        stack: list[int] = []
+        for op, imm, _ in expr.instrs:
+            if op in _CONST_OPS:
+                stack.append(imm)
+            elif op == _REF_NULL:
+                stack.append(0)
+            elif op == _REF_FUNC:
+                stack.append(self.functions[imm].address)
+            elif op == _GLOBAL_GET:
+                stack.append(self.globals[imm].get_raw())
+            elif op == _END:
+                break
+            else:  # extended constant expressions
+                b, a = stack.pop(), stack.pop()
+                stack.append(_EXTENDED[op](a, b))
+        return stack[-1]
+
+
+_CONST_OPS = {OP["i32.const"], OP["i64.const"], OP["f32.const"], OP["f64.const"], OP["v128.const"]}
+_REF_NULL, _REF_FUNC, _GLOBAL_GET, _END = OP["ref.null"], OP["ref.func"], OP["global.get"], OP["end"]
+_EXTENDED: dict[int, Callable[[int, int], int]] = {
+    OP["i32.add"]: lambda a, b: (a + b) & 0xFFFF_FFFF,
+    OP["i32.sub"]: lambda a, b: (a - b) & 0xFFFF_FFFF,
+    OP["i32.mul"]: lambda a, b: (a * b) & 0xFFFF_FFFF,
+    OP["i64.add"]: lambda a, b: (a + b) & 0xFFFF_FFFF_FFFF_FFFF,
+    OP["i64.sub"]: lambda a, b: (a - b) & 0xFFFF_FFFF_FFFF_FFFF,
+    OP["i64.mul"]: lambda a, b: (a * b) & 0xFFFF_FFFF_FFFF_FFFF,
+}
+
+
+def _limits_match(actual_min: int, actual_max: int | None, expected: Limits) -> bool:
+    if actual_min < expected.min:
+        return False
+    if expected.max is not None:
+        return actual_max is not None and actual_max <= expected.max
+    return True
+
+
+def _check_import(kind: ExternKind, desc: Any, extern: Extern, module: Any) -> bool:
+    if kind == ExternKind.FUNC:
+        return isinstance(extern, FunctionInstance) and extern.type == module.types[desc]
+    if kind == ExternKind.TABLE:
+        return (isinstance(extern, TableInstance) and extern.elem_type == desc.elem_type
+                and _limits_match(extern.size, extern.type.limits.max, desc.limits))  # fmt: skip
+    if kind == ExternKind.MEMORY:
+        return (isinstance(extern, MemoryInstance)
+                and _limits_match(extern.pages, extern.type.limits.max, desc.limits))  # fmt: skip
+    return isinstance(extern, GlobalInstance) and extern.type == desc
+
+
+def instantiate(runtime: Runtime, compiled: CompiledModule, name: str | None,
+                resolve: Callable[[str, str], tuple[ExternKind, Extern] | None],
+                code_address: Callable[[int], int]) -> ModuleInstance:  # fmt: skip
+    """Build an instance of ``compiled``; ``resolve(module, name)`` finds an import,
+    ``code_address(func_index)`` gives a defined function's machine code."""
+    inst = ModuleInstance(runtime, compiled, name)
+    mod = inst.module
+    layout = inst.layout
+
+    # Imports.
+    for imp in mod.imports:
+        found = resolve(imp.module, imp.name)
+        if found is None:
+            raise LinkError(f"unknown import: {imp.module}.{imp.name}")
+        kind, extern = found
+        if kind != imp.kind or not _check_import(imp.kind, imp.desc, extern, mod):
+            raise LinkError(f"incompatible import type: {imp.module}.{imp.name}")
+        if kind == ExternKind.FUNC:
+            inst.functions.append(extern)  # type: ignore[arg-type]
+        elif kind == ExternKind.TABLE:
+            inst.tables.append(extern)  # type: ignore[arg-type]
+        elif kind == ExternKind.MEMORY:
+            inst.memories.append(extern)  # type: ignore[arg-type]
+        else:
+            inst.globals.append(extern)  # type: ignore[arg-type]
+
+    # Functions defined here.
+    definitions = compiled.function_definitions
+    func_types = mod.func_types()
+    for index in range(mod.num_imported_funcs, len(func_types)):
+        f = FunctionInstance(definitions[index], func_types[index],
+                             compiled.type_ids[mod.func_type_indices()[index]], inst)  # fmt: skip
+        f.bind(code_address(index), inst.ctx_address)
+        inst.functions.append(f)
+    for ttype in mod.tables:
+        inst.tables.append(TableInstance(ttype))
+    for mtype in mod.memories:
+        try:
+            inst.memories.append(MemoryInstance(mtype, runtime.config.memory_limit_pages))
+        except (ValueError, OSError) as e:
+            raise LinkError(f"cannot allocate memory: {e}") from None
+    for g in mod.globals:
+        inst.globals.append(GlobalInstance(g.type, inst.eval_const(g.init)))
+
+    # The module context.
+    ctx = inst.ctx
+    ctx.instance_id = id(inst) & 0xFFFF_FFFF_FFFF_FFFF
+    if inst.memories:
+        inst.memories[0].attach(ctx)
+    for i, g_inst in enumerate(inst.globals):
+        inst.set_slot(layout.global_slot(i), g_inst.address)
+    for i, t_inst in enumerate(inst.tables):
+        inst.set_slot(layout.table_slot(i), t_inst.address)
+    for i, f_inst in enumerate(inst.functions):
+        inst.set_slot(layout.func_slot(i), f_inst.address)
+
+    for exp in mod.exports:
+        space: list[Any] = {
+            ExternKind.FUNC: inst.functions, ExternKind.TABLE: inst.tables,
+            ExternKind.MEMORY: inst.memories, ExternKind.GLOBAL: inst.globals,
+        }[exp.kind]  # fmt: skip
+        inst.exports[exp.name] = (exp.kind, space[exp.index])
+
+    # Segments: evaluate, then apply the active ones in order.
+    inst.elem_segments = [[inst.eval_const(e) for e in seg.init] for seg in mod.elements]
+    inst.data_segments = [seg.init for seg in mod.datas]
+    for i, seg in enumerate(mod.elements):
+        if seg.mode == SegmentMode.ACTIVE:
+            assert seg.offset_expr is not None
+            start = inst.eval_const(seg.offset_expr)
+            refs = inst.elem_segments[i] or []
+            inst.tables[seg.table].write(start, refs)
+        if seg.mode != SegmentMode.PASSIVE:
+            inst.elem_segments[i] = None
+    for i, dseg in enumerate(mod.datas):
+        if dseg.mode == SegmentMode.ACTIVE:
+            assert dseg.offset_expr is not None
+            start = inst.eval_const(dseg.offset_expr)
+            memory = inst.memories[dseg.memory]
+            memory.check(start, len(dseg.init))
+            memory.linear.write(start, dseg.init)
+            inst.data_segments[i] = None
+    return inst
