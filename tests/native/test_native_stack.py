@@ -1,0 +1,62 @@
+"""NativeStack: layout, guard page, red zone."""
+
+from __future__ import annotations
+
+import ctypes
+
+import pytest
+
+from wazaot.native import libc
+from wazaot.native.stack import DEFAULT_RED_ZONE, DEFAULT_STACK_SIZE, NativeStack
+
+
+def test_default_layout() -> None:
+    with NativeStack() as stack:
+        assert stack.size == DEFAULT_STACK_SIZE
+        assert stack.guard_size == libc.PAGE_SIZE
+        assert stack.bottom == stack.base + stack.guard_size
+        assert stack.top == stack.bottom + DEFAULT_STACK_SIZE
+        assert stack.top % 16 == 0
+        assert stack.limit == stack.bottom + DEFAULT_RED_ZONE
+
+
+def test_configured_sizes_are_page_rounded() -> None:
+    with NativeStack(100_000, red_zone=4096, guard_size=3 * libc.PAGE_SIZE - 1) as stack:
+        assert stack.size == libc.page_align(100_000)
+        assert stack.guard_size == 3 * libc.PAGE_SIZE
+        assert stack.limit - stack.bottom == 4096
+        assert stack.top - stack.limit == stack.size - 4096
+
+
+def test_stack_is_writable_from_bottom_to_top() -> None:
+    with NativeStack(64 << 10, red_zone=0) as stack:
+        ctypes.memmove(stack.bottom, b"lo", 2)
+        ctypes.memmove(stack.top - 2, b"hi", 2)
+        assert ctypes.string_at(stack.bottom, 2) == b"lo"
+        assert ctypes.string_at(stack.top - 2, 2) == b"hi"
+
+
+def test_guard_page_is_prot_none(maps) -> None:
+    with NativeStack(1 << 20) as stack:
+        assert maps(stack.base)[:4] == "---p"
+        assert maps(stack.bottom - 1)[:4] == "---p"
+        assert maps(stack.bottom)[:3] == "rw-"
+        assert maps(stack.top - 1)[:3] == "rw-"
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError):
+        NativeStack(0)
+    with pytest.raises(ValueError):
+        NativeStack(64 << 10, red_zone=64 << 10)
+    with pytest.raises(ValueError):
+        NativeStack(64 << 10, red_zone=-1)
+
+
+def test_close_is_idempotent() -> None:
+    stack = NativeStack(256 << 10)
+    stack.close()
+    stack.close()
+    assert stack.closed
+    with pytest.raises(ValueError):
+        stack.top  # noqa: B018
