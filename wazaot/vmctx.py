@@ -21,6 +21,9 @@ Execution context (``wazaot_exec_ctx``)::
     call_target   the code address the entry thunk calls
     slots         the argument/result buffer of entries and host calls (uint64 each)
     interrupt     set by another thread to stop the call (polled; later)
+    exit_stub     the code address generated code calls to exit (the trampolines')
+    caller_module the module context of the caller of a cross-instance call (a host
+                  function's ``caller``)
     args[16]      arguments and results of builtin exits (memory.grow, table.*)
 
 Module context (``wazaot_module_ctx``): a fixed header followed by per-module
@@ -42,7 +45,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-import cffi
+from .native.call import ffi
 
 CDEF = """
 typedef struct {
@@ -57,6 +60,8 @@ typedef struct {
     uint64_t call_target;
     uint64_t slots;
     uint64_t interrupt;
+    uint64_t exit_stub;
+    uint64_t caller_module;
     uint64_t reserved;
     uint64_t args[16];
 } wazaot_exec_ctx;
@@ -83,7 +88,6 @@ typedef struct {
 } wazaot_funcref;
 """
 
-ffi = cffi.FFI()
 ffi.cdef(CDEF)
 
 
@@ -101,7 +105,9 @@ class Exec:
     CALL_TARGET = 64
     SLOTS = 72
     INTERRUPT = 80
-    ARGS = 96
+    EXIT_STUB = 88
+    CALLER_MODULE = 96
+    ARGS = 112
     NUM_ARGS = 16
 
 
