@@ -1,0 +1,30 @@
+"""Shared test configuration: where the repository and the spec suite are."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = REPO_ROOT / "examples"
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The checkout's top directory."""
+    return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def example_wasm() -> bytes:
+    """``examples/add.wasm``, the README's example module."""
+    return (EXAMPLES / "add.wasm").read_bytes()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--spec-files",
+        action="store_true",
+        help="print a summary line per spec script after the run (tests/spec)",
+    )

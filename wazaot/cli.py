@@ -1,0 +1,222 @@
+"""The ``wazaot`` command line.
+
+::
+
+    wazaot --version
+    wazaot compile FILE.wasm [--arch amd64|arm64] [-v]   decode, validate, print a summary
+    wazaot run FILE.wasm [--invoke NAME] [ARG ...]        call an export (needs a backend)
+
+Exit codes: 0 success, 1 the module is bad (or a trap / link error when running),
+2 usage errors and features not built yet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from . import __version__
+from .api import ValueType
+from .errors import CompileError, LinkError, Trap
+from .runtime import ARCHES, CompiledModule, Runtime, RuntimeConfig
+
+_LIST_LIMIT = 10
+
+
+def _read(path: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    return Path(path).read_bytes()
+
+
+def _human_size(n: int) -> str:
+    if n < 1024:
+        return f"{n} bytes"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KiB ({n} bytes)"
+    return f"{n / (1024 * 1024):.2f} MiB ({n} bytes)"
+
+
+def _limited(items: list[str], verbose: bool) -> str:
+    if not items:
+        return ""
+    shown = items if verbose or len(items) <= _LIST_LIMIT else items[:_LIST_LIMIT]
+    text = ", ".join(shown)
+    if len(shown) < len(items):
+        text += f", ... ({len(items) - len(shown)} more; -v lists all)"
+    return text
+
+
+def summarize(cm: CompiledModule, path: str, seconds: float, verbose: bool = False) -> str:
+    """The human-readable summary ``wazaot compile`` prints for a compiled module."""
+    m = cm.module
+    n_imported = len(cm.imported_functions)
+    n_defined = len(m.functions)
+    size = m.size
+    rate = f", {size / seconds / 1e6:.2f} MB/s" if seconds > 0 and size else ""
+    lines = [f"{path}: ok, decoded and validated in {seconds * 1e3:.1f} ms{rate}"]
+    rows: list[tuple[str, str]] = [("size", _human_size(size))]
+    if cm.name:
+        rows.append(("module name", cm.name))
+    code_bytes = sum(c.end_offset - c.offset for c in m.codes)
+    rows.append(("types", str(len(m.types))))
+    rows.append(
+        (
+            "functions",
+            f"{n_imported + n_defined} ({n_imported} imported, {n_defined} defined, "
+            f"{code_bytes} bytes of code)",
+        )
+    )
+    imports = [f"{i.module}.{i.name} ({i.kind})" for i in m.imports]
+    rows.append(
+        ("imports", f"{len(imports)}" + (f": {_limited(imports, verbose)}" if imports else ""))
+    )
+    exports = [f"{e.name} ({e.kind})" for e in m.exports]
+    rows.append(
+        ("exports", f"{len(exports)}" + (f": {_limited(exports, verbose)}" if exports else ""))
+    )
+    rows.append(
+        (
+            "memories/tables/globals",
+            f"{len(m.memory_types())}/{len(m.table_types())}/{len(m.global_types())}",
+        )
+    )
+    rows.append(("data/element segments", f"{len(m.datas)}/{len(m.elements)}"))
+    if m.start is not None:
+        rows.append(("start function", cm.function_definitions[m.start].name))
+    if cm.custom_sections:
+        names = [f"{c.name} ({len(c.data)} bytes)" for c in cm.custom_sections]
+        rows.append(("custom sections", _limited(names, verbose)))
+    width = max(len(k) for k, _ in rows)
+    lines += [f"  {k:<{width}}  {v}" for k, v in rows]
+    return "\n".join(lines)
+
+
+def _compile_file(rt: Runtime, path: str, err: TextIO) -> tuple[CompiledModule, float] | None:
+    # Import the front end before timing, so the summary reports compile time only.
+    from .wasm import decoder, validator  # noqa: F401
+
+    try:
+        data = _read(path)
+    except OSError as exc:
+        print(f"wazaot: {path}: {exc.strerror or exc}", file=err)
+        return None
+    start = time.perf_counter()
+    try:
+        cm = rt.compile(data)
+    except CompileError as exc:
+        kind = type(exc).__name__
+        print(f"wazaot: {path}: {kind}: {exc}", file=err)
+        return None
+    return cm, time.perf_counter() - start
+
+
+def _cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    status = 0
+    with Runtime(RuntimeConfig(arch=args.arch) if args.arch else None) as rt:
+        for path in args.files:
+            result = _compile_file(rt, path, err)
+            if result is None:
+                status = 1
+                continue
+            cm, seconds = result
+            print(summarize(cm, path, seconds, args.verbose), file=out)
+    return status
+
+
+def _parse_arg(vt: ValueType, text: str) -> int | float:
+    if vt in (ValueType.F32, ValueType.F64):
+        return float(text)
+    return int(text, 0)
+
+
+def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    with Runtime(RuntimeConfig(arch=args.arch) if args.arch else None) as rt:
+        result = _compile_file(rt, args.file, err)
+        if result is None:
+            return 1
+        cm, _ = result
+        name = args.invoke
+        if name is None:
+            name = next((n for n in ("_start", "main") if n in cm.exported_functions), None)
+        if name is None or name not in cm.exported_functions:
+            what = f"no exported function {name!r}" if name else "no _start or main export"
+            print(f"wazaot: {args.file}: {what} (use --invoke NAME)", file=err)
+            return 1
+        definition = cm.exported_functions[name]
+        if len(args.args) != len(definition.param_types):
+            print(
+                f"wazaot: {name} takes {len(definition.param_types)} arguments "
+                f"({', '.join(map(str, definition.param_types))}), got {len(args.args)}",
+                file=err,
+            )
+            return 2
+        try:
+            params = [_parse_arg(vt, a) for vt, a in zip(definition.param_types, args.args)]
+        except ValueError as exc:
+            print(f"wazaot: bad argument: {exc}", file=err)
+            return 2
+        try:
+            mod = rt.instantiate(cm)
+            value = mod.exported_function(name)(*params)
+        except NotImplementedError as exc:
+            print(f"wazaot: run: {exc}; `wazaot compile` checks a module today", file=err)
+            return 2
+        except (LinkError, Trap) as exc:
+            print(f"wazaot: {args.file}: {type(exc).__name__}: {exc}", file=err)
+            return 1
+        if value is not None:
+            print(" ".join(map(str, value)) if isinstance(value, tuple) else value, file=out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and documentation tools)."""
+    parser = argparse.ArgumentParser(
+        prog="wazaot",
+        description="Ahead-of-time compiler from WebAssembly to native x86-64/arm64 code.",
+    )
+    parser.add_argument("--version", action="version", version=f"wazaot {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("compile", help="decode and validate modules and print a summary")
+    p.add_argument("files", nargs="+", metavar="FILE.wasm", help="wasm binaries ('-' is stdin)")
+    p.add_argument("--arch", choices=ARCHES, help="target architecture (default: the host)")
+    p.add_argument("-v", "--verbose", action="store_true", help="list every import and export")
+    p.set_defaults(handler=_cmd_compile)
+
+    p = sub.add_parser("run", help="call an exported function (needs the native backend)")
+    p.add_argument("file", metavar="FILE.wasm")
+    p.add_argument("--invoke", metavar="NAME", help="export to call (default: _start or main)")
+    p.add_argument("--arch", choices=ARCHES, help="target architecture (default: the host)")
+    p.add_argument("args", nargs="*", metavar="ARG", help="arguments, in the function's types")
+    p.set_defaults(handler=_cmd_run)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command == "run" and "--" in extra:
+        extra.remove("--")
+    if extra:
+        # argparse cannot put `run`'s arguments after an option (`run F --invoke f 1 2`)
+        # into the positional list it already filled; they arrive here instead.
+        if args.command != "run" or any(e.startswith("--") for e in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.args += extra
+    if args.command is None:
+        parser.print_help(out or sys.stdout)
+        return 2
+    return args.handler(args, out or sys.stdout, err or sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

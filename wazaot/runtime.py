@@ -1,0 +1,472 @@
+"""The public entry points: ``Runtime``, ``RuntimeConfig``, ``CompiledModule`` (API.md).
+
+A Runtime compiles wasm binaries (decode, then validate, then, once the backend
+lands, native code generation) and instantiates them. Compiling is complete today;
+instantiation raises ``NotImplementedError`` until the x86-64 backend can run code.
+
+``CompiledModule`` describes a module without running it: its imported and exported
+functions, memories, tables and globals as small definition objects, its custom
+sections and its name from the ``name`` section.
+"""
+
+from __future__ import annotations
+
+import platform
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .api import FunctionDefinition, ValueType
+from .wasm.module import CustomSection, ExternKind, FuncType, Module
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+ARCHES = ("amd64", "arm64")
+"""The architectures wazaot generates code for, spelled as Go (and wazero) spell them."""
+
+_ARCH_ALIASES = {
+    "amd64": "amd64",
+    "x86_64": "amd64",
+    "x64": "amd64",
+    "arm64": "arm64",
+    "aarch64": "arm64",
+}
+
+EXECUTION_PENDING = "native execution lands with the x86-64 backend"
+"""The message of the ``NotImplementedError`` raised where code would run."""
+
+
+def host_arch() -> str | None:
+    """The host's architecture as ``"amd64"`` or ``"arm64"``, or None if it is neither."""
+    return _ARCH_ALIASES.get(platform.machine().lower())
+
+
+def _default_arch() -> str:
+    arch = host_arch()
+    if arch is None:
+        raise ValueError(
+            f"wazaot does not run on {platform.machine()!r} hosts; "
+            f"pass RuntimeConfig(arch=...) with one of {ARCHES} to compile for another machine"
+        )
+    return arch
+
+
+@dataclass
+class RuntimeConfig:
+    """How a Runtime compiles and runs modules.
+
+    ``arch``: the target architecture, ``"amd64"`` or ``"arm64"`` (``"x86_64"`` and
+    ``"aarch64"`` are accepted and normalised); defaults to the host's.
+    ``memory_limit_pages``: the most 64 KiB pages any linear memory may grow to
+    (at most 65536, i.e. 4 GiB). ``listener_factory``: the
+    ``FunctionListenerFactory`` used for modules compiled without one of their own.
+    """
+
+    arch: str = field(default_factory=_default_arch)
+    memory_limit_pages: int = 65536
+    listener_factory: Any | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.arch, str) or self.arch.lower() not in _ARCH_ALIASES:
+            raise ValueError(f"unknown arch {self.arch!r}: expected one of {ARCHES}")
+        self.arch = _ARCH_ALIASES[self.arch.lower()]
+        limit = self.memory_limit_pages
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 65536:
+            raise ValueError(f"memory_limit_pages must be an int in [0, 65536], got {limit!r}")
+        if self.listener_factory is not None and not callable(
+            getattr(self.listener_factory, "new_listener", None)
+        ):
+            raise TypeError("listener_factory must have a new_listener(definition) method")
+
+
+# -- definitions of what a module imports and exports ---------------------------------
+
+
+@dataclass
+class MemoryDefinition:
+    """A memory in a module's memory index space. ``min``/``max`` are in 64 KiB pages."""
+
+    min: int
+    max: int | None
+    shared: bool = False
+    index: int = 0
+    module_name: str | None = None
+    export_names: tuple[str, ...] = ()
+    import_: tuple[str, str] | None = None
+
+
+@dataclass
+class TableDefinition:
+    """A table in a module's table index space. ``min``/``max`` count elements."""
+
+    elem_type: ValueType
+    min: int
+    max: int | None
+    index: int = 0
+    module_name: str | None = None
+    export_names: tuple[str, ...] = ()
+    import_: tuple[str, str] | None = None
+
+
+@dataclass
+class GlobalDefinition:
+    """A global in a module's global index space."""
+
+    type: ValueType
+    mutable: bool
+    index: int = 0
+    module_name: str | None = None
+    export_names: tuple[str, ...] = ()
+    import_: tuple[str, str] | None = None
+
+
+def _debug_name(module_name: str | None, name: str) -> str:
+    return f"{module_name}.{name}" if module_name else name
+
+
+class CompiledModule:
+    """A decoded, validated (and, with a backend, compiled) module, ready to instantiate.
+
+    Attributes:
+        module: the validated ``wazaot.wasm.module.Module``.
+        name: the module name from the ``name`` section, or None.
+        function_definitions: a ``FunctionDefinition`` per function, imports first.
+        imported_functions: the definitions of the imported functions, in import order.
+        exported_functions: export name -> ``FunctionDefinition``.
+        exported_memories / exported_tables / exported_globals: export name ->
+            ``MemoryDefinition`` / ``TableDefinition`` / ``GlobalDefinition``.
+        custom_sections: the custom sections in binary order, ``name`` section
+            included, as ``CustomSection`` objects (``.name``, ``.data`` bytes and
+            ``.offset`` of the section in the binary).
+        listener_factory: the factory the module was compiled with, or None.
+        listeners: per defined function (imports excluded), the ``FunctionListener``
+            the factory chose, or None.
+        type_ids: per entry of the type section, the Runtime-wide id of that function
+            type (``Runtime.type_id``): equal types get equal ids in every module of
+            the Runtime, which is what ``call_indirect`` compares.
+    """
+
+    def __init__(
+        self,
+        module: Module,
+        listener_factory: Any | None = None,
+        type_ids: list[int] | None = None,
+    ) -> None:
+        self.module = module
+        self.type_ids: list[int] = list(type_ids) if type_ids is not None else []
+        self.name: str | None = module.names.module
+        self.listener_factory = listener_factory
+        self._closed = False
+
+        export_names: dict[tuple[ExternKind, int], list[str]] = {}
+        for exp in module.exports:
+            export_names.setdefault((exp.kind, exp.index), []).append(exp.name)
+
+        def exports_of(kind: ExternKind, index: int) -> tuple[str, ...]:
+            return tuple(export_names.get((kind, index), ()))
+
+        imports = {
+            kind: [(i.module, i.name) for i in module.imports_of(kind)] for kind in ExternKind
+        }
+
+        def import_of(kind: ExternKind, index: int) -> tuple[str, str] | None:
+            return imports[kind][index] if index < len(imports[kind]) else None
+
+        func_defs: list[FunctionDefinition] = []
+        for index, ft in enumerate(module.func_types()):
+            fname = module.func_name(index)
+            func_defs.append(
+                FunctionDefinition(
+                    module_name=self.name,
+                    index=index,
+                    name=fname,
+                    param_types=tuple(ft.params),
+                    result_types=tuple(ft.results),
+                    export_names=exports_of(ExternKind.FUNC, index),
+                    import_=import_of(ExternKind.FUNC, index),
+                    debug_name=_debug_name(self.name, fname),
+                )
+            )
+        self.function_definitions = func_defs
+        n_imported = len(imports[ExternKind.FUNC])
+        self.imported_functions: list[FunctionDefinition] = func_defs[:n_imported]
+
+        memories = [
+            MemoryDefinition(
+                min=mt.limits.min,
+                max=mt.limits.max,
+                shared=mt.shared,
+                index=i,
+                module_name=self.name,
+                export_names=exports_of(ExternKind.MEMORY, i),
+                import_=import_of(ExternKind.MEMORY, i),
+            )
+            for i, mt in enumerate(module.memory_types())
+        ]
+        tables = [
+            TableDefinition(
+                elem_type=tt.elem_type,
+                min=tt.limits.min,
+                max=tt.limits.max,
+                index=i,
+                module_name=self.name,
+                export_names=exports_of(ExternKind.TABLE, i),
+                import_=import_of(ExternKind.TABLE, i),
+            )
+            for i, tt in enumerate(module.table_types())
+        ]
+        globals_ = [
+            GlobalDefinition(
+                type=gt.value_type,
+                mutable=gt.mutable,
+                index=i,
+                module_name=self.name,
+                export_names=exports_of(ExternKind.GLOBAL, i),
+                import_=import_of(ExternKind.GLOBAL, i),
+            )
+            for i, gt in enumerate(module.global_types())
+        ]
+
+        self.exported_functions: dict[str, FunctionDefinition] = {}
+        self.exported_memories: dict[str, MemoryDefinition] = {}
+        self.exported_tables: dict[str, TableDefinition] = {}
+        self.exported_globals: dict[str, GlobalDefinition] = {}
+        for exp in module.exports:
+            if exp.kind == ExternKind.FUNC:
+                self.exported_functions[exp.name] = func_defs[exp.index]
+            elif exp.kind == ExternKind.MEMORY:
+                self.exported_memories[exp.name] = memories[exp.index]
+            elif exp.kind == ExternKind.TABLE:
+                self.exported_tables[exp.name] = tables[exp.index]
+            else:
+                self.exported_globals[exp.name] = globals_[exp.index]
+
+        self.custom_sections: list[CustomSection] = list(module.customs)
+
+        self.listeners: list[Any | None] = [None] * (len(func_defs) - n_imported)
+        if listener_factory is not None:
+            self.listeners = [listener_factory.new_listener(d) for d in func_defs[n_imported:]]
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def close(self) -> None:
+        """Release the compiled code. Instances made from the module stay usable."""
+        self._closed = True
+
+    def __repr__(self) -> str:
+        name = f" {self.name!r}" if self.name else ""
+        return (
+            f"<CompiledModule{name}: {len(self.function_definitions)} functions, "
+            f"{len(self.module.exports)} exports, {self.module.size} bytes>"
+        )
+
+
+# -- host modules ---------------------------------------------------------------------
+
+
+@dataclass
+class HostFunction:
+    """A Python function to export from a host module, with its wasm signature."""
+
+    definition: FunctionDefinition
+    fn: Callable[..., Any]
+
+
+def _value_types(types: Iterable[ValueType | int], what: str) -> tuple[ValueType, ...]:
+    try:
+        return tuple(ValueType(t) for t in types)
+    except (ValueError, TypeError) as exc:
+        raise TypeError(f"{what} must be wazaot.ValueType values: {exc}") from None
+
+
+class HostModuleBuilder:
+    """Collects Python functions to instantiate as a module that wasm can import.
+
+    ``rt.new_host_module_builder("env").function("log", fn, params=[...], results=[])``
+    then ``.instantiate()``. ``fn`` is called as ``fn(caller, *raw_params)`` and returns
+    None, one raw int or a sequence of raw ints (API.md "Host modules").
+    """
+
+    def __init__(self, runtime: Runtime, name: str) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"host module name must be a str, got {type(name).__name__}")
+        self.runtime = runtime
+        self.name = name
+        self.functions: dict[str, HostFunction] = {}
+
+    def function(
+        self,
+        name: str,
+        fn: Callable[..., Any],
+        params: Sequence[ValueType | int] = (),
+        results: Sequence[ValueType | int] = (),
+    ) -> HostModuleBuilder:
+        """Export ``fn`` as ``name`` with the given wasm signature; returns the builder."""
+        if not isinstance(name, str):
+            raise TypeError(f"function name must be a str, got {type(name).__name__}")
+        if not callable(fn):
+            raise TypeError(f"host function {name!r} is not callable")
+        if name in self.functions:
+            raise ValueError(f"host module {self.name!r} already exports {name!r}")
+        definition = FunctionDefinition(
+            module_name=self.name,
+            index=len(self.functions),
+            name=name,
+            param_types=_value_types(params, "params"),
+            result_types=_value_types(results, "results"),
+            export_names=(name,),
+            import_=None,
+            debug_name=_debug_name(self.name, name),
+        )
+        self.functions[name] = HostFunction(definition, fn)
+        return self
+
+    @property
+    def definitions(self) -> list[FunctionDefinition]:
+        """The definitions of the functions added so far, in order."""
+        return [hf.definition for hf in self.functions.values()]
+
+    def instantiate(self) -> Any:
+        """Instantiate the host module and register it under its name in the Runtime."""
+        self.runtime._check_open()
+        raise NotImplementedError(EXECUTION_PENDING)
+
+
+# -- the runtime ----------------------------------------------------------------------
+
+
+class Runtime:
+    """Compiles and instantiates WebAssembly modules (wazero's ``Runtime``).
+
+    Use it as a context manager, or call ``close()``, to free every instance and its
+    executable memory. A Runtime may be shared between threads for compiling; a
+    call engine is used by one thread at a time.
+    """
+
+    def __init__(self, config: RuntimeConfig | None = None) -> None:
+        if config is not None and not isinstance(config, RuntimeConfig):
+            raise TypeError(f"config must be a RuntimeConfig, got {type(config).__name__}")
+        self.config = config if config is not None else RuntimeConfig()
+        self._compiled: weakref.WeakSet[CompiledModule] = weakref.WeakSet()
+        self._modules: dict[str, Any] = {}
+        self._type_ids: dict[FuncType, int] = {}
+        self._closed = False
+
+    @property
+    def arch(self) -> str:
+        """The target architecture, ``"amd64"`` or ``"arm64"``."""
+        return self.config.arch
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def type_id(self, func_type: FuncType) -> int:
+        """The Runtime-wide id of ``func_type``: equal types get equal ids (from 0)."""
+        return self._type_ids.setdefault(func_type, len(self._type_ids))
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the Runtime is closed")
+
+    def compile(
+        self, source: bytes | bytearray | memoryview, listener_factory: Any | None = None
+    ) -> CompiledModule:
+        """Decode and validate ``source``, then compile every function.
+
+        Raises ``DecodeError`` for a malformed binary and ``ValidationError`` for an
+        invalid one, both ``CompileError`` with the byte ``offset``. ``listener_factory``
+        overrides the one in ``RuntimeConfig`` for this module.
+        """
+        if not isinstance(source, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                f"compile() takes bytes, bytearray or memoryview, not {type(source).__name__}"
+            )
+        self._check_open()
+        from .wasm.decoder import decode_module
+        from .wasm.validator import validate_module
+
+        data = source if isinstance(source, bytes) else bytes(source)
+        module = decode_module(data)
+        validate_module(module)
+        factory = listener_factory if listener_factory is not None else self.config.listener_factory
+        type_ids = [self.type_id(ft) for ft in module.types]
+        compiled = CompiledModule(module, listener_factory=factory, type_ids=type_ids)
+        self._compiled.add(compiled)
+        return compiled
+
+    def instantiate(self, compiled: CompiledModule, name: str | None = None) -> Any:
+        """Instantiate ``compiled``, resolving imports against this Runtime's modules.
+
+        ``name`` (None: anonymous) makes the instance importable under that name.
+        Raises ``LinkError`` for an unresolvable import and ``Trap`` if initialisation
+        or the start function traps.
+        """
+        if not isinstance(compiled, CompiledModule):
+            raise TypeError(f"instantiate() takes a CompiledModule, not {type(compiled).__name__}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"module name must be a str or None, got {type(name).__name__}")
+        self._check_open()
+        if compiled.closed:
+            raise ValueError("the CompiledModule is closed")
+        raise NotImplementedError(EXECUTION_PENDING)
+
+    def register(self, alias: str, module: Any) -> None:
+        """Make ``module``'s exports importable under the module name ``alias``."""
+        if not isinstance(alias, str):
+            raise TypeError(f"alias must be a str, got {type(alias).__name__}")
+        self._check_open()
+        self._modules[alias] = module
+
+    def module(self, name: str) -> Any | None:
+        """The instance registered or instantiated under ``name``, or None."""
+        return self._modules.get(name)
+
+    def new_host_module_builder(self, name: str) -> HostModuleBuilder:
+        """A builder for a module of Python functions named ``name``."""
+        self._check_open()
+        return HostModuleBuilder(self, name)
+
+    def close(self) -> None:
+        """Free every instance and compiled module. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        for module in self._modules.values():
+            close = getattr(module, "close", None)
+            if callable(close):
+                close()
+        self._modules.clear()
+        for compiled in list(self._compiled):
+            compiled.close()
+        self._compiled.clear()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+__all__ = [
+    "ARCHES",
+    "CompiledModule",
+    "EXECUTION_PENDING",
+    "GlobalDefinition",
+    "HostFunction",
+    "HostModuleBuilder",
+    "MemoryDefinition",
+    "Runtime",
+    "RuntimeConfig",
+    "TableDefinition",
+    "host_arch",
+]
