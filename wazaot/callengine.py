@@ -137,7 +137,8 @@ class CallEngine:
             ctx.stack_top = self.stack.top
         ctx.slots = int(ffi.cast("uintptr_t", slots))
         ctx.call_target = func.record.code
-        thunk = self.runtime.entry_thunk(ft)
+        assert func.owner is not None
+        thunk = func.owner.compiled.code.thunk_address(ft)
         self.depth += 1
         try:
             status = self.entry(self.ctx_ptr, ffi.cast("void *", func.record.module_ctx),
@@ -192,8 +193,8 @@ class CallEngine:
         code_map: CodeMap = self.runtime.code_map
         while fp and len(frames) < MAX_BACKTRACE:
             code = code_map.lookup(pc if first else pc - 1)
-            if code is None:
-                break
+            if code is None or code.function_at(pc if first else pc - 1) is None:
+                break  # left the wasm frames (an entry thunk or the host)
             frames.append(code.frame_at(pc if first else pc - 1))
             words = ffi.cast("uint64_t *", fp)
             fp, pc = int(words[0]), int(words[1])

@@ -207,9 +207,26 @@ class ModuleInstance:
         self.ctx = ffi.cast("wazaot_module_ctx *", self._ctx_words)
         self.ctx_address = _address(self.ctx)
         self.closed = False
+        self._api: Module | None = None
 
     def set_slot(self, offset: int, value: int) -> None:
         self._ctx_words[offset // 8] = value
+
+    def api_module(self) -> Module:
+        """The public ``Module`` object of this instance."""
+        if self._api is None:
+            self._api = Module(self)
+        return self._api
+
+    def close(self) -> None:
+        """Release the instance's own memories; imported ones belong to others."""
+        if self.closed:
+            return
+        self.closed = True
+        self.runtime.forget_instance(self)
+        n_imported = len(self.module.imports_of(ExternKind.MEMORY))
+        for memory in self.memories[n_imported:]:
+            memory.linear.close()
 
     # -- constant expressions ------------------------------------------------------
 
@@ -347,3 +364,138 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, name: str | None,
             memory.linear.write(start, dseg.init)
             inst.data_segments[i] = None
     return inst
+
+
+# -- the public objects (API.md "Module instances and exports") ---------------------------
+
+
+class Function:
+    """An exported (or host) function: ``call`` with raw values, or call it Pythonically."""
+
+    def __init__(self, runtime: Runtime, func: FunctionInstance):
+        self._runtime = runtime
+        self._func = func
+        self.definition = func.definition
+
+    def call(self, *args: int, ctx: Any = None) -> list[int]:
+        """Call with raw-encoded arguments; returns the raw results."""
+        return self._runtime.call_engine().call(self._func, [int(a) for a in args])
+
+    def __call__(self, *args: Any) -> Any:
+        from .api import decode_value, encode_value
+
+        ft = self._func.type
+        raw = [encode_value(t, a) for t, a in zip(ft.params, args)]
+        if len(args) != len(ft.params):
+            raise TypeError(f"{self.definition.name} takes {len(ft.params)} arguments")
+        out = [decode_value(t, r) for t, r in zip(ft.results, self.call(*raw))]
+        if not out:
+            return None
+        return out[0] if len(out) == 1 else tuple(out)
+
+    def __repr__(self) -> str:
+        return f"<Function {self.definition.debug_name or self.definition.name}>"
+
+
+class Global:
+    def __init__(self, g: GlobalInstance):
+        self._g = g
+        self.type = g.type.value_type
+        self.mutable = g.type.mutable
+
+    def get(self) -> int:
+        return self._g.get_raw()
+
+    def set(self, raw: int) -> None:
+        if not self.mutable:
+            raise AttributeError("the global is immutable")
+        self._g.set_raw(raw)
+
+    @property
+    def value(self) -> Any:
+        from .api import decode_value
+
+        return decode_value(self.type, self.get())
+
+
+class Memory:
+    def __init__(self, m: MemoryInstance):
+        self._m = m
+
+    @property
+    def size(self) -> int:
+        return self._m.linear.size
+
+    def grow(self, delta_pages: int) -> int:
+        return self._m.grow(delta_pages)
+
+    def read(self, offset: int, n: int) -> bytes:
+        return self._m.linear.read(offset, n)
+
+    def write(self, offset: int, data: bytes) -> None:
+        self._m.linear.write(offset, data)
+
+    def buffer(self) -> memoryview:
+        return self._m.linear.buffer()
+
+
+class Table:
+    def __init__(self, t: TableInstance):
+        self._t = t
+        self.elem_type = t.elem_type
+
+    def size(self) -> int:
+        return self._t.size
+
+    def get(self, i: int) -> int:
+        if not 0 <= i < self._t.size:
+            raise IndexError(f"table index {i} out of range")
+        return self._t.get(i)
+
+    def set(self, i: int, raw: int) -> None:
+        if not 0 <= i < self._t.size:
+            raise IndexError(f"table index {i} out of range")
+        self._t.set(i, raw)
+
+    def grow(self, n: int, raw: int = 0) -> int:
+        return self._t.grow(n, raw)
+
+
+class Module:
+    """An instance, as users see it (wazero's ``api.Module``)."""
+
+    def __init__(self, inst: ModuleInstance):
+        self._inst = inst
+        self.name = inst.name
+
+    def _export(self, name: str, kind: ExternKind) -> Any:
+        found = self._inst.exports.get(name)
+        if found is None or found[0] != kind:
+            return None
+        return found[1]
+
+    def exported_function(self, name: str) -> Function | None:
+        f = self._export(name, ExternKind.FUNC)
+        return Function(self._inst.runtime, f) if f is not None else None
+
+    def exported_global(self, name: str) -> Global | None:
+        g = self._export(name, ExternKind.GLOBAL)
+        return Global(g) if g is not None else None
+
+    def exported_memory(self, name: str) -> Memory | None:
+        m = self._export(name, ExternKind.MEMORY)
+        return Memory(m) if m is not None else None
+
+    def exported_table(self, name: str) -> Table | None:
+        t = self._export(name, ExternKind.TABLE)
+        return Table(t) if t is not None else None
+
+    @property
+    def exports(self) -> dict[str, tuple[ExternKind, Extern]]:
+        return self._inst.exports
+
+    def close(self) -> None:
+        self._inst.close()
+
+    def __repr__(self) -> str:
+        return f"<Module {self.name!r}>"

@@ -12,6 +12,7 @@ sections and its name from the ``name`` section.
 from __future__ import annotations
 
 import platform
+import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -159,6 +160,7 @@ class CompiledModule:
         self.name: str | None = module.names.module
         self.listener_factory = listener_factory
         self._closed = False
+        self.code: Any = None  # the ModuleCode, once compiled for the host
 
         export_names: dict[tuple[ExternKind, int], list[str]] = {}
         for exp in module.exports:
@@ -254,7 +256,8 @@ class CompiledModule:
         return self._closed
 
     def close(self) -> None:
-        """Release the compiled code. Instances made from the module stay usable."""
+        """Mark the module closed: it can no longer be instantiated. Its code is freed
+        when the last instance made from it and the module itself are gone."""
         self._closed = True
 
     def __repr__(self) -> str:
@@ -332,8 +335,60 @@ class HostModuleBuilder:
 
     def instantiate(self) -> Any:
         """Instantiate the host module and register it under its name in the Runtime."""
-        self.runtime._check_open()
-        raise NotImplementedError(EXECUTION_PENDING)
+        rt = self.runtime
+        rt._check_open()
+        module = HostModule(rt, self.name, list(self.functions.values()))
+        rt._modules[self.name] = module
+        return module
+
+
+class HostModule:
+    """An instantiated host module: its functions are callable from wasm through
+    machine-code stubs that exit to the runtime (``trampolines.host_stub``)."""
+
+    def __init__(self, runtime: Runtime, name: str, functions: list[HostFunction]) -> None:
+        from .api import FunctionDefinition as _FD  # noqa: F401
+        from .instance import Function, FunctionInstance
+        from .native.execmem import CodeMemory
+        from .vmctx import ModuleCtx, ffi
+
+        self.name = name
+        self.runtime = runtime
+        self._ctx = ffi.new("uint64_t[]", ModuleCtx.HEADER_SIZE // 8)  # no memory, no tables
+        ctx_address = int(ffi.cast("uintptr_t", self._ctx))
+        backend = runtime._backend()
+        asm = backend.Assembler()
+        instances = []
+        labels = []
+        for hf in functions:
+            d = hf.definition
+            ft = FuncType(d.param_types, d.result_types)
+            f = FunctionInstance(d, ft, runtime.type_id(ft), None, host=hf.fn)
+            host_id = runtime.add_host_function(f)
+            labels.append(backend.host_stub(asm, host_id, ft.params, ft.results))
+            instances.append(f)
+        self._code = CodeMemory.from_code(asm.finish() or b"\xcc")
+        self.exports: dict[str, tuple[ExternKind, Any]] = {}
+        for hf, f, label in zip(functions, instances, labels):
+            f.bind(self._code.address + asm.label_offset(label), ctx_address)
+            self.exports[hf.definition.name] = (ExternKind.FUNC, f)
+        self._function = Function
+
+    def exported_function(self, name: str) -> Any:
+        found = self.exports.get(name)
+        return self._function(self.runtime, found[1]) if found else None
+
+    def exported_global(self, name: str) -> None:
+        return None
+
+    def exported_memory(self, name: str) -> None:
+        return None
+
+    def exported_table(self, name: str) -> None:
+        return None
+
+    def close(self) -> None:
+        self._code.close()
 
 
 # -- the runtime ----------------------------------------------------------------------
@@ -355,6 +410,15 @@ class Runtime:
         self._modules: dict[str, Any] = {}
         self._type_ids: dict[FuncType, int] = {}
         self._closed = False
+        self._all_engines: list[Any] = []
+        self._instances: dict[int, Any] = {}  # module context address -> ModuleInstance
+        self._host_functions: list[Any] = []  # host function id -> FunctionInstance
+        self._engines = threading.local()
+        self._stubs: Any = None
+        self.max_slots = 0  # the widest host function signature, in slots
+        from .callengine import CodeMap
+
+        self.code_map = CodeMap()
 
     @property
     def arch(self) -> str:
@@ -396,6 +460,10 @@ class Runtime:
         factory = listener_factory if listener_factory is not None else self.config.listener_factory
         type_ids = [self.type_id(ft) for ft in module.types]
         compiled = CompiledModule(module, listener_factory=factory, type_ids=type_ids)
+        if self.arch == host_arch():
+            code = self._backend().compile_module(module, type_ids, compiled.name)
+            compiled.code = code
+            self.code_map.add(code.base, code.end, code)
         self._compiled.add(compiled)
         return compiled
 
@@ -413,7 +481,78 @@ class Runtime:
         self._check_open()
         if compiled.closed:
             raise ValueError("the CompiledModule is closed")
-        raise NotImplementedError(EXECUTION_PENDING)
+        if compiled.code is None:
+            raise NotImplementedError(
+                f"this Runtime compiles for {self.arch}, which cannot run on {host_arch()}")
+        from .instance import instantiate
+
+        def resolve(module_name: str, field: str) -> Any:
+            mod = self._modules.get(module_name)
+            return mod.exports.get(field) if mod is not None else None
+
+        code = compiled.code
+        inst = instantiate(self, compiled, name, resolve, code.address_of)
+        self._instances[inst.ctx_address] = inst
+        module = inst.api_module()
+        start = compiled.module.start
+        if start is not None:
+            try:
+                self.call_engine().call(inst.functions[start], [])
+            except BaseException:
+                self._instances.pop(inst.ctx_address, None)
+                raise
+        if name is not None:
+            self._modules[name] = module
+        return module
+
+    # -- the machinery behind calls ------------------------------------------------------
+
+    def _backend(self) -> Any:
+        if self.arch == "amd64":
+            from .amd64 import backend
+
+            return backend
+        raise NotImplementedError(f"no {self.arch} backend yet")
+
+    def _runtime_stubs(self) -> Any:
+        """The entry/resume/exit trampolines (one mapping per Runtime)."""
+        if self._stubs is None:
+            from .native.execmem import CodeMemory
+
+            code, offsets = self._backend().runtime_stubs()
+            memory = CodeMemory.from_code(code)
+            self._stubs = (memory, {k: memory.address + v for k, v in offsets.items()})
+        return self._stubs[1]
+
+    def call_engine(self) -> Any:
+        """This thread's call engine (created on first use)."""
+        engine = getattr(self._engines, "engine", None)
+        if engine is None:
+            from .callengine import CallEngine
+
+            stubs = self._runtime_stubs()
+            engine = CallEngine(self, stubs["entry"], stubs["resume"])
+            engine.ctx.exit_stub = stubs["exit"]
+            self._engines.engine = engine
+            self._all_engines.append(engine)
+        return engine
+
+    def host_function(self, host_id: int) -> Any:
+        return self._host_functions[host_id]
+
+    def add_host_function(self, func: Any) -> int:
+        from .callengine import slot_count
+
+        self._host_functions.append(func)
+        self.max_slots = max(self.max_slots, slot_count(func.type.params),
+                             slot_count(func.type.results))  # fmt: skip
+        return len(self._host_functions) - 1
+
+    def instance_by_ctx(self, address: int) -> Any:
+        return self._instances.get(address)
+
+    def forget_instance(self, inst: Any) -> None:
+        self._instances.pop(inst.ctx_address, None)
 
     def register(self, alias: str, module: Any) -> None:
         """Make ``module``'s exports importable under the module name ``alias``."""
@@ -441,9 +580,16 @@ class Runtime:
             if callable(close):
                 close()
         self._modules.clear()
+        for inst in list(self._instances.values()):
+            inst.close()
+        self._instances.clear()
         for compiled in list(self._compiled):
             compiled.close()
         self._compiled.clear()
+        for engine in self._all_engines:
+            engine.close()
+        self._all_engines.clear()
+        self.code_map = type(self.code_map)()
 
     def __enter__(self) -> Runtime:
         return self

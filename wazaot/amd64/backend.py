@@ -1,0 +1,61 @@
+"""The x86-64 pipeline for a whole module: lower, allocate, emit, link.
+
+For each defined function::
+
+    Amd64Lowering  <- lower_function (shared frontend)      wasm -> VCode
+    allocate(vcode, REGISTER_ENV)                            VCode -> Allocation
+    Emitter.emit_function                                    -> bytes in the module assembler
+
+then the entry thunks of the module's function types, and the link: one mapping,
+jump tables patched with absolute addresses, made read+execute.
+"""
+
+from __future__ import annotations
+
+from ..codegen import FunctionInfo, ModuleCode
+from ..lower.frontend import lower_function
+from ..native.execmem import CodeMemory
+from ..regalloc import allocate
+from ..vmctx import ModuleLayout
+from ..wasm.module import Module
+from .abi import REGISTER_ENV
+from .emit import Emitter
+from .encoding import Assembler
+from .lower import Amd64Lowering, CompileEnv
+from .trampolines import entry_thunk, runtime_stubs
+
+__all__ = ["compile_module", "runtime_stubs"]
+
+
+def compile_module(module: Module, type_ids: list[int], name: str | None = None) -> ModuleCode:
+    func_types = module.func_types()
+    layout = ModuleLayout(len(module.global_types()), len(module.table_types()), len(func_types))
+    env = CompileEnv(module, func_types, type_ids, layout)
+    asm = Assembler()
+    labels = [asm.new_label() for _ in func_types]
+    infos: dict[int, FunctionInfo] = {}
+    tables = []
+    for index in range(module.num_imported_funcs, len(func_types)):
+        lowering = Amd64Lowering(env, index)
+        lower_function(module, index, lowering)
+        alloc = allocate(lowering.vcode, REGISTER_ENV)
+        code = Emitter(asm, labels).emit_function(lowering.out, alloc, labels[index])
+        infos[index] = FunctionInfo(index, code.start, code.end, code.srcmap)
+        tables.extend(code.jump_tables)
+    thunk_labels = {}
+    for ft in dict.fromkeys(func_types[module.num_imported_funcs :]):
+        thunk_labels[ft] = entry_thunk(asm, ft.params, ft.results)
+    raw = bytearray(asm.finish())
+    memory = CodeMemory(max(len(raw), 1))
+    base = memory.address
+    for offset, targets in tables:
+        for k, label in enumerate(targets):
+            raw[offset + 8 * k : offset + 8 * k + 8] = (base + asm.label_offset(label)).to_bytes(8, "little")
+    memory.write(0, bytes(raw))
+    memory.make_executable()
+    thunks = {ft: asm.label_offset(label) for ft, label in thunk_labels.items()}
+    return ModuleCode(memory, infos, thunks, module, name, len(raw))
+
+
+from .encoding import Assembler as Assembler  # noqa: E402,F811  (for host stubs)
+from .trampolines import host_stub as host_stub  # noqa: E402

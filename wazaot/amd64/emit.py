@@ -1,0 +1,603 @@
+"""x86-64 emission: allocated machine IR -> bytes, with the frame, edits and metadata.
+
+``emit_function`` walks a ``LoweredFunction`` in layout order with the allocator's
+``Allocation``: it writes the prologue, applies the allocator's moves around each
+instruction, calls the emitter registered for the instruction's class (with the
+allocated registers in visitor order), and appends the out-of-line trap stubs and
+jump tables. It records a source map (machine offset -> wasm offset) as it goes.
+
+Every function is emitted into the module's one ``Assembler``, so calls within a
+module are plain ``call rel32`` to a label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..machinst import Args, PReg, RegClass, SpillSlot
+from ..regalloc.output import Allocation, InstPosition, Move, ProgPoint
+from ..traps import TrapCode
+from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, Table, exit_code
+from . import inst as I
+from . import seqs
+from .abi import frame_slot_bytes, gpr, xmm
+from .encoding import Assembler, Cond, Label, Mem
+from .regs import r11, r13, r14, r15, rbp, rsp, xmm15
+
+WORD = 8
+
+
+@dataclass(slots=True)
+class Frame:
+    """Where a function's saved registers and spill slots sit below rbp."""
+
+    saved: list[PReg]
+    ctx_slot: int | None  # rbp offset of the saved module context
+    int_slots_base: int
+    float_slots_base: int
+    size: int  # bytes subtracted from rsp after push rbp
+
+    def slot_mem(self, slot: SpillSlot) -> Mem:
+        if slot.cls is RegClass.INT:
+            return Mem(rbp, disp=-(self.int_slots_base + 8 * (slot.index + 1)))
+        return Mem(rbp, disp=-(self.float_slots_base + 16 * (slot.index + 1)))
+
+
+def layout_frame(alloc: Allocation, lowered: Any) -> Frame:
+    saved = list(alloc.callee_saved_used)
+    used = 8 * len(saved)
+    ctx_slot = None
+    if lowered.calls_other_instances:
+        used += 8
+        ctx_slot = -used
+    int_base = used
+    used += 8 * alloc.num_spill_slots.get(RegClass.INT, 0)
+    used = (used + 15) & ~15
+    float_base = used
+    used += 16 * alloc.num_spill_slots.get(RegClass.FLOAT, 0)
+    size = (used + frame_slot_bytes(lowered.outgoing_slots) + 15) & ~15
+    return Frame(saved, ctx_slot, int_base, float_base, size)
+
+
+@dataclass(slots=True)
+class FunctionCode:
+    """Emission results of one function, offsets relative to the module's code."""
+
+    start: int
+    end: int
+    srcmap: list[tuple[int, int]]  # (machine offset, wasm offset), sorted
+    jump_tables: list[tuple[int, list[Label]]] = field(default_factory=list)
+
+
+class Emitter:
+    """Emits one function into the module assembler ``asm``."""
+
+    def __init__(self, asm: Assembler, func_labels: Sequence[Label], stack_trap: bool = True):
+        self.asm = asm
+        self.func_labels = func_labels
+        self.stack_trap = stack_trap
+        self.traps: list[tuple[Label, TrapCode, int]] = []
+        self.srcmap: list[tuple[int, int]] = []
+        self.src = 0
+        self.frame: Frame | None = None
+        self.block_labels: list[Label] = []
+        self.next_block = -1
+        self.jump_tables: list[tuple[Label, list[Label]]] = []
+
+    # -- helpers used by the instruction emitters ------------------------------------
+
+    def trap(self, code: TrapCode) -> Label:
+        """A label that traps with ``code`` (an out-of-line stub at the function end)."""
+        label = self.asm.new_label()
+        self.traps.append((label, code, self.src))
+        return label
+
+    def jump_to_block(self, block: int) -> None:
+        if block != self.next_block:
+            self.asm.jmp(self.block_labels[block])
+
+    def mark_source(self, offset: int) -> None:
+        if not self.srcmap or self.srcmap[-1][1] != offset:
+            self.srcmap.append((self.asm.offset, offset))
+        self.src = offset
+
+    # -- moves ---------------------------------------------------------------------------
+
+    def move(self, m: Move) -> None:
+        asm, src, dst = self.asm, m.src, m.dst
+        assert self.frame is not None
+        if isinstance(src, PReg) and isinstance(dst, PReg):
+            if src is dst:
+                return
+            if src.cls is RegClass.INT:
+                asm.mov(64, gpr(dst), gpr(src))
+            else:
+                asm.movaps(xmm(dst), xmm(src))
+        elif isinstance(dst, SpillSlot):
+            assert isinstance(src, PReg)
+            if src.cls is RegClass.INT:
+                asm.mov(64, self.frame.slot_mem(dst), gpr(src))
+            else:
+                asm.movups(self.frame.slot_mem(dst), xmm(src))
+        else:
+            assert isinstance(src, SpillSlot) and isinstance(dst, PReg)
+            if dst.cls is RegClass.INT:
+                asm.mov(64, gpr(dst), self.frame.slot_mem(src))
+            else:
+                asm.movups(xmm(dst), self.frame.slot_mem(src))
+
+    # -- the function ----------------------------------------------------------------------
+
+    def prologue(self) -> None:
+        asm, frame = self.asm, self.frame
+        assert frame is not None
+        asm.push(rbp)
+        asm.mov(64, rbp, rsp)
+        if frame.size:
+            asm.alu("sub", 64, rsp, frame.size)
+        if self.stack_trap:
+            asm.alu("cmp", 64, rsp, Mem(r15, disp=Exec.STACK_LIMIT))
+            asm.jcc(Cond.b, self.trap(TrapCode.STACK_EXHAUSTED))
+        for i, preg in enumerate(frame.saved):
+            asm.mov(64, Mem(rbp, disp=-8 * (i + 1)), gpr(preg))
+        if frame.ctx_slot is not None:
+            asm.mov(64, Mem(rbp, disp=frame.ctx_slot), r14)
+
+    def epilogue(self) -> None:
+        asm, frame = self.asm, self.frame
+        assert frame is not None
+        for i, preg in enumerate(frame.saved):
+            asm.mov(64, gpr(preg), Mem(rbp, disp=-8 * (i + 1)))
+        asm.mov(64, rsp, rbp)
+        asm.pop(rbp)
+        asm.ret()
+
+    def restore_context(self) -> None:
+        """After a call into another instance: our module context and memory base."""
+        assert self.frame is not None and self.frame.ctx_slot is not None
+        self.asm.mov(64, r14, Mem(rbp, disp=self.frame.ctx_slot))
+        self.asm.mov(64, r13, Mem(r14, disp=ModuleCtx.MEMORY_BASE))
+
+    def emit_function(self, lowered: Any, alloc: Allocation, label: Label) -> FunctionCode:
+        asm = self.asm
+        vcode = lowered.vcode
+        self.frame = layout_frame(alloc, lowered)
+        self.block_labels = [asm.new_label() for _ in vcode.blocks]
+        asm.align(16)
+        start = asm.offset
+        asm.bind(label)
+        self.mark_source(lowered.srclocs[0][0] if lowered.srclocs[0] else 0)
+        self.prologue()
+        edits: dict[ProgPoint, list[Move]] = alloc.edits_by_point()
+        starts = vcode.inst_numbers()
+        for b, block in enumerate(vcode.blocks):
+            self.next_block = b + 1
+            asm.bind(self.block_labels[b])
+            srcs = lowered.srclocs[b]
+            for j, inst in enumerate(block.insts):
+                n = starts[b] + j
+                self.mark_source(srcs[j])
+                for m in edits.get(ProgPoint(n, InstPosition.BEFORE), ()):
+                    self.move(m)
+                if type(inst) is not Args:
+                    EMITTERS[type(inst)](self, inst, alloc.inst_allocs(n))
+                for m in edits.get(ProgPoint(n, InstPosition.AFTER), ()):
+                    self.move(m)
+        self.emit_trap_stubs()
+        tables = []
+        for table_label, targets in self.jump_tables:
+            asm.align(8)
+            asm.bind(table_label)
+            tables.append((asm.offset, targets))
+            asm.data(bytes(8 * len(targets)))
+        return FunctionCode(start, asm.offset, self.srcmap, tables)
+
+    def emit_trap_stubs(self) -> None:
+        asm = self.asm
+        for label, code, src in self.traps:
+            self.srcmap.append((asm.offset, src))
+            asm.bind(label)
+            if code == TrapCode.STACK_EXHAUSTED:
+                asm.mov(64, rsp, rbp)  # the frame may be past the limit: use the caller's
+            asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), exit_code(Exit.TRAP, code))
+            asm.call(Mem(r15, disp=Exec.EXIT_STUB))
+            asm.ud2()
+
+
+EmitFn = Callable[[Emitter, Any, Sequence[PReg]], None]
+EMITTERS: dict[type, EmitFn] = {}
+
+
+def emits(cls: type) -> Callable[[EmitFn], EmitFn]:
+    def register(fn: EmitFn) -> EmitFn:
+        EMITTERS[cls] = fn
+        return fn
+
+    return register
+
+
+# -- conditions -------------------------------------------------------------------------------
+
+
+def set_flags(e: Emitter, cond: I.Condition, regs: Sequence[PReg]) -> Cond | str:
+    """Emit the comparison of ``cond``; returns the x86 condition that is true when
+    ``cond`` holds, or "feq"/"fne" for the float comparisons that also need the
+    parity flag (unordered operands)."""
+    asm = e.asm
+    if type(cond) is I.IntCond:
+        if cond.rhs is None:
+            asm.alu("cmp", cond.size, gpr(regs[0]), cond.imm)
+        else:
+            asm.alu("cmp", cond.size, gpr(regs[0]), gpr(regs[1]))
+        return cond.cc
+    if type(cond) is I.NonZero:
+        asm.test(cond.size, gpr(regs[0]), gpr(regs[0]))
+        return Cond.e if cond.negate else Cond.ne
+    assert type(cond) is I.FloatCond
+    a, b = xmm(regs[0]), xmm(regs[1])
+    ucomis = asm.ucomiss if cond.prec == 32 else asm.ucomisd
+    if cond.op in ("lt", "le"):
+        a, b = b, a
+    ucomis(a, b)
+    return {"eq": "feq", "ne": "fne", "lt": Cond.a, "gt": Cond.a, "le": Cond.ae,
+            "ge": Cond.ae}[cond.op]  # fmt: skip
+
+
+def n_cond_regs(cond: I.Condition) -> int:
+    if type(cond) is I.IntCond:
+        return 1 if cond.rhs is None else 2
+    return 1 if type(cond) is I.NonZero else 2
+
+
+def branch_if(e: Emitter, cc: Cond | str, target: Label) -> None:
+    """Jump to ``target`` if the condition ``cc`` (from ``set_flags``) holds."""
+    asm = e.asm
+    if cc == "feq":
+        skip = asm.new_label()
+        asm.jcc(Cond.p, skip)
+        asm.jcc(Cond.e, target)
+        asm.bind(skip)
+    elif cc == "fne":
+        asm.jcc(Cond.p, target)
+        asm.jcc(Cond.ne, target)
+    else:
+        asm.jcc(cc, target)  # type: ignore[arg-type]
+
+
+def branch_unless(e: Emitter, cc: Cond | str, target: Label) -> None:
+    asm = e.asm
+    if cc == "feq":
+        asm.jcc(Cond.p, target)
+        asm.jcc(Cond.ne, target)
+    elif cc == "fne":
+        skip = asm.new_label()
+        asm.jcc(Cond.p, skip)
+        asm.jcc(Cond.e, target)
+        asm.bind(skip)
+    else:
+        asm.jcc(cc.invert(), target)  # type: ignore[union-attr]
+
+
+@emits(I.JmpCond)
+def _jmp_cond(e: Emitter, inst: I.JmpCond, regs: Sequence[PReg]) -> None:
+    cc = set_flags(e, inst.cond, regs)
+    if inst.taken == e.next_block:
+        branch_unless(e, cc, e.block_labels[inst.not_taken])
+    else:
+        branch_if(e, cc, e.block_labels[inst.taken])
+        e.jump_to_block(inst.not_taken)
+
+
+@emits(I.SetCond)
+def _set_cond(e: Emitter, inst: I.SetCond, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    cc = set_flags(e, inst.cond, regs)
+    dst = gpr(regs[-1])
+    if cc in ("feq", "fne"):
+        tmp = gpr(regs[-2])
+        if cc == "feq":
+            asm.setcc(Cond.e, dst)
+            asm.setcc(Cond.np, tmp)
+            asm.alu("and", 8, dst, tmp)
+        else:
+            asm.setcc(Cond.ne, dst)
+            asm.setcc(Cond.p, tmp)
+            asm.alu("or", 8, dst, tmp)
+    else:
+        asm.setcc(cc, dst)  # type: ignore[arg-type]
+    asm.movzx(32, dst, dst, src_size=8)
+
+
+@emits(I.Select)
+def _select(e: Emitter, inst: I.Select, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    k = n_cond_regs(inst.cond)
+    cc = set_flags(e, inst.cond, regs[:k])
+    a, b, dst = regs[k], regs[k + 1], regs[k + 2]
+    if dst.cls is RegClass.INT and isinstance(cc, Cond):
+        asm.mov(64, gpr(dst), gpr(b))
+        asm.cmovcc(64, cc, gpr(dst), gpr(a))
+        return
+    mov = (lambda d, s: asm.mov(64, gpr(d), gpr(s))) if dst.cls is RegClass.INT else (
+        lambda d, s: asm.movaps(xmm(d), xmm(s)))  # fmt: skip
+    skip = asm.new_label()
+    mov(dst, b)
+    branch_unless(e, cc, skip)
+    mov(dst, a)
+    asm.bind(skip)
+
+
+# -- moves, constants, integer arithmetic -------------------------------------------------------
+
+
+@emits(I.MovRR)
+def _mov_rr(e: Emitter, inst: I.MovRR, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    e.move(Move(src, dst))
+
+
+@emits(I.MovImm)
+def _mov_imm(e: Emitter, inst: I.MovImm, regs: Sequence[PReg]) -> None:
+    dst = gpr(regs[0])
+    imm = inst.imm & (0xFFFF_FFFF if inst.size == 32 else 0xFFFF_FFFF_FFFF_FFFF)
+    e.asm.mov(64 if imm >> 32 else 32, dst, imm)
+
+
+@emits(I.FConst)
+def _fconst(e: Emitter, inst: I.FConst, regs: Sequence[PReg]) -> None:
+    dst = xmm(regs[0])
+    if inst.bits == 0:
+        e.asm.sse("xorps", dst, dst)
+        return
+    e.asm.mov(64 if inst.bits >> 32 else 32, r11, inst.bits)
+    (e.asm.movd if inst.prec == 32 else e.asm.movq)(dst, r11)
+
+
+@emits(I.AluRRR)
+def _alu_rrr(e: Emitter, inst: I.AluRRR, regs: Sequence[PReg]) -> None:
+    lhs, rhs, dst = regs
+    assert dst is lhs
+    if inst.op == "imul":
+        e.asm.imul(inst.size, gpr(dst), gpr(rhs))
+    else:
+        e.asm.alu(inst.op, inst.size, gpr(dst), gpr(rhs))
+
+
+@emits(I.AluRRImm)
+def _alu_rr_imm(e: Emitter, inst: I.AluRRImm, regs: Sequence[PReg]) -> None:
+    e.asm.alu(inst.op, inst.size, gpr(regs[1]), inst.imm)
+
+
+@emits(I.MulImm)
+def _mul_imm(e: Emitter, inst: I.MulImm, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    e.asm.imul(inst.size, gpr(dst), gpr(src), inst.imm)
+
+
+@emits(I.ShiftRR)
+def _shift_rr(e: Emitter, inst: I.ShiftRR, regs: Sequence[PReg]) -> None:
+    lhs, count, dst = regs
+    e.asm.shift(inst.op, inst.size, gpr(dst), gpr(count))
+
+
+@emits(I.ShiftImm)
+def _shift_imm(e: Emitter, inst: I.ShiftImm, regs: Sequence[PReg]) -> None:
+    if inst.imm:
+        e.asm.shift(inst.op, inst.size, gpr(regs[1]), inst.imm)
+    elif inst.size == 32:
+        e.asm.mov(32, gpr(regs[1]), gpr(regs[1]))  # keep the upper half zero
+
+
+@emits(I.Unary)
+def _unary(e: Emitter, inst: I.Unary, regs: Sequence[PReg]) -> None:
+    e.asm.unary(inst.op, inst.size, gpr(regs[1]))
+
+
+@emits(I.Extend)
+def _extend(e: Emitter, inst: I.Extend, regs: Sequence[PReg]) -> None:
+    src, dst = gpr(regs[0]), gpr(regs[1])
+    if not inst.signed:
+        e.asm.mov(32, dst, src)
+    else:
+        e.asm.movsx(inst.size, dst, src, src_size=inst.from_bits)
+
+
+@emits(I.DivRem)
+def _div_rem(e: Emitter, inst: I.DivRem, regs: Sequence[PReg]) -> None:
+    lhs, rhs, dst = regs[0], regs[1], regs[-1]
+    seqs.div_rem(e, inst.kind, inst.size, gpr(dst), gpr(lhs), gpr(rhs))
+
+
+@emits(I.FAlu)
+def _falu(e: Emitter, inst: I.FAlu, regs: Sequence[PReg]) -> None:
+    lhs, rhs, dst = regs
+    assert dst is lhs
+    e.asm.sse(inst.op + ("ss" if inst.prec == 32 else "sd"), xmm(dst), xmm(rhs))
+
+
+@emits(I.Seq)
+def _seq(e: Emitter, inst: I.Seq, regs: Sequence[PReg]) -> None:
+    n = len(inst.srcs)
+    srcs = regs[:n]
+    temps = regs[n : n + len(inst.temps)]
+    dst = regs[-1]
+    seqs.SEQUENCES[inst.name](e, inst.args, dst, srcs, temps)
+
+
+# -- memory -------------------------------------------------------------------------------------
+
+
+def _checked_address(e: Emitter, addr: PReg, offset: int, width: int) -> Mem:
+    """Bounds-check [addr + offset, +width) against the memory size; the operand."""
+    asm = e.asm
+    end = offset + width
+    if end < (1 << 31):
+        asm.lea(64, r11, Mem(gpr(addr), disp=end))
+    else:
+        asm.mov(64, r11, end)
+        asm.alu("add", 64, r11, gpr(addr))
+    asm.alu("cmp", 64, r11, Mem(r14, disp=ModuleCtx.MEMORY_SIZE))
+    asm.jcc(Cond.a, e.trap(TrapCode.OUT_OF_BOUNDS_MEMORY))
+    if offset < (1 << 31):
+        return Mem(r13, gpr(addr), 1, offset)
+    asm.lea(64, r11, Mem(r11, disp=-width))
+    return Mem(r13, r11)
+
+
+@emits(I.WasmLoad)
+def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    addr, dst = regs
+    width, signed, bits, is_float = inst.kind
+    mem = _checked_address(e, addr, inst.offset, width)
+    if is_float:
+        (asm.movss if width == 4 else asm.movsd)(xmm(dst), mem)
+    elif width == 8:
+        asm.mov(64, gpr(dst), mem)
+    elif width == 4:
+        if signed:
+            asm.movsx(64, gpr(dst), mem, src_size=32)
+        else:
+            asm.mov(32, gpr(dst), mem)
+    elif signed:
+        asm.movsx(bits, gpr(dst), mem, src_size=width * 8)
+    else:
+        asm.movzx(32, gpr(dst), mem, src_size=width * 8)
+
+
+@emits(I.WasmStore)
+def _wasm_store(e: Emitter, inst: I.WasmStore, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    src, addr = regs
+    mem = _checked_address(e, addr, inst.offset, inst.width)
+    if inst.is_float:
+        (asm.movss if inst.width == 4 else asm.movsd)(mem, xmm(src))
+    else:
+        asm.mov(inst.width * 8, mem, gpr(src))
+
+
+@emits(I.LoadCtx)
+def _load_ctx(e: Emitter, inst: I.LoadCtx, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    dst = regs[0]
+    if not inst.deref:
+        asm.mov(64, gpr(dst), Mem(r14, disp=inst.disp))
+        return
+    asm.mov(64, r11, Mem(r14, disp=inst.disp))
+    mem = Mem(r11, disp=inst.field)
+    if dst.cls is RegClass.FLOAT:
+        (asm.movss if inst.width == 4 else asm.movsd)(xmm(dst), mem)
+    else:
+        asm.mov(inst.width * 8, gpr(dst), mem)
+
+
+@emits(I.StoreGlobal)
+def _store_global(e: Emitter, inst: I.StoreGlobal, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    src = regs[0]
+    asm.mov(64, r11, Mem(r14, disp=inst.disp))
+    if src.cls is RegClass.FLOAT:
+        (asm.movss if inst.width == 4 else asm.movsd)(Mem(r11), xmm(src))
+    else:
+        asm.mov(inst.width * 8, Mem(r11), gpr(src))
+
+
+@emits(I.TableAccess)
+def _table_access(e: Emitter, inst: I.TableAccess, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    index = gpr(regs[0])
+    asm.mov(64, r11, Mem(r14, disp=inst.table_disp))
+    asm.alu("cmp", 64, index, Mem(r11, disp=Table.SIZE))
+    asm.jcc(Cond.ae, e.trap(TrapCode.OUT_OF_BOUNDS_TABLE))
+    asm.mov(64, r11, Mem(r11, disp=Table.ELEMS))
+    if inst.src is not None:
+        asm.mov(64, Mem(r11, index, 8), gpr(regs[1]))
+    else:
+        asm.mov(64, gpr(regs[1]), Mem(r11, index, 8))
+
+
+@emits(I.StackSlot)
+def _stack_slot(e: Emitter, inst: I.StackSlot, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    reg = regs[0]
+    mem = Mem(rbp, disp=16 + 8 * inst.slot) if inst.area == "in" else Mem(rsp, disp=8 * inst.slot)
+    if reg.cls is RegClass.INT:
+        if inst.store:
+            asm.mov(64, mem, gpr(reg))
+        else:
+            asm.mov(64, gpr(reg), mem)
+    elif inst.store:
+        asm.movsd(mem, xmm(reg))
+    else:
+        asm.movsd(xmm(reg), mem)
+
+
+# -- calls, exits, control flow -------------------------------------------------------------------
+
+
+@emits(I.Call)
+def _call(e: Emitter, inst: I.Call, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    if inst.kind == "direct":
+        asm.call(e.func_labels[inst.target])
+        return
+    asm.mov(64, r11, Mem(r14, disp=inst.target))
+    if inst.kind == "indirect":
+        index = gpr(regs[len(inst.args)])
+        asm.alu("cmp", 64, index, Mem(r11, disp=Table.SIZE))
+        asm.jcc(Cond.ae, e.trap(TrapCode.UNDEFINED_ELEMENT))
+        asm.mov(64, r11, Mem(r11, disp=Table.ELEMS))
+        asm.mov(64, r11, Mem(r11, index, 8))
+        asm.test(64, r11, r11)
+        asm.jcc(Cond.e, e.trap(TrapCode.UNINITIALIZED_ELEMENT))
+        asm.alu("cmp", 64, Mem(r11, disp=FuncRef.TYPE_ID), inst.type_id)
+        asm.jcc(Cond.ne, e.trap(TrapCode.INDIRECT_CALL_TYPE_MISMATCH))
+    asm.mov(64, Mem(r15, disp=Exec.CALLER_MODULE), r14)
+    asm.mov(64, r14, Mem(r11, disp=FuncRef.MODULE_CTX))
+    asm.mov(64, r13, Mem(r14, disp=ModuleCtx.MEMORY_BASE))
+    asm.call(Mem(r11, disp=FuncRef.CODE))
+    e.restore_context()
+
+
+@emits(I.Exit)
+def _exit(e: Emitter, inst: I.Exit, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    for i, reg in enumerate(regs[: len(inst.args)]):
+        asm.mov(64, Mem(r15, disp=Exec.ARGS + 8 * i), gpr(reg))
+    asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), exit_code(Exit.BUILTIN, inst.builtin))
+    asm.call(Mem(r15, disp=Exec.EXIT_STUB))
+    if inst.dst is not None:
+        asm.mov(32, gpr(regs[-1]), Mem(r15, disp=Exec.ARGS))
+
+
+@emits(I.Jmp)
+def _jmp(e: Emitter, inst: I.Jmp, regs: Sequence[PReg]) -> None:
+    e.jump_to_block(inst.target)
+
+
+@emits(I.JmpTable)
+def _jmp_table(e: Emitter, inst: I.JmpTable, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    index = gpr(regs[0])
+    n = len(inst.targets)
+    asm.alu("cmp", 64, index, n) if n < (1 << 31) else None
+    asm.jcc(Cond.ae, e.block_labels[inst.default])
+    table = asm.new_label()
+    asm.lea(64, r11, Mem.rip(table))
+    asm.jmp(Mem(r11, index, 8))
+    e.jump_tables.append((table, [e.block_labels[t] for t in inst.targets]))
+
+
+@emits(I.Ret)
+def _ret(e: Emitter, inst: I.Ret, regs: Sequence[PReg]) -> None:
+    e.epilogue()
+
+
+@emits(I.TrapInst)
+def _trap(e: Emitter, inst: I.TrapInst, regs: Sequence[PReg]) -> None:
+    e.asm.jmp(e.trap(inst.code))
+
+
+__all__ = ["Emitter", "FunctionCode", "EMITTERS", "xmm15"]
