@@ -29,7 +29,7 @@ from wazaot import (
 from wazaot.api import FunctionDefinition
 from wazaot.cli import main as cli_main
 from wazaot.engine import CallEngine, Engine, ModuleEngine
-from wazaot.runtime import EXECUTION_PENDING, HostModuleBuilder, host_arch
+from wazaot.runtime import HostModuleBuilder, host_arch
 
 REPO = Path(__file__).resolve().parent.parent
 ADD_WASM = REPO / "examples" / "add.wasm"
@@ -242,13 +242,18 @@ def test_closed_runtime_refuses_work() -> None:
 # -- instantiate, register, host modules --------------------------------------------
 
 
-def test_instantiate_is_pending(rt: Runtime) -> None:
+def test_instantiate_and_call(rt: Runtime) -> None:
     cm = rt.compile(ADD_WASM.read_bytes())
-    with pytest.raises(NotImplementedError, match="x86-64 backend"):
-        rt.instantiate(cm, name="m")
+    mod = rt.instantiate(cm, name="m")
+    assert rt.module("m") is mod
+    add = mod.exported_function("add")
+    assert add.call(2, 0xFFFF_FFFF) == [1]  # raw: 2 + (-1)
+    assert add(2, -3) == -1  # Pythonic
+    assert mod.exported_global("calls").value == 2
+    assert mod.exported_function("factorial")(20) == 2432902008176640000
+    assert mod.exported_function("missing") is None
     with pytest.raises(TypeError):
         rt.instantiate(ADD_WASM.read_bytes())  # type: ignore[arg-type]
-    assert EXECUTION_PENDING == "native execution lands with the x86-64 backend"
 
 
 def test_register(rt: Runtime) -> None:
@@ -280,8 +285,9 @@ def test_host_module_builder_records_definitions(rt: Runtime) -> None:
         builder.function("x", "not callable")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         builder.function("y", log, params=["i32"])  # type: ignore[list-item]
-    with pytest.raises(NotImplementedError, match="x86-64 backend"):
-        builder.instantiate()
+    host = builder.instantiate()
+    assert rt.module("env") is host
+    assert host.exported_function("now").call() == [0]
 
 
 # -- listeners chosen at compile time -----------------------------------------------
@@ -419,9 +425,11 @@ def test_cli_usage() -> None:
     assert info.value.code == 2
 
 
-def test_cli_run_reports_pending_execution() -> None:
-    code, _, err = run_cli("run", str(ADD_WASM), "--invoke", "add", "1", "2")
-    assert code == 2 and "native execution lands" in err
+def test_cli_run() -> None:
+    code, out, err = run_cli("run", str(ADD_WASM), "--invoke", "add", "1", "2")
+    assert code == 0 and out.strip() == "3", err
+    code, out, err = run_cli("run", str(ADD_WASM), "--invoke", "factorial", "20")
+    assert code == 0 and out.strip() == "2432902008176640000", err
     code, _, err = run_cli("run", str(ADD_WASM), "--invoke", "add", "1")
     assert code == 2 and "takes 2 arguments" in err
     code, _, err = run_cli("run", str(ADD_WASM))
@@ -451,7 +459,7 @@ def test_example_wasm_is_up_to_date(tmp_path: Path) -> None:
 
 def test_readme_commands() -> None:
     readme = (REPO / "README.md").read_text()
-    assert "pip install . && wazaot compile examples/add.wasm" in readme
+    assert "pip install . && wazaot run examples/add.wasm --invoke add 2 3" in readme
     assert "pip install '.[test]' && python -m pytest" in readme
     ci = (REPO / ".ci" / "run").read_text()
     assert "pip install '.[test]' && python -m pytest" in ci

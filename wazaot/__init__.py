@@ -12,7 +12,7 @@ The public surface (API.md)::
 from __future__ import annotations
 
 from .api import ValueType
-from .errors import CompileError, DecodeError, LinkError, Trap, ValidationError
+from .errors import CompileError, DecodeError, LinkError, Trap, UnsupportedError, ValidationError
 from .runtime import CompiledModule, Runtime, RuntimeConfig
 
 
@@ -35,6 +35,7 @@ __all__ = [
     "Runtime",
     "RuntimeConfig",
     "Trap",
+    "UnsupportedError",
     "ValidationError",
     "ValueType",
     "__version__",

@@ -4,7 +4,7 @@
 
     wazaot --version
     wazaot compile FILE.wasm [--arch amd64|arm64] [-v]   decode, validate, print a summary
-    wazaot run FILE.wasm [--invoke NAME] [ARG ...]        call an export (needs a backend)
+    wazaot run FILE.wasm [--invoke NAME] [ARG ...]        call an export natively
 
 Exit codes: 0 success, 1 the module is bad (or a trap / link error when running),
 2 usage errors and features not built yet.
@@ -164,7 +164,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             mod = rt.instantiate(cm)
             value = mod.exported_function(name)(*params)
         except NotImplementedError as exc:
-            print(f"wazaot: run: {exc}; `wazaot compile` checks a module today", file=err)
+            print(f"wazaot: run: {exc}", file=err)
             return 2
         except (LinkError, Trap) as exc:
             print(f"wazaot: {args.file}: {type(exc).__name__}: {exc}", file=err)
@@ -189,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="list every import and export")
     p.set_defaults(handler=_cmd_compile)
 
-    p = sub.add_parser("run", help="call an exported function (needs the native backend)")
+    p = sub.add_parser("run", help="call an exported function natively")
     p.add_argument("file", metavar="FILE.wasm")
     p.add_argument("--invoke", metavar="NAME", help="export to call (default: _start or main)")
     p.add_argument("--arch", choices=ARCHES, help="target architecture (default: the host)")

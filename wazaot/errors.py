@@ -48,3 +48,15 @@ class Trap(RuntimeError):
         lines = [self.message, "wasm backtrace:"]
         lines += [f"  {i}: {frame}" for i, frame in enumerate(self.wasm_backtrace)]
         return "\n".join(lines)
+
+
+class UnsupportedError(NotImplementedError):
+    """A valid module uses a feature this backend cannot compile yet (SIMD for now).
+
+    ``offset`` is the byte offset of the first such instruction or declaration.
+    """
+
+    def __init__(self, message: str, offset: int | None = None):
+        self.message = message
+        self.offset = offset
+        super().__init__(f"{message} (offset {offset:#x})" if offset is not None else message)

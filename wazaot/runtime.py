@@ -1,8 +1,9 @@
 """The public entry points: ``Runtime``, ``RuntimeConfig``, ``CompiledModule`` (API.md).
 
-A Runtime compiles wasm binaries (decode, then validate, then, once the backend
-lands, native code generation) and instantiates them. Compiling is complete today;
-instantiation raises ``NotImplementedError`` until the x86-64 backend can run code.
+A Runtime compiles wasm binaries (decode, validate, then native code generation
+for every function) and instantiates them; calls run the generated machine code
+through the call engine (``callengine.py``). A module that uses what the backend
+cannot compile yet (SIMD) raises ``wazaot.UnsupportedError`` from ``compile``.
 
 ``CompiledModule`` describes a module without running it: its imported and exported
 functions, memories, tables and globals as small definition objects, its custom
@@ -35,8 +36,6 @@ _ARCH_ALIASES = {
     "aarch64": "arm64",
 }
 
-EXECUTION_PENDING = "native execution lands with the x86-64 backend"
-"""The message of the ``NotImplementedError`` raised where code would run."""
 
 
 def host_arch() -> str | None:
@@ -606,7 +605,6 @@ class Runtime:
 __all__ = [
     "ARCHES",
     "CompiledModule",
-    "EXECUTION_PENDING",
     "GlobalDefinition",
     "HostFunction",
     "HostModuleBuilder",

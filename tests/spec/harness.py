@@ -38,6 +38,9 @@ from pathlib import Path
 from typing import Any
 
 from wazaot import DecodeError, LinkError, Runtime, Trap, ValidationError
+from wazaot.errors import UnsupportedError
+from wazaot.wasm.decoder import decode_module
+from wazaot.wasm.validator import validate_module
 from wazaot.api import (
     ValueType,
     is_arithmetic_nan_f32,
@@ -356,8 +359,17 @@ class SpecRunner:
 
     def _compile(self, cmd: dict[str, Any]) -> Any:
         """Compile a module the script expects to be valid; raises CommandFailed otherwise."""
+        data = self._read_module(cmd)
         try:
-            return self.rt.compile(self._read_module(cmd))
+            return self.rt.compile(data)
+        except UnsupportedError as exc:
+            # The backend cannot generate code for it yet (SIMD): the module must still
+            # decode and validate; running it is "not run", never "passed".
+            try:
+                validate_module(decode_module(data))
+            except Exception as inner:
+                raise CommandFailed(f"compile: {cmd['filename']}: {_describe(inner)}") from inner
+            raise NotRun(str(exc)) from exc
         except Exception as exc:
             raise CommandFailed(f"compile: {cmd['filename']}: {_describe(exc)}") from exc
 
@@ -425,6 +437,11 @@ class SpecRunner:
         except CommandFailed as exc:
             self.report.record("module", Outcome.FAILED, line, str(exc))
             self._bind(cmd, Broken(f"the module at line {line} did not compile"))
+            return
+        except NotRun as exc:
+            self.report.record("module", Outcome.PASSED, line)
+            self.report.record("instantiate", Outcome.NOT_RUN, line)
+            self._bind(cmd, exc)
             return
         self.report.record("module", Outcome.PASSED, line)
         try:
@@ -606,7 +623,7 @@ def format_totals(reports: list[FileReport]) -> list[str]:
         exec_parts.append(part)
     lines.append("spec: execution: " + ", ".join(exec_parts))
     if not_run:
-        lines.append(f"spec: not run: {not_run:,} execution commands (no native execution yet)")
+        lines.append(f"spec: not run: {not_run:,} execution commands (the backend cannot compile them yet: SIMD)")
 
     wording: Counter[str] = Counter()
     for report in reports:

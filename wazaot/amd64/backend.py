@@ -12,7 +12,9 @@ jump tables patched with absolute addresses, made read+execute.
 
 from __future__ import annotations
 
+from ..api import ValueType
 from ..codegen import FunctionInfo, ModuleCode
+from ..errors import UnsupportedError
 from ..lower.frontend import lower_function
 from ..native.execmem import CodeMemory
 from ..regalloc import allocate
@@ -27,6 +29,23 @@ from .trampolines import entry_thunk, runtime_stubs
 __all__ = ["compile_module", "runtime_stubs"]
 
 
+def _reject_v128(module: Module) -> None:
+    """SIMD values are not compiled yet: say so before generating any code."""
+    for ft in module.func_types()[: module.num_imported_funcs]:
+        if ValueType.V128 in ft.params + ft.results:
+            raise UnsupportedError("the x86-64 backend cannot compile v128 values yet", None)
+    if any(gt.value_type == ValueType.V128 for gt in module.global_types()):
+        raise UnsupportedError("the x86-64 backend cannot compile v128 globals yet", None)
+    n_imported = module.num_imported_funcs
+    for i, ft in enumerate(module.func_types()[n_imported:]):
+        code = module.codes[i]
+        if ValueType.V128 in ft.params + ft.results or any(
+            vt == ValueType.V128 for _, vt in code.local_runs
+        ):
+            raise UnsupportedError("the x86-64 backend cannot compile v128 values yet",
+                                   code.offset)  # fmt: skip
+
+
 def compile_module(module: Module, type_ids: list[int], name: str | None = None) -> ModuleCode:
     func_types = module.func_types()
     layout = ModuleLayout(len(module.global_types()), len(module.table_types()), len(func_types))
@@ -35,6 +54,7 @@ def compile_module(module: Module, type_ids: list[int], name: str | None = None)
     labels = [asm.new_label() for _ in func_types]
     infos: dict[int, FunctionInfo] = {}
     tables = []
+    _reject_v128(module)
     for index in range(module.num_imported_funcs, len(func_types)):
         lowering = Amd64Lowering(env, index)
         lower_function(module, index, lowering)

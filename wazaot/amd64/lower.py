@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..api import ValueType
+from ..errors import UnsupportedError
 from ..lower.backend import Compare, Const, Operand, Reg
 from ..machinst import Args, MachInst, VCode, VReg
 from ..traps import TrapCode
@@ -145,7 +146,7 @@ class Amd64Lowering:
         elif src.type in (ValueType.F32, ValueType.F64):
             self.emit(FConst(32 if src.type == ValueType.F32 else 64, dst, src.bits))
         elif src.type == ValueType.V128:
-            raise NotImplementedError("v128 constants come with the SIMD backend")
+            raise UnsupportedError("the x86-64 backend cannot compile v128 values yet", self.src)
         else:
             self.emit(MovImm(32 if src.type == ValueType.I32 else 64, dst, src.bits))
 
@@ -269,5 +270,6 @@ class Amd64Lowering:
     def op(self, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
         fn = RULES.get(opcode)
         if fn is None:
-            raise NotImplementedError(f"no x86-64 lowering for {NAMES[opcode]}")
+            raise UnsupportedError(f"the x86-64 backend cannot compile {NAMES[opcode]} yet",
+                                   self.src)  # fmt: skip
         return fn(self, opcode, args, imm)

@@ -56,9 +56,8 @@ def trunc(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
     src_ty, sign = src.split("_")
     vt = _VT[dst_ty]
     dst = lw.new_vreg(vt)
-    temps = (lw.new_vreg(ValueType.F64),)
     args_ = (_prec(src_ty), 32 if dst_ty == "i32" else 64, sign == "s", saturating)
-    lw.emit(Seq("trunc", args_, dst, (lw.reg(args[0]),), temps))
+    lw.emit(Seq("trunc", args_, dst, (lw.reg(args[0]),)))
     return [Reg(dst, vt)]
 
 
@@ -69,9 +68,8 @@ def convert(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand
     src_ty, sign = src.split("_")
     vt = _VT[dst_ty]
     dst = lw.new_vreg(vt)
-    temps = (lw.new_vreg(ValueType.I64),) if (src_ty, sign) == ("i64", "u") else ()
     args_ = (32 if src_ty == "i32" else 64, sign == "s", _prec(dst_ty))
-    lw.emit(Seq("convert", args_, dst, (lw.reg(args[0]),), temps))
+    lw.emit(Seq("convert", args_, dst, (lw.reg(args[0]),)))
     return [Reg(dst, vt)]
 
 

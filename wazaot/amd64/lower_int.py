@@ -75,8 +75,7 @@ def bit_count(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Opera
     vt, size, op = _split(opcode)
     dst = lw.new_vreg(vt)
     native = lw.env.has_popcnt if op == "popcnt" else lw.env.has_lzcnt
-    temps = () if native or op != "popcnt" else (lw.new_vreg(ValueType.I64),)
-    lw.emit(Seq(op, (size, native), dst, (lw.reg(args[0]),), temps))
+    lw.emit(Seq(op, (size, native), dst, (lw.reg(args[0]),)))
     return [Reg(dst, vt)]
 
 
