@@ -313,22 +313,22 @@ def fround(
 
 
 def fnearest(asm: Assembler, prec: Prec, dst: Xmm, a: Xmm) -> None:
-    """f32/f64.nearest: round to nearest, ties to even (``roundss`` mode 0)."""
+    """f32/f64.nearest: round to nearest, ties to even (``roundss`` mode 0). No temporaries."""
     fround(asm, prec, "nearest", dst, a)
 
 
 def ffloor(asm: Assembler, prec: Prec, dst: Xmm, a: Xmm) -> None:
-    """f32/f64.floor (``roundss`` mode 1)."""
+    """f32/f64.floor (``roundss`` mode 1). No temporaries."""
     fround(asm, prec, "floor", dst, a)
 
 
 def fceil(asm: Assembler, prec: Prec, dst: Xmm, a: Xmm) -> None:
-    """f32/f64.ceil (``roundss`` mode 2)."""
+    """f32/f64.ceil (``roundss`` mode 2). No temporaries."""
     fround(asm, prec, "ceil", dst, a)
 
 
 def ftrunc(asm: Assembler, prec: Prec, dst: Xmm, a: Xmm) -> None:
-    """f32/f64.trunc (``roundss`` mode 3)."""
+    """f32/f64.trunc (``roundss`` mode 3). No temporaries."""
     fround(asm, prec, "trunc", dst, a)
 
 
