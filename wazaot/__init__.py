@@ -12,7 +12,7 @@ The public surface (API.md)::
 from __future__ import annotations
 
 from .api import ValueType
-from .errors import CompileError, DecodeError, LinkError, Trap, UnsupportedError, ValidationError
+from .errors import CompileError, DecodeError, LimitError, LinkError, Trap, UnsupportedError, ValidationError
 from .runtime import CompiledModule, Runtime, RuntimeConfig
 
 
@@ -31,6 +31,7 @@ __all__ = [
     "CompileError",
     "CompiledModule",
     "DecodeError",
+    "LimitError",
     "LinkError",
     "Runtime",
     "RuntimeConfig",

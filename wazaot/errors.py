@@ -30,6 +30,11 @@ class ValidationError(CompileError):
     """The binary is well formed but not valid."""
 
 
+class LimitError(CompileError):
+    """A valid module exceeds one of this runtime's implementation limits
+    (``wazaot.wasm.limits``), which the spec allows implementations to have."""
+
+
 class LinkError(Exception):
     """Instantiation failed while resolving imports."""
 

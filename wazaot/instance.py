@@ -310,9 +310,10 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, name: str | None,
     # Functions defined here.
     definitions = compiled.function_definitions
     func_types = mod.func_types()
+    type_indices = mod.func_type_indices()
     for index in range(mod.num_imported_funcs, len(func_types)):
         f = FunctionInstance(definitions[index], func_types[index],
-                             compiled.type_ids[mod.func_type_indices()[index]], inst)  # fmt: skip
+                             compiled.type_ids[type_indices[index]], inst)  # fmt: skip
         f.bind(code_address(index), inst.ctx_address)
         inst.functions.append(f)
     for ttype in mod.tables:

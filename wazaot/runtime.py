@@ -451,11 +451,13 @@ class Runtime:
             )
         self._check_open()
         from .wasm.decoder import decode_module
+        from .wasm.limits import check_limits
         from .wasm.validator import validate_module
 
         data = source if isinstance(source, bytes) else bytes(source)
         module = decode_module(data)
         validate_module(module)
+        check_limits(module)
         factory = listener_factory if listener_factory is not None else self.config.listener_factory
         type_ids = [self.type_id(ft) for ft in module.types]
         compiled = CompiledModule(module, listener_factory=factory, type_ids=type_ids)

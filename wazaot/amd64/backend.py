@@ -48,8 +48,9 @@ def _reject_v128(module: Module) -> None:
 
 def compile_module(module: Module, type_ids: list[int], name: str | None = None) -> ModuleCode:
     func_types = module.func_types()
-    layout = ModuleLayout(len(module.global_types()), len(module.table_types()), len(func_types))
-    env = CompileEnv(module, func_types, type_ids, layout)
+    global_types, table_types = module.global_types(), module.table_types()
+    layout = ModuleLayout(len(global_types), len(table_types), len(func_types))
+    env = CompileEnv(module, func_types, type_ids, layout, global_types, table_types)
     asm = Assembler()
     labels = [asm.new_label() for _ in func_types]
     infos: dict[int, FunctionInfo] = {}
@@ -57,7 +58,7 @@ def compile_module(module: Module, type_ids: list[int], name: str | None = None)
     _reject_v128(module)
     for index in range(module.num_imported_funcs, len(func_types)):
         lowering = Amd64Lowering(env, index)
-        lower_function(module, index, lowering)
+        lower_function(module, index, lowering, func_types)
         alloc = allocate(lowering.vcode, REGISTER_ENV)
         code = Emitter(asm, labels).emit_function(lowering.out, alloc, labels[index])
         infos[index] = FunctionInfo(index, code.start, code.end, code.srcmap)

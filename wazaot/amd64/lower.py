@@ -18,7 +18,7 @@ from ..lower.backend import Compare, Const, Operand, Reg
 from ..machinst import Args, MachInst, VCode, VReg
 from ..traps import TrapCode
 from ..vmctx import ModuleLayout
-from ..wasm.module import FuncType, Module
+from ..wasm.module import FuncType, GlobalType, Module, TableType
 from ..wasm.opcodes import NAMES
 from . import lower_float, lower_int, lower_mem  # noqa: F401  (they register rules)
 from .abi import Signature, reg_class, signature
@@ -61,6 +61,8 @@ class CompileEnv:
     func_types: list[FuncType]
     type_ids: list[int]  # canonical id of each type index
     layout: ModuleLayout
+    global_types: list[GlobalType]
+    table_types: list[TableType]
     has_lzcnt: bool = True
     has_popcnt: bool = True
 

@@ -139,7 +139,7 @@ def table_size(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Oper
 
 @rule("table.get")
 def table_get(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = lw.env.module.table_types()[imm].elem_type
+    vt = lw.env.table_types[imm].elem_type
     dst = lw.new_vreg(vt)
     lw.emit(TableAccess(lw.env.layout.table_slot(imm), lw.reg(args[0]), dst=dst))
     return [Reg(dst, vt)]
@@ -153,7 +153,7 @@ def table_set(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Opera
 
 @rule("global.get")
 def global_get(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = lw.env.module.global_types()[imm].value_type
+    vt = lw.env.global_types[imm].value_type
     dst = lw.new_vreg(vt)
     width = 4 if vt in (ValueType.I32, ValueType.F32) else 8
     lw.emit(LoadCtx(dst, lw.env.layout.global_slot(imm), True, width))
@@ -162,7 +162,7 @@ def global_get(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Oper
 
 @rule("global.set")
 def global_set(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = lw.env.module.global_types()[imm].value_type
+    vt = lw.env.global_types[imm].value_type
     width = 4 if vt in (ValueType.I32, ValueType.F32) else 8
     lw.emit(StoreGlobal(lw.reg(args[0]), lw.env.layout.global_slot(imm), width))
     return []

@@ -78,12 +78,13 @@ class _Frame:
 class FunctionLowering:
     """Lowers function ``func_index`` of ``module`` through ``backend``."""
 
-    def __init__(self, module: Module, func_index: int, backend: Backend):
+    def __init__(self, module: Module, func_index: int, backend: Backend,
+                 func_types: list[FuncType] | None = None):  # fmt: skip
         self.module = module
         self.func_index = func_index
         self.backend = backend
         self.types = module.types
-        self.func_types = module.func_types()
+        self.func_types = func_types if func_types is not None else module.func_types()
         code = module.codes[func_index - module.num_imported_funcs]
         self.code = code
         self.func_type: FuncType = self.func_types[func_index]
@@ -551,6 +552,9 @@ _HANDLERS: dict[int, Any] = {
 }
 
 
-def lower_function(module: Module, func_index: int, backend: Backend) -> None:
-    """Lower defined function ``func_index`` (function index space) into ``backend``."""
-    FunctionLowering(module, func_index, backend).lower()
+def lower_function(module: Module, func_index: int, backend: Backend,
+                   func_types: list[FuncType] | None = None) -> None:  # fmt: skip
+    """Lower defined function ``func_index`` (function index space) into ``backend``.
+    ``func_types`` is ``module.func_types()``, computed once by callers that lower
+    many functions."""
+    FunctionLowering(module, func_index, backend, func_types).lower()

@@ -62,6 +62,21 @@ for _code, _imm in IMMEDIATES.items():
 _PREFIXED = {code: imm for code, imm in IMMEDIATES.items() if code >= 0x100}
 
 _BLOCK, _LOOP, _IF, _END = OP["block"], OP["loop"], OP["if"], OP["end"]
+
+# The decoding loop's fast paths, by first byte.
+_K_OTHER, _K_NONE, _K_INDEX, _K_I32, _K_MEMARG, _K_BLOCK = range(6)
+_FAST_KIND = [_K_OTHER] * 256
+for _code, _imm in enumerate(_ONE_BYTE):
+    if _imm is Imm.NONE:
+        _FAST_KIND[_code] = _K_NONE
+    elif _imm in (Imm.LOCAL, Imm.GLOBAL, Imm.FUNC, Imm.LABEL, Imm.TABLE):
+        _FAST_KIND[_code] = _K_INDEX
+    elif _imm is Imm.I32:
+        _FAST_KIND[_code] = _K_I32
+    elif _imm is Imm.MEMARG:
+        _FAST_KIND[_code] = _K_MEMARG
+    elif _imm is Imm.BLOCK:
+        _FAST_KIND[_code] = _K_BLOCK
 _MEMORY_INIT, _DATA_DROP = OP["memory.init"], OP["data.drop"]
 
 
@@ -335,30 +350,74 @@ class _Decoder:
 
     def instructions(self, r: Reader, func_index: int | None) -> list[Instr]:
         """Decode instructions up to and including the ``end`` that closes the
-        sequence (a function body or a constant expression)."""
+        sequence (a function body or a constant expression).
+
+        This is the decoder's hot loop: the position lives in a local, the common
+        immediates (an index, an ``i32.const``, a memarg, a block type) are read inline
+        when their LEB128 takes one byte, and instructions are plain ``(op, imm,
+        offset)`` triples. Everything else goes through ``immediate`` and ``Reader``."""
         data = r.data
         end = r.end
-        one_byte = _ONE_BYTE
+        fast = _FAST_KIND
         out: list[Instr] = []
         append = out.append
         depth = 0
-        NONE = Imm.NONE
+        pos = r.pos
         while True:
-            start = r.pos
-            if start >= end:
+            if pos >= end:
+                r.pos = pos
                 raise DecodeError("unexpected end of section or function"
                                   if end < len(data) or func_index is not None
-                                  else "unexpected end", start)  # fmt: skip
-            op = data[start]
-            r.pos = start + 1
-            kind = one_byte[op]
-            if kind is NONE:
-                append(Instr(op, None, start))
+                                  else "unexpected end", pos)  # fmt: skip
+            start = pos
+            op = data[pos]
+            pos += 1
+            k = fast[op]
+            if k == _K_NONE:
+                append((op, None, start))
                 if op == _END:
                     if depth == 0:
+                        r.pos = pos
                         return out
                     depth -= 1
                 continue
+            if k == _K_INDEX:
+                if pos < end and data[pos] < 0x80:
+                    append((op, data[pos], start))
+                    pos += 1
+                    continue
+            elif k == _K_I32:
+                if pos < end:
+                    b = data[pos]
+                    if b < 0x40:
+                        append((op, b, start))
+                        pos += 1
+                        continue
+                    if b < 0x80:
+                        append((op, (b - 0x80) & 0xFFFF_FFFF, start))
+                        pos += 1
+                        continue
+            elif k == _K_MEMARG:
+                if pos + 1 < end and data[pos] < 0x80 and data[pos + 1] < 0x80:
+                    append((op, (data[pos], data[pos + 1]), start))
+                    pos += 2
+                    continue
+            elif k == _K_BLOCK:
+                depth += 1
+                if pos < end:
+                    b = data[pos]
+                    if b == 0x40:
+                        append((op, None, start))
+                        pos += 1
+                        continue
+                    vt = VALUE_TYPES.get(b)
+                    if vt is not None:
+                        append((op, vt, start))
+                        pos += 1
+                        continue
+            # The general path: prefixed opcodes, long LEB128s, rare immediates.
+            r.pos = pos
+            kind = _ONE_BYTE[op]
             if kind is None:
                 if op == 0xFC:
                     op = PREFIX_FC | self.sub_opcode(r, 0x100)
@@ -371,9 +430,8 @@ class _Decoder:
                     raise DecodeError("illegal opcode", start)
                 if op == _MEMORY_INIT or op == _DATA_DROP:
                     self.uses_data_count = True
-            elif op == _BLOCK or op == _LOOP or op == _IF:
-                depth += 1
-            append(Instr(op, self.immediate(r, kind), start))
+            append((op, self.immediate(r, kind), start))
+            pos = r.pos
 
     def sub_opcode(self, r: Reader, limit: int) -> int:
         at = r.pos

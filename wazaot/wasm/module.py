@@ -4,9 +4,11 @@ The decoder (``decoder.py``) builds a ``Module``; the validator (``validator.py`
 checks it and fills ``Module.validated``-only facts such as each function's
 maximum stack height. Everything downstream (lowering, instantiation) reads it.
 
-Instructions are tuples ``(opcode, immediate, offset)``: ``opcode`` as numbered in
+Instructions are triples ``(opcode, immediate, offset)``: ``opcode`` as numbered in
 ``opcodes.py``, ``immediate`` shaped as its ``Imm`` kind says, ``offset`` the byte
-offset of the instruction in the binary (for errors, traps and source maps).
+offset of the instruction in the binary (for errors, traps and source maps). The
+decoder builds plain tuples (several times cheaper than a named tuple; code unpacks
+them); ``Instr`` names the fields and builds equal triples by hand.
 """
 
 from __future__ import annotations
