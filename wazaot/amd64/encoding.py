@@ -577,6 +577,23 @@ class _Fixup(NamedTuple):
     addend: int
 
 
+_IMM_KINDS = ("one", "i8", "i", "u32", "i64", *_UNSIGNED_BITS)
+_CHOSEN: dict[tuple, Form] = {}
+"""emit's memo: (mnemonic, size, operand shapes) -> the form it chose."""
+
+
+def _shape(op: object, size: int | None) -> object:
+    """What of an operand decides which form encodes it: its class, whether it is rax
+    or rcx (accumulator and shift-count forms), which immediate kinds it fits."""
+    t = type(op)
+    if t is Gpr:
+        return 0 if op.num == 0 else 1 if op.num == 1 else 2  # type: ignore[attr-defined]
+    if t is Imm:
+        v = op.value  # type: ignore[attr-defined]
+        return tuple(_imm_fits(k, v, size or 64) for k in _IMM_KINDS)
+    return t
+
+
 def _coerce(op: Operand) -> Gpr | Xmm | Mem | Imm | Label | Symbol | Cond:
     if isinstance(op, bool):
         raise TypeError(f"not an operand: {op!r}")
@@ -661,13 +678,23 @@ class Assembler(SseInstructions):
     # -- the table interpreter ---------------------------------------------------------
 
     def emit(self, mnemonic: str, size: int | None, *operands: Operand) -> None:
-        """Emit the first form of ``mnemonic`` at ``size`` that accepts ``operands``."""
+        """Emit the first form of ``mnemonic`` at ``size`` that accepts ``operands``.
+
+        The choice depends only on the operands' shapes (``_shape``), so it is
+        remembered per (mnemonic, size, shapes): the search runs once per shape."""
+        ops = tuple(_coerce(op) for op in operands)
+        key = (mnemonic, size, tuple(_shape(op, size) for op in ops))
+        form = _CHOSEN.get(key)
+        if form is not None:
+            self._encode(form, ops)
+            return
         forms = FORMS.get(mnemonic)
         if forms is None:
             raise ValueError(f"unknown mnemonic {mnemonic!r}")
-        ops = tuple(_coerce(op) for op in operands)
         for form in forms:
             if form.size == size and self.accepts(form, ops):
+                if not any(isinstance(op, Label) for op in ops):
+                    _CHOSEN[key] = form
                 self._encode(form, ops)
                 return
         choices = "; ".join(str(f) for f in forms)
