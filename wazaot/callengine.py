@@ -22,6 +22,7 @@ it. An exception from a host function, or a trap, abandons the suspended frames
 from __future__ import annotations
 
 import bisect
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -61,16 +62,22 @@ class Frame:
 
 
 class CodeMap:
-    """Maps machine-code addresses to (module, function, wasm offset) for backtraces."""
+    """Maps machine-code addresses to (module, function, wasm offset) for backtraces.
+
+    It holds its ``ModuleCode`` objects weakly: a compiled module nobody references
+    any more is unmapped by its finalizer, and its entry here goes with it."""
 
     def __init__(self) -> None:
         self._starts: list[int] = []
-        self._entries: list[tuple[int, int, Any]] = []  # (start, end, CompiledCode)
+        self._entries: list[tuple[int, int, Any]] = []  # (start, end, weakref to the code)
 
     def add(self, start: int, end: int, code: Any) -> None:
+        live = [(s, e, ref) for s, e, ref in self._entries if ref() is not None and s != start]
+        self._entries = live
+        self._starts = [s for s, _, _ in live]
         i = bisect.bisect(self._starts, start)
         self._starts.insert(i, start)
-        self._entries.insert(i, (start, end, code))
+        self._entries.insert(i, (start, end, weakref.ref(code)))
 
     def remove(self, start: int) -> None:
         i = bisect.bisect_left(self._starts, start)
@@ -81,9 +88,9 @@ class CodeMap:
     def lookup(self, pc: int) -> Any:
         i = bisect.bisect(self._starts, pc) - 1
         if i >= 0:
-            start, end, code = self._entries[i]
+            start, end, ref = self._entries[i]
             if start <= pc < end:
-                return code
+                return ref()
         return None
 
 

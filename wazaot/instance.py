@@ -219,11 +219,18 @@ class ModuleInstance:
         return self._api
 
     def close(self) -> None:
-        """Release the instance's own memories; imported ones belong to others."""
+        """Close the instance: its name is freed and its exports can no longer be
+        called from Python. Its memory and code stay mapped until the Runtime closes,
+        because other instances may still reach its functions (imports, tables) and
+        must never jump into unmapped memory."""
         if self.closed:
             return
         self.closed = True
-        self.runtime.forget_instance(self)
+        self.runtime.unregister(self.api_module())
+
+    def release(self) -> None:
+        """Free the instance's own linear memories (the Runtime is closing)."""
+        self.closed = True
         n_imported = len(self.module.imports_of(ExternKind.MEMORY))
         for memory in self.memories[n_imported:]:
             memory.linear.close()
@@ -380,6 +387,9 @@ class Function:
 
     def call(self, *args: int, ctx: Any = None) -> list[int]:
         """Call with raw-encoded arguments; returns the raw results."""
+        owner = self._func.owner
+        if owner is not None and owner.closed:
+            raise RuntimeError(f"{self.definition.name}: its module is closed")
         return self._runtime.call_engine().call(self._func, [int(a) for a in args])
 
     def __call__(self, *args: Any) -> Any:

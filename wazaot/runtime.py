@@ -160,6 +160,8 @@ class CompiledModule:
         self.listener_factory = listener_factory
         self._closed = False
         self.code: Any = None  # the ModuleCode, once compiled for the host
+        self.instantiated = False
+        self._runtime: Any = None
 
         export_names: dict[tuple[ExternKind, int], list[str]] = {}
         for exp in module.exports:
@@ -255,9 +257,16 @@ class CompiledModule:
         return self._closed
 
     def close(self) -> None:
-        """Mark the module closed: it can no longer be instantiated. Its code is freed
-        when the last instance made from it and the module itself are gone."""
+        """Close the module: it can no longer be instantiated. Its machine code is
+        unmapped now if no instance was made from it, else when the Runtime closes
+        (instances may still be called through other instances' tables)."""
+        if self._closed:
+            return
         self._closed = True
+        if self.code is not None and not self.instantiated:
+            if self._runtime is not None:
+                self._runtime.code_map.remove(self.code.base)
+            self.code.close()
 
     def __repr__(self) -> str:
         name = f" {self.name!r}" if self.name else ""
@@ -338,6 +347,7 @@ class HostModuleBuilder:
         rt._check_open()
         module = HostModule(rt, self.name, list(self.functions.values()))
         rt._modules[self.name] = module
+        rt._host_modules.append(module)
         return module
 
 
@@ -387,6 +397,11 @@ class HostModule:
         return None
 
     def close(self) -> None:
+        """Unregister the module; its stubs stay mapped until the Runtime closes
+        (wasm instances that imported its functions may still call them)."""
+        self.runtime.unregister(self)
+
+    def release(self) -> None:
         self._code.close()
 
 
@@ -409,6 +424,7 @@ class Runtime:
         self._modules: dict[str, Any] = {}
         self._type_ids: dict[FuncType, int] = {}
         self._closed = False
+        self._host_modules: list[HostModule] = []
         self._all_engines: list[Any] = []
         self._instances: dict[int, Any] = {}  # module context address -> ModuleInstance
         self._host_functions: list[Any] = []  # host function id -> FunctionInstance
@@ -464,6 +480,7 @@ class Runtime:
         if self.arch == host_arch():
             code = self._backend().compile_module(module, type_ids, compiled.name)
             compiled.code = code
+            compiled._runtime = self
             self.code_map.add(code.base, code.end, code)
         self._compiled.add(compiled)
         return compiled
@@ -492,6 +509,7 @@ class Runtime:
             return mod.exports.get(field) if mod is not None else None
 
         code = compiled.code
+        compiled.instantiated = True
         inst = instantiate(self, compiled, name, resolve, code.address_of)
         self._instances[inst.ctx_address] = inst
         module = inst.api_module()
@@ -552,8 +570,10 @@ class Runtime:
     def instance_by_ctx(self, address: int) -> Any:
         return self._instances.get(address)
 
-    def forget_instance(self, inst: Any) -> None:
-        self._instances.pop(inst.ctx_address, None)
+    def unregister(self, module: Any) -> None:
+        """Drop every name under which ``module`` is importable."""
+        for name in [n for n, m in self._modules.items() if m is module]:
+            del self._modules[name]
 
     def register(self, alias: str, module: Any) -> None:
         """Make ``module``'s exports importable under the module name ``alias``."""
@@ -576,15 +596,15 @@ class Runtime:
         if self._closed:
             return
         self._closed = True
-        for module in self._modules.values():
-            close = getattr(module, "close", None)
-            if callable(close):
-                close()
         self._modules.clear()
+        for host in self._host_modules:
+            host.release()
+        self._host_modules.clear()
         for inst in list(self._instances.values()):
-            inst.close()
+            inst.release()
         self._instances.clear()
         for compiled in list(self._compiled):
+            compiled.instantiated = False  # nothing can call its code any more
             compiled.close()
         self._compiled.clear()
         for engine in self._all_engines:

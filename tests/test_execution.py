@@ -1,0 +1,328 @@
+"""Native execution through the public API: host functions, traps and backtraces,
+stack exhaustion, the instance objects, threads, and resource release.
+
+The spec suite (tests/spec) checks instruction semantics; these tests check the
+machinery around them that the suite does not reach.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+import threading
+
+import pytest
+
+import wazaot
+from wazaot import Trap, ValueType
+from wazaot.api import decode_f64, encode_f32, encode_f64
+from wazaot.vmctx import Exec, FuncRef, ModuleCtx, Table, ffi
+
+pytestmark = pytest.mark.skipif(
+    platform.machine().lower() not in ("x86_64", "amd64"),
+    reason="native execution needs the x86-64 backend (arm64 comes next)",
+)
+
+wasmtime = pytest.importorskip("wasmtime", reason="pip install wasmtime (for wat2wasm)")
+I32, I64, F32, F64 = ValueType.I32, ValueType.I64, ValueType.F32, ValueType.F64
+
+
+def wat(text: str) -> bytes:
+    return wasmtime.wat2wasm(text)
+
+
+@pytest.fixture
+def rt():
+    with wazaot.Runtime() as runtime:
+        yield runtime
+
+
+# -- host functions ------------------------------------------------------------------------
+
+
+def test_host_function_gets_caller_and_raw_params(rt):
+    seen = []
+
+    def log(caller, a, b):
+        seen.append((caller, a, b))
+        return a * 2 + b
+
+    rt.new_host_module_builder("env").function(
+        "log", log, params=[I32, I64], results=[I32]).instantiate()  # fmt: skip
+    mod = rt.instantiate(rt.compile(wat("""(module
+        (import "env" "log" (func $log (param i32 i64) (result i32)))
+        (func (export "f") (param i32) (result i32)
+          (call $log (local.get 0) (i64.const -1))))""")), name="m")
+    assert mod.exported_function("f").call(0xFFFF_FFFF) == [(0xFFFF_FFFF * 2 + 2**64 - 1) & 0xFFFF_FFFF]
+    [(caller, a, b)] = seen
+    assert caller is mod and a == 0xFFFF_FFFF and b == 2**64 - 1
+
+
+def test_host_function_many_params_and_results_through_the_stack(rt):
+    types = [I32, I64, F32, F64] * 4  # 16 params: more than the argument registers
+
+    def many(caller, *params):
+        return [sum(p & 0xFFFF for p in params) & 0xFFFF_FFFF, params[-1], params[2], params[1]]
+
+    rt.new_host_module_builder("env").function(
+        "many", many, params=types, results=[I32, F64, F32, I64]).instantiate()  # fmt: skip
+    params = " ".join(str(t) for t in types)
+    args = " ".join(f"(local.get {i})" for i in range(16))
+    mod = rt.instantiate(rt.compile(wat(f"""(module
+        (import "env" "many" (func $many (param {params}) (result i32 f64 f32 i64)))
+        (func (export "f") (param {params}) (result i32 f64 f32 i64) (call $many {args})))""")))
+    raw = []
+    for i, t in enumerate(types):
+        raw.append({I32: i + 1, I64: 2**40 + i, F32: encode_f32(i + 0.5),
+                    F64: encode_f64(i * 1.25)}[t])  # fmt: skip
+    out = mod.exported_function("f").call(*raw)
+    assert out == [sum(r & 0xFFFF for r in raw) & 0xFFFF_FFFF, raw[-1], raw[2], raw[1]]
+    assert decode_f64(out[1]) == 15 * 1.25
+
+
+def test_host_exception_propagates_as_the_same_object(rt):
+    boom = ValueError("from the host")
+
+    def fail(caller):
+        raise boom
+
+    rt.new_host_module_builder("env").function("fail", fail).instantiate()
+    mod = rt.instantiate(rt.compile(wat("""(module
+        (import "env" "fail" (func $fail))
+        (func $inner (call $fail))
+        (func (export "f") (result i32) (call $inner) (i32.const 1)))""")))
+    f = mod.exported_function("f")
+    for _ in range(3):
+        with pytest.raises(ValueError) as info:
+            f.call()
+        assert info.value is boom
+    rt.new_host_module_builder("ok").function("one", lambda c: 1, results=[I32]).instantiate()
+    assert rt.instantiate(rt.compile(wat("""(module (import "ok" "one" (func $one (result i32)))
+        (func (export "g") (result i32) (call $one)))"""))).exported_function("g").call() == [1]
+
+
+def test_host_function_calls_back_into_wasm(rt):
+    holder = {}
+
+    def host(caller, n):
+        # Re-enter wasm below the suspended frames, several levels deep.
+        if n == 0:
+            return 0
+        return holder["f"].call(n - 1)[0] + n
+
+    rt.new_host_module_builder("env").function(
+        "host", host, params=[I32], results=[I32]).instantiate()  # fmt: skip
+    mod = rt.instantiate(rt.compile(wat("""(module
+        (import "env" "host" (func $host (param i32) (result i32)))
+        (func (export "f") (param i32) (result i32)
+          (i32.add (call $host (local.get 0)) (i32.const 1000))))""")))
+    holder["f"] = mod.exported_function("f")
+    n = 20
+    assert holder["f"].call(n) == [sum(range(n + 1)) + 1000 * (n + 1)]
+
+
+def test_trap_inside_nested_call_unwinds_everything(rt):
+    holder = {}
+    rt.new_host_module_builder("env").function(
+        "host", lambda c: holder["bad"].call(), results=[I32]).instantiate()  # fmt: skip
+    mod = rt.instantiate(rt.compile(wat("""(module
+        (import "env" "host" (func $host (result i32)))
+        (func (export "outer") (result i32) (call $host))
+        (func (export "bad") (result i32) (i32.div_u (i32.const 1) (i32.const 0)))
+        (func (export "ok") (result i32) (i32.const 7)))""")))
+    holder["bad"] = mod.exported_function("bad")
+    with pytest.raises(Trap, match="integer divide by zero"):
+        mod.exported_function("outer").call()
+    assert mod.exported_function("ok").call() == [7]
+
+
+# -- traps ----------------------------------------------------------------------------------
+
+
+def test_trap_backtrace_names_and_offsets(rt):
+    wasm = wasmtime.wat2wasm("""(module
+        (func $leaf (param i32) (result i32) (i32.load (local.get 0)))
+        (func $middle (param i32) (result i32) (call $leaf (local.get 0)))
+        (func $top (export "top") (param i32) (result i32) (call $middle (local.get 0)))
+        (memory 1))""")
+    mod = rt.instantiate(rt.compile(wasm))
+    with pytest.raises(Trap) as info:
+        mod.exported_function("top").call(70000)
+    trap = info.value
+    assert "out of bounds memory access" in str(trap)
+    names = [f.function for f in trap.wasm_backtrace]
+    assert names == ["leaf", "middle", "top"]  # from the name section
+    offsets = [f.offset for f in trap.wasm_backtrace]
+    assert all(o is not None and 0 < o < len(wasm) for o in offsets)
+    assert wasm[offsets[0]] == 0x28  # the i32.load opcode itself
+    assert wasm[offsets[1]] == 0x10 and wasm[offsets[2]] == 0x10  # the calls
+    assert mod.exported_function("top").call(4) == [0]  # usable after the trap
+
+
+@pytest.mark.parametrize("body,message", [
+    ("unreachable", "unreachable"),
+    ("(drop (i32.div_s (i32.const 1) (i32.const 0)))", "integer divide by zero"),
+    ("(drop (i32.div_s (i32.const 0x80000000) (i32.const -1)))", "integer overflow"),
+    ("(drop (i32.trunc_f32_s (f32.const nan)))", "invalid conversion to integer"),
+    ("(drop (i64.load (i32.const 65535)))", "out of bounds memory access"),
+    ("(call_indirect (i32.const 5))", "undefined element"),
+    ("(call_indirect (i32.const 1))", "uninitialized element"),
+    ("(call_indirect (type $t) (i32.const 7) (i32.const 0))", "indirect call type mismatch"),
+    ("(drop (table.get (i32.const 9)))", "out of bounds table access"),
+])  # fmt: skip
+def test_trap_messages(rt, body, message):
+    mod = rt.instantiate(rt.compile(wat(f"""(module
+        (type $t (func (param i32)))
+        (memory 1) (table 2 funcref) (elem (i32.const 0) $f)
+        (func $f)
+        (func (export "run") {body}))""")))
+    with pytest.raises(Trap, match=message) as info:
+        mod.exported_function("run").call()
+    assert info.value.wasm_backtrace and info.value.wasm_backtrace[0].offset is not None
+
+
+def test_stack_exhaustion_is_a_trap_not_a_crash(rt):
+    mod = rt.instantiate(rt.compile(wat("""(module
+        (func $deep (export "deep") (param i64) (result i64)
+          (i64.add (call $deep (i64.add (local.get 0) (i64.const 1))) (i64.const 1)))
+        (func $wide (export "wide") (param f64 f64 f64 f64 f64 f64 f64 f64 f64 f64) (result f64)
+          (call $wide (local.get 1) (local.get 2) (local.get 3) (local.get 4) (local.get 5)
+            (local.get 6) (local.get 7) (local.get 8) (local.get 9) (local.get 0)))
+        (func (export "ok") (result i32) (i32.const 5)))""")))
+    for name, args in (("deep", [0]), ("wide", [0] * 10)):
+        with pytest.raises(Trap, match="call stack exhausted") as info:
+            mod.exported_function(name).call(*args)
+        assert len(info.value.wasm_backtrace) > 10
+    assert mod.exported_function("ok").call() == [5]
+
+
+# -- the instance objects -------------------------------------------------------------------
+
+
+def test_memory_global_table_objects(rt):
+    mod = rt.instantiate(rt.compile(wat("""(module
+        (memory (export "mem") 1 3)
+        (global (export "g") (mut i64) (i64.const -5))
+        (global (export "pi") f64 (f64.const 3.5))
+        (table (export "t") 2 10 funcref)
+        (func $f (export "f") (result i32) (i32.const 42))
+        (elem (i32.const 1) $f)
+        (func (export "load") (param i32) (result i32) (i32.load8_u (local.get 0)))
+        (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+        (func (export "size") (result i32) (memory.size))
+        (func (export "getg") (result i64) (global.get 0)))""")))
+    mem = mod.exported_memory("mem")
+    assert mem.size == 65536
+    mem.write(100, b"\x07\x08")
+    assert mod.exported_function("load").call(101) == [8]
+    assert bytes(mem.buffer()[100:102]) == b"\x07\x08"
+    with pytest.raises(IndexError):
+        mem.read(65535, 2)
+    assert mod.exported_function("grow").call(1) == [1]
+    assert mem.size == 2 * 65536 and mod.exported_function("size").call() == [2]
+    assert mem.grow(1) == 2 and mod.exported_function("size").call() == [3]
+    assert mod.exported_function("grow").call(1) == [0xFFFF_FFFF]  # past the maximum
+    assert mod.exported_function("load").call(3 * 65536 - 1) == [0]
+
+    g = mod.exported_global("g")
+    assert (g.type, g.mutable, g.value) == (I64, True, -5)
+    g.set(77)
+    assert mod.exported_function("getg").call() == [77]
+    pi = mod.exported_global("pi")
+    assert pi.value == 3.5
+    with pytest.raises(AttributeError):
+        pi.set(0)
+
+    t = mod.exported_table("t")
+    assert t.size() == 2 and t.get(0) == 0 and t.get(1) != 0
+    assert t.grow(3, t.get(1)) == 2 and t.size() == 5 and t.get(4) == t.get(1)
+    with pytest.raises(IndexError):
+        t.get(5)
+
+
+def test_memory_limit_pages_applies():
+    with wazaot.Runtime(wazaot.RuntimeConfig(memory_limit_pages=2)) as rt:
+        mod = rt.instantiate(rt.compile(wat("""(module (memory 1)
+            (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))""")))
+        assert mod.exported_function("grow").call(1) == [1]
+        assert mod.exported_function("grow").call(1) == [0xFFFF_FFFF]
+
+
+def test_functions_of_one_instance_run_in_their_own_instance_through_another_table(rt):
+    a = rt.instantiate(rt.compile(wat("""(module
+        (memory 1) (data (i32.const 0) "A")
+        (table (export "t") 1 funcref) (elem (i32.const 0) $read)
+        (func $read (result i32) (i32.load8_u (i32.const 0))))""")), name="a")
+    b = rt.instantiate(rt.compile(wat("""(module
+        (import "a" "t" (table 1 funcref))
+        (memory 1) (data (i32.const 0) "B")
+        (type $r (func (result i32)))
+        (func (export "via_table") (result i32) (call_indirect (type $r) (i32.const 0)))
+        (func (export "own") (result i32) (i32.load8_u (i32.const 0))))""")))
+    assert b.exported_function("via_table").call() == [ord("A")]
+    assert b.exported_function("own").call() == [ord("B")]
+    assert a.name == "a"
+
+
+def test_threads_run_separate_instances(rt):
+    cm = rt.compile(wat("""(module
+        (func (export "sum") (param i64) (result i64) (local i64)
+          (block (loop (br_if 1 (i64.eqz (local.get 0)))
+            (local.set 1 (i64.add (local.get 1) (local.get 0)))
+            (local.set 0 (i64.sub (local.get 0) (i64.const 1))) (br 0)))
+          (local.get 1)))"""))
+    results = {}
+
+    def work(k):
+        f = rt.instantiate(cm).exported_function("sum")
+        results[k] = [f.call(100_000 + k)[0] for _ in range(20)]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for k in range(4):
+        n = 100_000 + k
+        assert results[k] == [n * (n + 1) // 2] * 20
+
+
+def test_closed_module_cannot_be_called(rt):
+    mod = rt.instantiate(rt.compile(wat('(module (func (export "f")))')), name="m")
+    f = mod.exported_function("f")
+    mod.close()
+    assert rt.module("m") is None
+    with pytest.raises(RuntimeError, match="closed"):
+        f.call()
+
+
+# -- layouts and resources ------------------------------------------------------------------
+
+
+def test_context_offsets_match_the_c_structs():
+    for cls, struct in ((Exec, "wazaot_exec_ctx"), (ModuleCtx, "wazaot_module_ctx"),
+                        (Table, "wazaot_table"), (FuncRef, "wazaot_funcref")):  # fmt: skip
+        for name, value in vars(cls).items():
+            if name.isupper() and name not in ("HEADER_SIZE", "SIZE", "NUM_ARGS"):
+                assert ffi.offsetof(struct, name.lower()) == value, (struct, name)
+    assert ffi.sizeof("wazaot_module_ctx") == ModuleCtx.HEADER_SIZE
+    assert ffi.sizeof("wazaot_funcref") == FuncRef.SIZE
+
+
+def _rss_kib() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/statm")
+def test_compiling_and_closing_modules_keeps_memory_flat():
+    wasm = wat("""(module (memory 1) (func (export "f") (param i32) (result i32)
+        (i32.add (local.get 0) (i32.load (local.get 0)))))""")
+    with wazaot.Runtime() as rt:
+        for _ in range(100):
+            rt.compile(wasm).close()
+        before = _rss_kib()
+        for _ in range(1000):
+            rt.compile(wasm).close()
+        grown = _rss_kib() - before
+    assert grown < 8 * 1024, f"RSS grew by {grown} KiB over 1,000 compile/close cycles"
