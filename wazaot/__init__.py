@@ -12,7 +12,15 @@ The public surface (API.md)::
 from __future__ import annotations
 
 from .api import ValueType
-from .errors import CompileError, DecodeError, LimitError, LinkError, Trap, UnsupportedError, ValidationError
+from .errors import (
+    CompileError,
+    DecodeError,
+    LimitError,
+    LinkError,
+    Trap,
+    UnsupportedError,
+    ValidationError,
+)
 from .runtime import CompiledModule, Runtime, RuntimeConfig
 
 
