@@ -14,11 +14,12 @@ Algorithm: linear scan over live-interval hulls, with spill-everywhere rewriting
    are not SSA: wasm locals are defined many times, in loops); each register's
    interval is the hull of its defs, uses and the blocks where it is live in or out.
 3. A linear scan in order of interval start (:mod:`.scan`) gives each hull a register
-   free of other intervals and of other registers' reservations, trying first the
-   register of the input it reuses or copies (so the move can be dropped) or of its
-   fixed operand; when none is free it spills the cheapest interval by use count,
-   weighted by loop depth and divided by length, evicting an active one if it is
-   cheaper than the new one.
+   free of other intervals and of other registers' reservations (checked exactly,
+   from liveness, where the value is live or written: ``x = call f(x)`` may keep ``x``
+   in a clobbered register), trying first the register of the input it reuses or
+   copies (so the move can be dropped) or of its fixed operand; when none is free it
+   spills the cheapest interval by use count, weighted by loop depth and divided by
+   length, evicting an active one if it is cheaper than the new one.
 4. A spilled register lives in a stack slot for its whole hull: each of its operands
    gets a *tiny* interval (reload at ``BEFORE`` the instruction, store ``AFTER``) that
    joins the same scan and may evict main intervals but is never spilled itself.
@@ -45,7 +46,7 @@ from __future__ import annotations
 
 from wazaot.machinst import RegisterEnv, SpillSlot, VCode
 from wazaot.regalloc.dump import format_allocation
-from wazaot.regalloc.finalize import finalize
+from wazaot.regalloc.finalize import build_allocation
 from wazaot.regalloc.liveness import analyze
 from wazaot.regalloc.output import (
     Allocation,
@@ -74,4 +75,4 @@ def allocate(vcode: VCode, env: RegisterEnv) -> Allocation:
     """Allocate registers for ``vcode`` with the registers ``env`` describes."""
     facts = analyze(vcode, env)
     result = linear_scan(facts, env)
-    return finalize(facts, result, env)
+    return build_allocation(facts, result, env)

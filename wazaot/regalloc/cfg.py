@@ -10,6 +10,7 @@ __all__ = ["CfgInfo", "analyze_cfg"]
 # Spill weights count an operand in a loop nested d deep as LOOP_WEIGHT ** d.
 LOOP_WEIGHT = 8
 MAX_LOOP_DEPTH = 6
+LOOP_BUDGET_PER_BLOCK = 16
 
 
 @dataclass(slots=True)
@@ -67,16 +68,24 @@ def analyze_cfg(succs: Sequence[Sequence[int]], entry: int) -> CfgInfo:
                 postorder.append(b)
 
     loop_depth = [0] * n
+    # Each loop costs the size of its body. Structured (wasm) control flow keeps the
+    # total near n times the nesting depth; a budget guards against contrived graphs
+    # with many large overlapping cycles, where later loops are simply not counted
+    # (the depths only weigh spill choices).
+    budget = LOOP_BUDGET_PER_BLOCK * n + 1000
     for header, tails in back_edges.items():
         body = {header}
         work = [t for t in tails if t != header]
         body.update(work)
-        while work:
+        while work and budget > 0:
             b = work.pop()
             for p in preds[b]:
                 if p not in body and reachable[p]:
                     body.add(p)
                     work.append(p)
+            budget -= 1
+        if work:
+            break
         for b in body:
             loop_depth[b] += 1
     freq = [LOOP_WEIGHT ** min(d, MAX_LOOP_DEPTH) for d in loop_depth]

@@ -6,12 +6,12 @@ import heapq
 from typing import cast
 
 from wazaot.machinst import Loc, PReg, RegClass, RegisterEnv, SpillSlot
-from wazaot.machinst.operands import FLAG_DEF, FLAG_FIXED, PAYLOAD_SHIFT
+from wazaot.machinst.operands import FLAG_DEF, FLAG_FIXED, FLAG_REUSE, PAYLOAD_SHIFT
 from wazaot.regalloc.liveness import FunctionFacts
 from wazaot.regalloc.output import Allocation, Edit, InstPosition, Move, ProgPoint
 from wazaot.regalloc.scan import SPILLED, ScanResult
 
-__all__ = ["finalize"]
+__all__ = ["assign_slots", "build_allocation"]
 
 
 def assign_slots(
@@ -45,7 +45,7 @@ def assign_slots(
     return slots, counts
 
 
-def finalize(facts: FunctionFacts, result: ScanResult, env: RegisterEnv) -> Allocation:
+def build_allocation(facts: FunctionFacts, result: ScanResult, env: RegisterEnv) -> Allocation:
     """Build the :class:`Allocation`.
 
     At each instruction the edits come out in this order, which makes them correct
@@ -73,80 +73,73 @@ def finalize(facts: FunctionFacts, result: ScanResult, env: RegisterEnv) -> Allo
     reused_by = facts.reused_by
     needs_temp = facts.needs_temp
     inst_start = facts.inst_start
+    reuse_insts = {facts.op_inst[k] for k in reuse_target}
+    new = tuple.__new__  # builds the NamedTuples without their Python-level __new__
 
     allocs: list[PReg | None] = [None] * len(op_vreg)
     edits: list[Edit] = []
-    written: set[PReg] = set()
+    before: list[Move] = []
+    fixed_in: list[Move] = []
+    reuse_in: list[Move] = []
+    after: list[Move] = []
     for i in range(len(facts.insts)):
         k0 = inst_start[i]
         k1 = inst_start[i + 1]
-        reloads: list[Move] = []
-        fixed_in: list[Move] = []
-        reuse_in: list[Move] = []
-        after: list[Move] = []
-        pending: list[int] = []
+        has_reuse = i in reuse_insts
         for k in range(k0, k1):
             v = op_vreg[k]
-            fl = flags[k]
             if v < 0:
-                preg = regs[k]
-                assert isinstance(preg, PReg)
-                allocs[k] = preg
-                if fl & FLAG_DEF:
-                    written.add(preg)
+                allocs[k] = regs[k]  # type: ignore[assignment]
                 continue
             loc = locs[v]
-            assert loc is not None
+            fl = flags[k]
             if fl & FLAG_FIXED:
                 preg = from_index(fl >> PAYLOAD_SHIFT)
-                if fl & FLAG_DEF:
-                    written.add(preg)
-                    if loc is not preg:
-                        after.append(Move(preg, loc))
-                elif loc is not preg:
-                    fixed_in.append(Move(loc, preg))
+                if loc is not preg and loc is not None:  # None: never read, no interval
+                    if fl & FLAG_DEF:
+                        after.append(new(Move, (preg, loc)))
+                    else:
+                        fixed_in.append(new(Move, (loc, preg)))
                 allocs[k] = preg
                 continue
-            if k in reused_by:
-                pending.append(k)
-                continue
-            if k in needs_temp:
-                preg = from_index(op_tiny[k])
-                after.append(Move(preg, loc))
-            elif isinstance(loc, PReg):
+            if has_reuse:
+                if k in reused_by:
+                    continue  # filled in from its def below
+                if k in needs_temp:
+                    preg = from_index(op_tiny[k])
+                    after.append(new(Move, (preg, loc)))
+                    allocs[k] = preg
+                    _reuse_copy(k, preg, reuse_target, reused_by, op_vreg, locs, allocs, reuse_in)
+                    continue
+            if loc.__class__ is PReg:
                 preg = loc
             else:
                 rep = op_alias.get(k, k)
                 preg = from_index(op_tiny[rep])
                 if fl & FLAG_DEF:
-                    after.append(Move(preg, loc))
+                    after.append(new(Move, (preg, loc)))
                 elif rep == k:
-                    reloads.append(Move(loc, preg))
+                    before.append(new(Move, (loc, preg)))
             allocs[k] = preg
-            if fl & FLAG_DEF:
-                written.add(preg)
-                t = reuse_target.get(k)
-                if t is not None:
-                    src = locs[op_vreg[t]]
-                    assert src is not None
-                    if src is not preg:
-                        reuse_in.append(Move(src, preg))
-        for t in pending:
-            allocs[t] = allocs[reused_by[t]]
-        if reloads or fixed_in or reuse_in:
-            point = ProgPoint(i, InstPosition.BEFORE)
-            for move in reloads + fixed_in + reuse_in:
-                edits.append(Edit(point, move))
-                if isinstance(move.dst, PReg):
-                    written.add(move.dst)
+            if has_reuse and fl & FLAG_REUSE:
+                _reuse_copy(k, preg, reuse_target, reused_by, op_vreg, locs, allocs, reuse_in)
+        if before or fixed_in or reuse_in:
+            point = new(ProgPoint, (i, InstPosition.BEFORE))
+            for move in before + fixed_in + reuse_in:
+                edits.append(new(Edit, (point, move)))
+            before = []
+            fixed_in = []
+            reuse_in = []
         if after:
-            point = ProgPoint(i, InstPosition.AFTER)
+            point = new(ProgPoint, (i, InstPosition.AFTER))
             for move in after:
-                edits.append(Edit(point, move))
-                if isinstance(move.dst, PReg):
-                    written.add(move.dst)
-    for pregs in facts.clobbers.values():
-        written.update(pregs)
+                edits.append(new(Edit, (point, move)))
+            after = []
+
+    # Registers the function writes: every register given to an interval, and every
+    # register with a reservation (fixed operands, clobbers, physical operands).
+    written = {from_index(p) for p in set(vreg_reg) | set(op_tiny) if p >= 0}
+    written.update(from_index(p) for p, starts in enumerate(facts.res_start) if starts)
     return Allocation(
         allocs=cast(list[PReg], allocs),
         inst_alloc_start=list(inst_start),
@@ -155,3 +148,22 @@ def finalize(facts: FunctionFacts, result: ScanResult, env: RegisterEnv) -> Allo
         callee_saved_used=sorted(written & env.callee_saved, key=lambda p: p.index),
         spilled=slots,
     )
+
+
+def _reuse_copy(
+    k: int,
+    preg: PReg,
+    reuse_target: dict[int, int],
+    reused_by: dict[int, int],
+    op_vreg: list[int],
+    locs: list[Loc | None],
+    allocs: list[PReg | None],
+    reuse_in: list[Move],
+) -> None:
+    """REUSE def ``k`` got ``preg``: so does its input, copied in if it is elsewhere."""
+    t = reuse_target[k]
+    allocs[t] = preg
+    src = locs[op_vreg[t]]
+    if src is not preg:
+        assert src is not None
+        reuse_in.append(tuple.__new__(Move, (src, preg)))

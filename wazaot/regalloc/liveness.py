@@ -35,7 +35,11 @@ is live-in, to the latest of its uses, defs and the ends of blocks where it is
 live-out. The hull is a superset of the true live range, however the CFG is laid out
 (a value live around a loop is live-in at the header and live-out at the latch, so the
 hull spans the whole loop body). Giving a register to the whole hull is therefore
-always correct; the price is that holes in the range cannot be lent to others.
+always correct; the price is that holes in the range cannot be lent to other
+intervals. They can be lent to *reservations* (fixed operands, clobbers): inside its
+hull, a register is checked against a reservation only at the instruction concerned,
+where the operands and the liveness sets tell exactly whether its value is needed
+there (see ``occupies`` in :mod:`.scan`).
 """
 
 from __future__ import annotations
@@ -104,6 +108,10 @@ class FunctionFacts:
     start_op: list[int]
     """The def operand at the start of the hull, or -1 (hull starts at a use or block)."""
     weight: list[float]
+    needs_interval: list[bool]
+    """False for a register that is never read and only defined by FIXED operands
+    (an unused call result, a scratch pinned to a register): its value never has to
+    leave the fixed register, so it gets no interval and no copies."""
     ops: list[list[int]]
     fixed_hint: list[int]
     """A PReg.index some FIXED operand of the register names, or -1."""
@@ -155,6 +163,7 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
     end = [-1] * nv
     start_op = [-1] * nv
     weight = [0.0] * nv
+    needs_interval = [False] * nv
     ops: list[list[int]] = [[] for _ in range(nv)]
     fixed_hint = [-1] * nv
     reservations: list[list[tuple[int, int, int]]] = [[] for _ in range(npregs)]
@@ -196,6 +205,8 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
                     op_vreg.append(v)
                     ops[v].append(k)
                     weight[v] += freq
+                    if not f & FLAG_DEF or not f & FLAG_FIXED:
+                        needs_interval[v] = True
                     p = base + (LATE if f & FLAG_LATE else EARLY)
                     if f & FLAG_DEF:
                         defs.append(v)
@@ -306,6 +317,7 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
         end=end,
         start_op=start_op,
         weight=weight,
+        needs_interval=needs_interval,
         ops=ops,
         fixed_hint=fixed_hint,
         reuse_target=reuse_target,

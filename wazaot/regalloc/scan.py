@@ -31,7 +31,6 @@ from bisect import bisect_left
 from wazaot.machinst import RegClass, RegisterEnv, VReg
 from wazaot.machinst.operands import FLAG_DEF, FLAG_FIXED, FLAG_LATE
 from wazaot.regalloc.liveness import (
-    _UNSET,
     AFTER,
     BEFORE,
     EARLY,
@@ -73,6 +72,8 @@ def linear_scan(facts: FunctionFacts, env: RegisterEnv) -> ScanResult:
 
 
 class _Scan:
+    """The scan's state for one function (see the module docstring)."""
+
     def __init__(self, facts: FunctionFacts) -> None:
         self.f = facts
         nv = facts.num_vregs
@@ -156,12 +157,16 @@ class _Scan:
     # -- the scan ------------------------------------------------------------------
 
     def run(self, cls: RegClass, regs: list[int]) -> None:
+        """Scan the intervals of class ``cls`` with registers ``regs`` (PReg indices,
+        in preference order): main intervals by start, tiny ones from the heap first
+        when they start no later."""
         f = self.f
         start = f.start
         end = f.end
         weight = f.weight
         density = self.density
-        mains = [v for v in range(f.num_vregs) if f.vcls[v] == cls and start[v] != _UNSET]
+        needs_interval = f.needs_interval
+        mains = [v for v in range(f.num_vregs) if f.vcls[v] == cls and needs_interval[v]]
         heap = self.heap = [
             (((f.op_inst[k] << SHIFT) + LATE), k)
             for k in f.needs_temp
@@ -195,6 +200,8 @@ class _Scan:
             alloc_tiny(heappop(heap)[1])
 
     def alloc_main(self, v: int) -> None:
+        """Give ``v``'s hull a register: a hinted one, the first free one, or the one
+        of a cheaper interval it evicts; else spill ``v``."""
         f = self.f
         s = f.start[v]
         e = f.end[v]
@@ -237,7 +244,7 @@ class _Scan:
             st = s if p == share else s_other
             if reg_end[p] < st or self.prev_end[x] >= st or self.density[x] >= best_density:
                 continue
-            if self.conflict(p, st, e, v):
+            if self.conflict(p, st, e, v) or self.straddles(x, st):
                 continue
             best = p
             best_st = st
@@ -249,6 +256,7 @@ class _Scan:
         self.assign(v, best, best_st)
 
     def assign(self, v: int, p: int, st: int) -> None:
+        """Put ``v`` in ``p`` from position ``st`` to the end of its hull."""
         self.vreg_reg[v] = p
         self.prev_end[v] = self.reg_end[p]
         self.f.start[v] = st
@@ -308,7 +316,36 @@ class _Scan:
             self.reg_end[p_old] = new_end
             self.reg_owner[p_old] = NOBODY
 
+    def straddles(self, x: int, b: int) -> bool:
+        """Whether evicting ``x`` at position ``b`` would leave one of its operands
+        with a tiny interval that starts before ``b`` and ends at or after it. Such an
+        operand can neither keep ``x``'s register nor be placed in order, so a victim
+        without one is preferred."""
+        f = self.f
+        i = b >> SHIFT
+        ops_x = f.ops[x]
+        op_inst = f.op_inst
+        j = bisect_left(ops_x, i, key=op_inst.__getitem__)
+        base = i << SHIFT
+        while j < len(ops_x) and op_inst[ops_x[j]] == i:
+            k = ops_x[j]
+            j += 1
+            fl = f.flags[k]
+            if fl & FLAG_FIXED or k in f.reused_by or k in f.needs_temp:
+                continue
+            if fl & FLAG_DEF:
+                ts = BEFORE if k in f.reuse_target else LATE if fl & FLAG_LATE else EARLY
+                te = AFTER
+            else:
+                ts = BEFORE
+                te = LATE if fl & FLAG_LATE else EARLY
+            if base + ts < b <= base + te:
+                return True
+        return False
+
     def alloc_tiny(self, k: int) -> None:
+        """Give operand ``k``'s tiny interval a register, evicting a main interval if
+        none is free (tiny intervals are never spilled)."""
         f = self.f
         i = f.op_inst[k]
         fl = f.flags[k]
@@ -347,7 +384,7 @@ class _Scan:
         here = set(f.op_vreg[f.inst_start[i] : f.inst_start[i + 1]])
         best = -1
         best_st = 0
-        best_key = (True, 0.0)
+        best_key = (True, True, 0.0)
         owner = self.reg_owner
         for p in self.regs:
             x = owner[p]
@@ -356,7 +393,7 @@ class _Scan:
             st = ts if p == share else ts_other
             if reg_end[p] < st or self.prev_end[x] >= st or self.conflict(p, st, te, v, True):
                 continue
-            key = (x in here, self.density[x])
+            key = (self.straddles(x, st), x in here, self.density[x])
             if best < 0 or key < best_key:
                 best = p
                 best_st = st
@@ -369,6 +406,7 @@ class _Scan:
         self.take_tiny(k, best, te)
 
     def take_tiny(self, k: int, p: int, te: int) -> None:
+        """Put operand ``k``'s tiny interval, ending at ``te``, in ``p``."""
         self.op_tiny[k] = p
         self.reg_end[p] = te
         self.reg_owner[p] = TINY

@@ -64,7 +64,7 @@ _PREFIXED = {code: imm for code, imm in IMMEDIATES.items() if code >= 0x100}
 _BLOCK, _LOOP, _IF, _END = OP["block"], OP["loop"], OP["if"], OP["end"]
 
 # The decoding loop's fast paths, by first byte.
-_K_OTHER, _K_NONE, _K_INDEX, _K_I32, _K_MEMARG, _K_BLOCK = range(6)
+_K_OTHER, _K_NONE, _K_INDEX, _K_I32, _K_I64, _K_MEMARG, _K_BLOCK = range(7)
 _FAST_KIND = [_K_OTHER] * 256
 for _code, _imm in enumerate(_ONE_BYTE):
     if _imm is Imm.NONE:
@@ -73,6 +73,8 @@ for _code, _imm in enumerate(_ONE_BYTE):
         _FAST_KIND[_code] = _K_INDEX
     elif _imm is Imm.I32:
         _FAST_KIND[_code] = _K_I32
+    elif _imm is Imm.I64:
+        _FAST_KIND[_code] = _K_I64
     elif _imm is Imm.MEMARG:
         _FAST_KIND[_code] = _K_MEMARG
     elif _imm is Imm.BLOCK:
@@ -386,17 +388,32 @@ class _Decoder:
                     append((op, data[pos], start))
                     pos += 1
                     continue
-            elif k == _K_I32:
-                if pos < end:
-                    b = data[pos]
-                    if b < 0x40:
-                        append((op, b, start))
-                        pos += 1
-                        continue
+                if pos + 1 < end and data[pos + 1] < 0x80:  # two bytes: < 2^14
+                    append((op, (data[pos] & 0x7F) | data[pos + 1] << 7, start))
+                    pos += 2
+                    continue
+            elif k == _K_I32 or k == _K_I64:
+                # Signed LEB128 shorter than the maximum length (which needs the strict
+                # unused-bit checks of Reader): every bit read is a value bit.
+                limit = pos + (4 if k == _K_I32 else 9)
+                value = shift = 0
+                p = pos
+                while p < end and p < limit:
+                    b = data[p]
+                    p += 1
+                    value |= (b & 0x7F) << shift
+                    shift += 7
                     if b < 0x80:
-                        append((op, (b - 0x80) & 0xFFFF_FFFF, start))
-                        pos += 1
-                        continue
+                        if b & 0x40:
+                            value -= 1 << shift
+                        append((op, value & (0xFFFF_FFFF if k == _K_I32
+                                             else 0xFFFF_FFFF_FFFF_FFFF), start))  # fmt: skip
+                        pos = p
+                        break
+                else:
+                    p = -1
+                if p >= 0 and pos == p:
+                    continue
             elif k == _K_MEMARG:
                 if pos + 1 < end and data[pos] < 0x80 and data[pos + 1] < 0x80:
                     append((op, (data[pos], data[pos + 1]), start))
