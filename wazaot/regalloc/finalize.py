@@ -145,7 +145,7 @@ def build_allocation(facts: FunctionFacts, result: ScanResult, env: RegisterEnv)
         inst_alloc_start=list(inst_start),
         edits=edits,
         num_spill_slots=counts,
-        callee_saved_used=sorted(written & env.callee_saved, key=lambda p: p.index),
+        callee_saved_used=sorted(written & env.callee_saved, key=lambda p: (p.cls, p.hw)),
         spilled=slots,
     )
 

@@ -69,7 +69,8 @@ class Allocation:
       so no edit ever sits on a control-flow edge.
     * ``num_spill_slots[cls]`` slots of each class are used, numbered from 0.
     * ``callee_saved_used``: callee-saved registers the function writes, sorted by
-      :attr:`PReg.index`; the prologue must save them.
+      class and hardware number (not by ``PReg.index``, which depends on the order
+      registers were created in the process); the prologue must save them.
     """
 
     allocs: list[PReg]
