@@ -463,3 +463,15 @@ def test_readme_commands() -> None:
     assert "pip install '.[test]' && python -m pytest" in readme
     ci = (REPO / ".ci" / "run").read_text()
     assert "pip install '.[test]' && python -m pytest" in ci
+
+
+def test_readme_python_example_runs() -> None:
+    import re
+
+    readme = (REPO / "README.md").read_text()
+    code = re.search(r"```python\n(.*?)```", readme, re.S)
+    assert code is not None
+    proc = subprocess.run([sys.executable, "-c", code.group(1)], capture_output=True,
+                          text=True, cwd=REPO, timeout=120)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:2] == ["5", "[2432902008176640000]"]
