@@ -326,3 +326,38 @@ def test_compiling_and_closing_modules_keeps_memory_flat():
             rt.compile(wasm).close()
         grown = _rss_kib() - before
     assert grown < 8 * 1024, f"RSS grew by {grown} KiB over 1,000 compile/close cycles"
+
+
+def test_funcref_values_from_python_are_checked(rt):
+    mod = rt.instantiate(rt.compile(wat("""(module
+        (type $v (func (result i32)))
+        (table (export "t") 2 funcref)
+        (global (export "g") (mut funcref) (ref.null func))
+        (func $seven (export "seven") (result i32) (i32.const 7))
+        (func (export "ref") (result funcref) (ref.func $seven))
+        (func (export "call") (param i32) (result i32) (call_indirect (type $v) (local.get 0)))
+        (func (export "take") (param funcref) (result i32) (ref.is_null (local.get 0)))
+        (elem declare func $seven))""")))
+    t, g = mod.exported_table("t"), mod.exported_global("g")
+    bogus = 0xDEAD_BEEF_0000
+    with pytest.raises(ValueError, match="not a funcref"):
+        t.set(0, bogus)
+    with pytest.raises(ValueError, match="not a funcref"):
+        t.grow(1, bogus)
+    with pytest.raises(ValueError, match="not a funcref"):
+        g.set(bogus)
+    with pytest.raises(ValueError, match="not a funcref"):
+        mod.exported_function("take").call(bogus)
+    ref = mod.exported_function("ref").call()[0]
+    t.set(1, ref)  # a real funcref is accepted and callable
+    assert mod.exported_function("call").call(1) == [7]
+    assert mod.exported_function("take").call(ref) == [0]
+    assert mod.exported_function("take").call(0) == [1]
+
+    rt.new_host_module_builder("h").function(
+        "bad", lambda caller: bogus, results=[ValueType.FUNCREF]).instantiate()  # fmt: skip
+    user = rt.instantiate(rt.compile(wat("""(module
+        (import "h" "bad" (func $bad (result funcref)))
+        (func (export "f") (result i32) (ref.is_null (call $bad))))""")))
+    with pytest.raises(ValueError, match="not a funcref"):
+        user.exported_function("f").call()

@@ -22,6 +22,7 @@ it. An exception from a host function, or a trap, abandons the suspended frames
 from __future__ import annotations
 
 import bisect
+import ctypes
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -252,7 +253,9 @@ def normalise_results(func: FunctionInstance, out: Any) -> list[int]:
     if len(values) != n:
         raise TypeError(f"host function {func.definition.name} returned {len(values)} "
                         f"values, its type has {n} results")  # fmt: skip
-    return [int(v) for v in values]
+    from .instance import check_ref
+
+    return [check_ref(t, int(v)) for t, v in zip(func.type.results, values)]
 
 
 # -- builtins: slow paths served in Python ---------------------------------------------
@@ -319,7 +322,7 @@ def _memory_fill(inst: ModuleInstance, args: Any) -> None:
     memory = inst.memories[0]
     if dst + n > memory.linear.size:
         raise Trap(TrapCode.OUT_OF_BOUNDS_MEMORY.message)
-    ffi.memmove(ffi.cast("char *", memory.linear.base + dst), bytes([value & 0xFF]) * n, n)
+    ctypes.memset(memory.linear.base + dst, value & 0xFF, n)
 
 
 _BUILTINS: dict[Builtin, Callable[[Any, Any], None]] = {

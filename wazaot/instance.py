@@ -14,6 +14,7 @@ then run the start function.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +39,20 @@ if TYPE_CHECKING:
     from .runtime import CompiledModule, Runtime
 
 WASM_PAGE = 65536
+
+# Every funcref record made in this process, by address (the funcref value). Values
+# that come from Python into a funcref slot are checked against it: generated code
+# dereferences funcrefs, so an arbitrary int there would be a wild pointer. Records
+# live as long as their FunctionInstance, which the Runtime keeps until it closes.
+_KNOWN_FUNCREFS: weakref.WeakValueDictionary[int, FunctionInstance] = weakref.WeakValueDictionary()
+
+
+def check_ref(vt: ValueType, raw: int) -> int:
+    """``raw`` as a value of reference type ``vt`` coming from Python (ValueError if a
+    funcref is not null and not a function of this process); other types pass."""
+    if vt == ValueType.FUNCREF and raw != 0 and raw not in _KNOWN_FUNCREFS:
+        raise ValueError(f"{raw:#x} is not a funcref (use 0 or a value wazaot returned)")
+    return raw
 TABLE_LIMIT = 10_000_000  # the largest table this runtime grows to (an implementation limit)
 
 
@@ -60,6 +75,7 @@ class FunctionInstance:
         self.record.type_id = type_id
         self.record.func_index = definition.index
         self.address = _address(self.record)  # the funcref value
+        _KNOWN_FUNCREFS[self.address] = self
 
     def bind(self, code: int, module_ctx: int) -> None:
         self.record.code = code
@@ -384,13 +400,17 @@ class Function:
         self._runtime = runtime
         self._func = func
         self.definition = func.definition
+        self._has_funcref_params = ValueType.FUNCREF in func.type.params
 
     def call(self, *args: int, ctx: Any = None) -> list[int]:
         """Call with raw-encoded arguments; returns the raw results."""
         owner = self._func.owner
         if owner is not None and owner.closed:
             raise RuntimeError(f"{self.definition.name}: its module is closed")
-        return self._runtime.call_engine().call(self._func, [int(a) for a in args])
+        raw = [int(a) for a in args]
+        if self._has_funcref_params:
+            raw = [check_ref(t, a) for t, a in zip(self._func.type.params, raw)]
+        return self._runtime.call_engine().call(self._func, raw)
 
     def __call__(self, *args: Any) -> Any:
         from .api import decode_value, encode_value
@@ -420,7 +440,7 @@ class Global:
     def set(self, raw: int) -> None:
         if not self.mutable:
             raise AttributeError("the global is immutable")
-        self._g.set_raw(raw)
+        self._g.set_raw(check_ref(self.type, raw))
 
     @property
     def value(self) -> Any:
@@ -466,10 +486,10 @@ class Table:
     def set(self, i: int, raw: int) -> None:
         if not 0 <= i < self._t.size:
             raise IndexError(f"table index {i} out of range")
-        self._t.set(i, raw)
+        self._t.set(i, check_ref(self.elem_type, raw))
 
     def grow(self, n: int, raw: int = 0) -> int:
-        return self._t.grow(n, raw)
+        return self._t.grow(n, check_ref(self.elem_type, raw))
 
 
 class Module:
