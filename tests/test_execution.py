@@ -361,3 +361,47 @@ def test_funcref_values_from_python_are_checked(rt):
         (func (export "f") (result i32) (ref.is_null (call $bad))))""")))
     with pytest.raises(ValueError, match="not a funcref"):
         user.exported_function("f").call()
+
+
+# -- processor features -----------------------------------------------------------------
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/cpuinfo")
+def test_cpuid_agrees_with_the_kernel():
+    from wazaot.amd64.cpu import host_features
+
+    flags = set()
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    features = host_features()
+    assert features.lzcnt == ("abm" in flags)
+    assert features.tzcnt == ("bmi1" in flags)
+    assert features.popcnt == ("popcnt" in flags)
+    assert features.sse41 == ("sse4_1" in flags)
+
+
+def test_bit_counting_fallbacks_pass_the_spec_scripts(monkeypatch):
+    """Without LZCNT/TZCNT/POPCNT (old processors), clz/ctz/popcnt use bsr/bsf and a
+    bit-twiddling count; the spec's integer scripts must still pass."""
+    from spec.harness import Outcome, run_file, spectest_dir
+
+    from wazaot.amd64 import cpu
+
+    if not (spectest_dir() / "i32.json").exists():
+        pytest.skip("the spec suite is absent (set WAZAOT_SPECTEST_DIR)")
+    old = cpu.Features(lzcnt=False, tzcnt=False, popcnt=False, sse41=True)
+    monkeypatch.setattr(cpu, "host_features", lambda: old)
+    with wazaot.Runtime() as runtime:
+        listing = runtime.compile(wat("""(module (func (export "f") (param i32) (result i32)
+            (i32.clz (local.get 0))))"""))
+        from disasm_tools.listing import function_listing
+
+        text = function_listing(listing, 0)
+        assert "bsr" in text and "lzcnt" not in text
+    for name in ("i32.json", "i64.json"):
+        report = run_file(spectest_dir() / name)
+        assert not report.failures, report.failures[:3]
+        assert report.counts[("assert_return", Outcome.PASSED)] > 300

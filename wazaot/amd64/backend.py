@@ -20,6 +20,7 @@ from ..native.execmem import CodeMemory
 from ..regalloc import allocate
 from ..vmctx import ModuleLayout
 from ..wasm.module import Module
+from . import cpu
 from .abi import REGISTER_ENV
 from .emit import Emitter
 from .encoding import Assembler
@@ -50,7 +51,9 @@ def compile_module(module: Module, type_ids: list[int], name: str | None = None)
     func_types = module.func_types()
     global_types, table_types = module.global_types(), module.table_types()
     layout = ModuleLayout(len(global_types), len(table_types), len(func_types))
-    env = CompileEnv(module, func_types, type_ids, layout, global_types, table_types)
+    features = cpu.host_features()
+    cpu.require(features)
+    env = CompileEnv(module, func_types, type_ids, layout, global_types, table_types, features)
     asm = Assembler()
     labels = [asm.new_label() for _ in func_types]
     infos: dict[int, FunctionInfo] = {}

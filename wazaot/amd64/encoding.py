@@ -491,6 +491,7 @@ def _integer_rows() -> list[Row]:
         ("int3", "-", "", "CC"),
         ("nop", "-", "", "90"),
         ("mfence", "-", "", "0F AE F0"),
+        ("cpuid", "-", "", "0F A2"),  # eax, ecx in; eax, ebx, ecx, edx out
     ]
 
 
@@ -937,6 +938,11 @@ class Assembler(SseInstructions):
     def mfence(self) -> None:
         """mfence."""
         self.emit("mfence", None)
+
+    def cpuid(self) -> None:
+        """cpuid: the processor's feature leaf ``eax`` (subleaf ``ecx``) into
+        eax, ebx, ecx, edx."""
+        self.emit("cpuid", None)
 
 
 _MOVABS = next(f for f in FORMS["mov"] if f.kinds == ("r", "i64"))

@@ -22,6 +22,7 @@ from ..wasm.module import FuncType, GlobalType, Module, TableType
 from ..wasm.opcodes import NAMES
 from . import lower_float, lower_int, lower_mem  # noqa: F401  (they register rules)
 from .abi import Signature, reg_class, signature
+from .cpu import ALL, Features
 from .encoding import Cond
 from .inst import (
     Call,
@@ -63,8 +64,7 @@ class CompileEnv:
     layout: ModuleLayout
     global_types: list[GlobalType]
     table_types: list[TableType]
-    has_lzcnt: bool = True
-    has_popcnt: bool = True
+    features: Features = ALL
 
 
 @dataclass(slots=True)

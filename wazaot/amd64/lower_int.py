@@ -74,7 +74,8 @@ def div_rem(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand
 def bit_count(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
     vt, size, op = _split(opcode)
     dst = lw.new_vreg(vt)
-    native = lw.env.has_popcnt if op == "popcnt" else lw.env.has_lzcnt
+    features = lw.env.features
+    native = {"clz": features.lzcnt, "ctz": features.tzcnt, "popcnt": features.popcnt}[op]
     lw.emit(Seq(op, (size, native), dst, (lw.reg(args[0]),)))
     return [Reg(dst, vt)]
 
