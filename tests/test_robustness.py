@@ -27,8 +27,8 @@ from hypothesis import strategies as st
 from spec import wasmgen as w
 from spec.harness import spectest_dir
 
-from wazaot.errors import UnsupportedError
 from wazaot import CompileError, Runtime, RuntimeConfig
+from wazaot.errors import UnsupportedError
 
 # -- what is under test -------------------------------------------------------------
 

@@ -429,6 +429,7 @@ class Runtime:
         self._instances: dict[int, Any] = {}  # module context address -> ModuleInstance
         self._host_functions: list[Any] = []  # host function id -> FunctionInstance
         self._engines = threading.local()
+        self._lock = threading.RLock()
         self._stubs: Any = None
         self.max_slots = 0  # the widest host function signature, in slots
         from .callengine import CodeMap
@@ -534,14 +535,17 @@ class Runtime:
         raise NotImplementedError(f"no {self.arch} backend yet")
 
     def _runtime_stubs(self) -> Any:
-        """The entry/resume/exit trampolines (one mapping per Runtime)."""
-        if self._stubs is None:
-            from .native.execmem import CodeMemory
+        """The entry/resume/exit trampolines (one mapping per Runtime). Made once under
+        a lock: threads that race here must all get the same mapping, or the loser's
+        would be unmapped while its call engine still points into it."""
+        with self._lock:
+            if self._stubs is None:
+                from .native.execmem import CodeMemory
 
-            code, offsets = self._backend().runtime_stubs()
-            memory = CodeMemory.from_code(code)
-            self._stubs = (memory, {k: memory.address + v for k, v in offsets.items()})
-        return self._stubs[1]
+                code, offsets = self._backend().runtime_stubs()
+                memory = CodeMemory.from_code(code)
+                self._stubs = (memory, {k: memory.address + v for k, v in offsets.items()})
+            return self._stubs[1]
 
     def call_engine(self) -> Any:
         """This thread's call engine (created on first use)."""
@@ -610,6 +614,9 @@ class Runtime:
         for engine in self._all_engines:
             engine.close()
         self._all_engines.clear()
+        if self._stubs is not None:
+            self._stubs[0].close()
+            self._stubs = None
         self.code_map = type(self.code_map)()
 
     def __enter__(self) -> Runtime:

@@ -38,9 +38,6 @@ from pathlib import Path
 from typing import Any
 
 from wazaot import DecodeError, LinkError, Runtime, Trap, ValidationError
-from wazaot.errors import UnsupportedError
-from wazaot.wasm.decoder import decode_module
-from wazaot.wasm.validator import validate_module
 from wazaot.api import (
     ValueType,
     is_arithmetic_nan_f32,
@@ -48,6 +45,9 @@ from wazaot.api import (
     is_canonical_nan_f32,
     is_canonical_nan_f64,
 )
+from wazaot.errors import UnsupportedError
+from wazaot.wasm.decoder import decode_module
+from wazaot.wasm.validator import validate_module
 
 from . import wasmgen
 
