@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from spec import wasmgen as w
 
 from wazaot.errors import DecodeError
 from wazaot.wasm.decoder import decode_module
@@ -18,15 +19,8 @@ from wazaot.wasm.opcodes import OP
 
 
 def sleb(value: int, length: int | None = None) -> bytes:
-    """Signed LEB128 of ``value``, padded to ``length`` bytes if given."""
-    out = bytearray()
-    while True:
-        b = value & 0x7F
-        value >>= 7
-        done = (value == 0 and not b & 0x40) or (value == -1 and b & 0x40)
-        out.append(b | (0 if done else 0x80))
-        if done:
-            break
+    """Signed LEB128 of ``value``, padded (non-minimal) to ``length`` bytes if given."""
+    out = bytearray(w.sleb(value))
     if length is not None and len(out) < length:
         pad = 0x7F if out[-1] & 0x40 else 0x00
         out[-1] |= 0x80
@@ -34,14 +28,7 @@ def sleb(value: int, length: int | None = None) -> bytes:
     return bytes(out)
 
 
-def uleb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = value & 0x7F
-        value >>= 7
-        out.append(b | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
+uleb = w.uleb
 
 
 def module_with_body(body: bytes, result: int) -> bytes:

@@ -21,7 +21,7 @@ from ..regalloc.output import Allocation, InstPosition, Move, ProgPoint
 from ..traps import TrapCode
 from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, Table, exit_code
 from . import inst as I
-from . import seqs
+from . import seqs, sequences
 from .abi import frame_slot_bytes, gpr, xmm
 from .encoding import Assembler, Cond, Label, Mem
 from .regs import r11, r13, r14, r15, rbp, rsp, xmm15
@@ -293,20 +293,13 @@ def _jmp_cond(e: Emitter, inst: I.JmpCond, regs: Sequence[PReg]) -> None:
 @emits(I.SetCond)
 def _set_cond(e: Emitter, inst: I.SetCond, regs: Sequence[PReg]) -> None:
     asm = e.asm
-    cc = set_flags(e, inst.cond, regs)
     dst = gpr(regs[-1])
-    if cc in ("feq", "fne"):
-        tmp = gpr(regs[-2])
-        if cc == "feq":
-            asm.setcc(Cond.e, dst)
-            asm.setcc(Cond.np, tmp)
-            asm.alu("and", 8, dst, tmp)
-        else:
-            asm.setcc(Cond.ne, dst)
-            asm.setcc(Cond.p, tmp)
-            asm.alu("or", 8, dst, tmp)
-    else:
-        asm.setcc(cc, dst)  # type: ignore[arg-type]
+    cond = inst.cond
+    if type(cond) is I.FloatCond:
+        sequences.fcmp_set(asm, cond.prec, cond.op, dst, xmm(regs[0]), xmm(regs[1]))  # type: ignore[arg-type]
+        return
+    cc = set_flags(e, cond, regs)
+    asm.setcc(cc, dst)  # type: ignore[arg-type]
     asm.movzx(32, dst, dst, src_size=8)
 
 

@@ -318,16 +318,13 @@ class Seq(_Inst):
 
 @dataclass(frozen=True, slots=True)
 class SetCond(_Inst):
-    """dst := cond ? 1 : 0 (an i32). Float eq/ne need ``temp``."""
+    """dst := cond ? 1 : 0 (an i32)."""
 
     cond: Condition
     dst: R
-    temp: R | None = None
 
     def operands(self, c: OperandCollector) -> None:
         self.cond.operands(c)
-        if self.temp is not None:
-            c.reg_early_def(self.temp)
         c.reg_def(self.dst)
 
 

@@ -174,12 +174,8 @@ class Amd64Lowering:
         return IntCond(cc, size, self.reg(a), self.reg(b))
 
     def compare(self, cmp: Compare) -> Operand:
-        cond = self.condition(cmp)
         dst = self.new_vreg(ValueType.I32)
-        temp = None
-        if isinstance(cond, FloatCond) and cond.op in ("eq", "ne"):
-            temp = self.new_vreg(ValueType.I32)
-        self.emit(SetCond(cond, dst, temp))
+        self.emit(SetCond(self.condition(cmp), dst))
         return Reg(dst, ValueType.I32)
 
     def select(self, cond: Operand | Compare, a: Operand, b: Operand, vt: ValueType) -> Operand:
