@@ -356,7 +356,6 @@ class HostModule:
     machine-code stubs that exit to the runtime (``trampolines.host_stub``)."""
 
     def __init__(self, runtime: Runtime, name: str, functions: list[HostFunction]) -> None:
-        from .api import FunctionDefinition as _FD  # noqa: F401
         from .instance import Function, FunctionInstance
         from .native.execmem import CodeMemory
         from .vmctx import ModuleCtx, ffi

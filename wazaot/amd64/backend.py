@@ -25,9 +25,11 @@ from .abi import REGISTER_ENV
 from .emit import Emitter
 from .encoding import Assembler
 from .lower import Amd64Lowering, CompileEnv
-from .trampolines import entry_thunk, runtime_stubs
+from .trampolines import entry_thunk, host_stub, runtime_stubs
 
-__all__ = ["compile_module", "runtime_stubs"]
+# What the Runtime uses: compile_module, and for host modules and call engines the
+# trampolines and the assembler they are written with.
+__all__ = ["Assembler", "compile_module", "host_stub", "runtime_stubs"]
 
 
 def _reject_v128(module: Module) -> None:
@@ -80,6 +82,3 @@ def compile_module(module: Module, type_ids: list[int], name: str | None = None)
     thunks = {ft: asm.label_offset(label) for ft, label in thunk_labels.items()}
     return ModuleCode(memory, infos, thunks, module, name, len(raw))
 
-
-from .encoding import Assembler as Assembler  # noqa: E402,F811  (for host stubs)
-from .trampolines import host_stub as host_stub  # noqa: E402

@@ -24,7 +24,7 @@ from . import inst as I
 from . import seqs, sequences
 from .abi import frame_slot_bytes, gpr, xmm
 from .encoding import Assembler, Cond, Label, Mem
-from .regs import r11, r13, r14, r15, rbp, rsp, xmm15
+from .regs import r11, r13, r14, r15, rbp, rsp
 
 WORD = 8
 
@@ -574,8 +574,7 @@ def _jmp(e: Emitter, inst: I.Jmp, regs: Sequence[PReg]) -> None:
 def _jmp_table(e: Emitter, inst: I.JmpTable, regs: Sequence[PReg]) -> None:
     asm = e.asm
     index = gpr(regs[0])
-    n = len(inst.targets)
-    asm.alu("cmp", 64, index, n) if n < (1 << 31) else None
+    asm.alu("cmp", 64, index, len(inst.targets))  # a body is far below 2^31 targets
     asm.jcc(Cond.ae, e.block_labels[inst.default])
     table = asm.new_label()
     asm.lea(64, r11, Mem.rip(table))
@@ -592,5 +591,3 @@ def _ret(e: Emitter, inst: I.Ret, regs: Sequence[PReg]) -> None:
 def _trap(e: Emitter, inst: I.TrapInst, regs: Sequence[PReg]) -> None:
     e.asm.jmp(e.trap(inst.code))
 
-
-__all__ = ["Emitter", "FunctionCode", "EMITTERS", "xmm15"]
