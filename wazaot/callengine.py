@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from .api import ValueType
 from .errors import Trap
+from .instance import check_ref
 from .native.stack import NativeStack
 from .traps import TrapCode
 from .vmctx import Builtin, Exit, ffi
@@ -132,8 +133,7 @@ class CallEngine:
                             f"got {len(args)}")  # fmt: skip
         if func.host is not None:
             return self.call_host(func, None, list(args))
-        width = max(slot_count(ft.params), slot_count(ft.results), self.runtime.max_slots)
-        slots = self._slots(width)
+        slots = self._slots(max(func.slot_width, self.runtime.max_slots))
         store_values(slots, ft.params, args)
         ctx = self.ctx
         saved = None
@@ -253,8 +253,6 @@ def normalise_results(func: FunctionInstance, out: Any) -> list[int]:
     if len(values) != n:
         raise TypeError(f"host function {func.definition.name} returned {len(values)} "
                         f"values, its type has {n} results")  # fmt: skip
-    from .instance import check_ref
-
     return [check_ref(t, int(v)) for t, v in zip(func.type.results, values)]
 
 

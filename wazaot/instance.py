@@ -76,6 +76,11 @@ class FunctionInstance:
         self.record.func_index = definition.index
         self.address = _address(self.record)  # the funcref value
         _KNOWN_FUNCREFS[self.address] = self
+        # Argument/result slots a call needs (a v128 takes two).
+        self.slot_width = max(
+            sum(2 if t == ValueType.V128 else 1 for t in func_type.params),
+            sum(2 if t == ValueType.V128 else 1 for t in func_type.results),
+        )
 
     def bind(self, code: int, module_ctx: int) -> None:
         self.record.code = code
