@@ -61,7 +61,7 @@ for _code, _imm in IMMEDIATES.items():
         _ONE_BYTE[_code] = _imm
 _PREFIXED = {code: imm for code, imm in IMMEDIATES.items() if code >= 0x100}
 
-_BLOCK, _LOOP, _IF, _END = OP["block"], OP["loop"], OP["if"], OP["end"]
+_BLOCK, _LOOP, _IF, _END, _ELSE = OP["block"], OP["loop"], OP["if"], OP["end"], OP["else"]
 
 # The decoding loop's fast paths, by first byte.
 _K_OTHER, _K_NONE, _K_INDEX, _K_I32, _K_I64, _K_MEMARG, _K_BLOCK = range(7)
@@ -135,8 +135,7 @@ class _Decoder:
     def module(self) -> Module:
         data = self.data
         if len(data) < 4:
-            msg = "unexpected end" if MAGIC.startswith(data) else "magic header not detected"
-            raise DecodeError(msg, 0)
+            raise DecodeError("unexpected end", 0)
         if data[:4] != MAGIC:
             raise DecodeError("magic header not detected", 0)
         if len(data) < 8:
@@ -154,8 +153,7 @@ class _Decoder:
             start = r.pos
             end = start + size
             if end > len(data):
-                raise DecodeError("length out of bounds" if section_id == 0 else "unexpected end",
-                                  start)  # fmt: skip
+                raise DecodeError("length out of bounds", start)
             if section_id != 0:
                 order = SECTION_ORDER.get(section_id)
                 if order is None:
@@ -163,7 +161,11 @@ class _Decoder:
                 if order <= last:
                     raise DecodeError("unexpected content after last section", id_at)
                 last = order
-            s = Reader(data, start, end, "unexpected end of section or function")
+            # As in the reference interpreter, a section's contents are read on the
+            # whole binary and its size checked afterwards: a field that runs past the
+            # section's end is reported by what it finds there.
+            s = Reader(data, start, end if section_id == 0 else len(data),
+                       "unexpected end of section or function")  # fmt: skip
             self.section(section_id, s)
             if s.pos != end:
                 raise DecodeError("section size mismatch", s.pos)
@@ -185,41 +187,44 @@ class _Decoder:
         if section_id == 0:
             self.custom(r)
         elif section_id == 1:
-            mod.types = [self.func_type(r) for _ in range(r.vec_count(3))]
+            mod.types = [self.func_type(r) for _ in range(r.vec_count())]
         elif section_id == 2:
-            mod.imports = [self.import_(r) for _ in range(r.vec_count(4))]
+            mod.imports = [self.import_(r) for _ in range(r.vec_count())]
         elif section_id == 3:
             self.func_count = r.vec_count()
             mod.functions = [r.u32() for _ in range(self.func_count)]
         elif section_id == 4:
-            mod.tables = [self.table_type(r) for _ in range(r.vec_count(3))]
+            mod.tables = [self.table_type(r) for _ in range(r.vec_count())]
         elif section_id == 5:
-            mod.memories = [self.memory_type(r) for _ in range(r.vec_count(2))]
+            mod.memories = [self.memory_type(r) for _ in range(r.vec_count())]
         elif section_id == 6:
-            mod.globals = [self.global_(r) for _ in range(r.vec_count(3))]
+            mod.globals = [self.global_(r) for _ in range(r.vec_count())]
         elif section_id == 7:
-            mod.exports = [self.export(r) for _ in range(r.vec_count(3))]
+            mod.exports = [self.export(r) for _ in range(r.vec_count())]
         elif section_id == 8:
             mod.start = r.u32()
         elif section_id == 9:
-            mod.elements = [self.element(r) for _ in range(r.vec_count(2))]
+            mod.elements = [self.element(r) for _ in range(r.vec_count())]
         elif section_id == 12:
             mod.data_count = r.u32()
         elif section_id == 10:
-            n = r.vec_count(2)
+            n = r.vec_count()
             if n != (self.func_count or 0):
                 raise DecodeError("function and code section have inconsistent lengths", r.pos)
             base = mod.num_imported_funcs
             mod.codes = [self.code(r, base + i) for i in range(n)]
         elif section_id == 11:
-            mod.datas = [self.data_segment(r) for _ in range(r.vec_count(2))]
+            mod.datas = [self.data_segment(r) for _ in range(r.vec_count())]
 
     # -- types and imports ---------------------------------------------------------
 
     def func_type(self, r: Reader) -> FuncType:
         at = r.pos
-        if r.byte() != 0x60:
-            raise DecodeError("malformed function type", at)
+        form = r.byte()
+        if form != 0x60:
+            # The form is a signed LEB128 in the reference interpreter's reading.
+            raise DecodeError("integer representation too long" if form & 0x80
+                              else "malformed function type", at)  # fmt: skip
         params = tuple(_value_type(r) for _ in range(r.vec_count()))
         results = tuple(_value_type(r) for _ in range(r.vec_count()))
         return FuncType(params, results)
@@ -315,7 +320,7 @@ class _Decoder:
         at = r.pos
         flags = r.u32()
         if flags == 1:
-            return Data(SegmentMode.PASSIVE, r.read(r.vec_count(0)), offset=at)
+            return Data(SegmentMode.PASSIVE, r.read(r.vec_count()), offset=at)
         if flags == 0:
             memory = 0
         elif flags == 2:
@@ -323,7 +328,7 @@ class _Decoder:
         else:
             raise DecodeError("malformed data segment kind", at)
         offset_expr = self.const_expr(r)
-        n = r.vec_count(0)
+        n = r.vec_count()
         return Data(SegmentMode.ACTIVE, r.read(n), memory, offset_expr, at)
 
     # -- code ----------------------------------------------------------------------
@@ -335,10 +340,10 @@ class _Decoder:
         end = body_start + size
         if end > r.end:
             raise DecodeError("unexpected end of section or function", at)
-        b = Reader(r.data, body_start, end, "unexpected end of section or function")
+        b = Reader(r.data, body_start, len(r.data), "unexpected end of section or function")
         runs = []
         total = 0
-        for _ in range(b.vec_count(2)):
+        for _ in range(b.vec_count()):
             count = b.u32()
             total += count
             if total > MAX_LOCALS:
@@ -376,6 +381,8 @@ class _Decoder:
             pos += 1
             k = fast[op]
             if k == _K_NONE:
+                if op == _ELSE and depth == 0:
+                    raise DecodeError("END opcode expected", start)
                 append((op, None, start))
                 if op == _END:
                     if depth == 0:
@@ -547,7 +554,7 @@ class _Decoder:
 
 def _name_map(r: Reader) -> dict[int, str]:
     out = {}
-    for _ in range(r.vec_count(2)):
+    for _ in range(r.vec_count()):
         index = r.u32()
         out[index] = r.name()
     return out
@@ -565,7 +572,7 @@ def _name_section(payload: bytes) -> Names:
         elif sub_id == 1:
             names.functions = _name_map(sub)
         elif sub_id == 2:
-            for _ in range(sub.vec_count(2)):
+            for _ in range(sub.vec_count()):
                 func = sub.u32()
                 names.locals[func] = _name_map(sub)
         r.pos += size
