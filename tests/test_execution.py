@@ -405,3 +405,39 @@ def test_bit_counting_fallbacks_pass_the_spec_scripts(monkeypatch):
         report = run_file(spectest_dir() / name)
         assert not report.failures, report.failures[:3]
         assert report.counts[("assert_return", Outcome.PASSED)] > 300
+
+
+def test_failed_instantiation_keeps_what_it_wrote_into_imported_tables_alive(rt):
+    import gc
+
+    rt.instantiate(rt.compile(wat("""(module
+        (table (export "t") 2 funcref) (type $v (func (result i32)))
+        (func (export "call0") (result i32) (call_indirect (type $v) (i32.const 0))))""")),
+        name="owner")  # fmt: skip
+    failing = rt.compile(wat("""(module
+        (import "owner" "t" (table 2 funcref))
+        (memory 1)
+        (func $f (result i32) (i32.add (i32.load (i32.const 0)) (i32.const 40)))
+        (elem (i32.const 0) $f)
+        (data (i32.const 0) "\\02")
+        (data (i32.const 70000) "out of bounds"))"""))
+    with pytest.raises(Trap, match="out of bounds memory access"):
+        rt.instantiate(failing)
+    del failing
+    gc.collect()
+    # The element written before the trap still calls the failed instance's code,
+    # which still reads its own memory.
+    assert rt.module("owner").exported_function("call0").call() == [42]
+
+
+def test_i32_values_from_python_are_masked_to_32_bits(rt):
+    rt.new_host_module_builder("env").function(
+        "minus_one", lambda caller: -1, results=[I32]).instantiate()  # fmt: skip
+    mod = rt.instantiate(rt.compile(wat("""(module
+        (import "env" "minus_one" (func $m (result i32)))
+        (func (export "host") (result f64) (f64.convert_i32_u (call $m)))
+        (func (export "arg") (param i32) (result i64) (i64.extend_i32_u (local.get 0)))
+        (func (export "conv") (param i32) (result f64) (f64.convert_i32_u (local.get 0))))""")))
+    assert decode_f64(mod.exported_function("host").call()[0]) == 4294967295.0
+    assert mod.exported_function("arg").call(-1) == [0xFFFF_FFFF]
+    assert decode_f64(mod.exported_function("conv").call(2**40 + 5)[0]) == 5.0

@@ -214,7 +214,12 @@ def slot_count(types: Sequence[ValueType]) -> int:
     return sum(2 if t == ValueType.V128 else 1 for t in types)
 
 
+_MASKS = {ValueType.I32: 0xFFFF_FFFF, ValueType.F32: 0xFFFF_FFFF}
+
+
 def store_values(slots: Any, types: Sequence[ValueType], values: Sequence[int]) -> None:
+    """Write raw values into slots, each masked to its type's width: generated code
+    relies on i32 registers having a zero upper half (a host may return -1)."""
     i = 0
     for t, v in zip(types, values):
         if t == ValueType.V128:
@@ -222,11 +227,8 @@ def store_values(slots: Any, types: Sequence[ValueType], values: Sequence[int]) 
             slots[i + 1] = (v >> 64) & 0xFFFF_FFFF_FFFF_FFFF
             i += 2
         else:
-            slots[i] = v & 0xFFFF_FFFF_FFFF_FFFF
+            slots[i] = v & _MASKS.get(t, 0xFFFF_FFFF_FFFF_FFFF)
             i += 1
-
-
-_MASKS = {ValueType.I32: 0xFFFF_FFFF, ValueType.F32: 0xFFFF_FFFF}
 
 
 def load_values(slots: Any, types: Sequence[ValueType]) -> list[int]:

@@ -373,6 +373,11 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, name: str | None,
         }[exp.kind]  # fmt: skip
         inst.exports[exp.name] = (exp.kind, space[exp.index])
 
+    # From here on, segments may put this instance's functions into imported tables
+    # and a trap keeps those writes (Core 2.0): the Runtime must keep the instance,
+    # whose records and memory they point at, alive even if instantiation fails.
+    runtime.adopt_instance(inst)
+
     # Segments: evaluate, then apply the active ones in order.
     inst.elem_segments = [[inst.eval_const(e) for e in seg.init] for seg in mod.elements]
     inst.data_segments = [seg.init for seg in mod.datas]

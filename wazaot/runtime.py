@@ -511,15 +511,12 @@ class Runtime:
         code = compiled.code
         compiled.instantiated = True
         inst = instantiate(self, compiled, name, resolve, code.address_of)
-        self._instances[inst.ctx_address] = inst
         module = inst.api_module()
         start = compiled.module.start
         if start is not None:
-            try:
-                self.call_engine().call(inst.functions[start], [])
-            except BaseException:
-                self._instances.pop(inst.ctx_address, None)
-                raise
+            # A trap here fails the instantiation, but the instance stays in the
+            # Runtime: tables it wrote into may still reference its functions.
+            self.call_engine().call(inst.functions[start], [])
         if name is not None:
             self._modules[name] = module
         return module
@@ -569,6 +566,11 @@ class Runtime:
         self.max_slots = max(self.max_slots, slot_count(func.type.params),
                              slot_count(func.type.results))  # fmt: skip
         return len(self._host_functions) - 1
+
+    def adopt_instance(self, inst: Any) -> None:
+        """Keep ``inst`` (and so its functions' records and its memory) until the
+        Runtime closes, whether or not its instantiation completes."""
+        self._instances[inst.ctx_address] = inst
 
     def instance_by_ctx(self, address: int) -> Any:
         return self._instances.get(address)
