@@ -475,3 +475,13 @@ def test_readme_python_example_runs() -> None:
                           text=True, cwd=REPO, timeout=120)  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split("\n")[:2] == ["5", "[2432902008176640000]"]
+
+
+def test_cli_reports_unsupported_modules() -> None:
+    from spec.harness import spectest_dir
+
+    simd = spectest_dir() / "simd_splat.0.wasm"
+    if not simd.exists():
+        pytest.skip("the spec suite is absent (set WAZAOT_SPECTEST_DIR)")
+    code, _, err = run_cli("compile", str(simd))
+    assert code == 1 and "UnsupportedError" in err and "Traceback" not in err

@@ -22,6 +22,7 @@ from typing import TextIO
 from . import __version__
 from .api import ValueType
 from .errors import CompileError, LinkError, Trap
+from .errors import UnsupportedError
 from .runtime import ARCHES, CompiledModule, Runtime, RuntimeConfig
 
 _LIST_LIMIT = 10
@@ -108,7 +109,7 @@ def _compile_file(rt: Runtime, path: str, err: TextIO) -> tuple[CompiledModule, 
     start = time.perf_counter()
     try:
         cm = rt.compile(data)
-    except CompileError as exc:
+    except (CompileError, UnsupportedError) as exc:
         kind = type(exc).__name__
         print(f"wazaot: {path}: {kind}: {exc}", file=err)
         return None
