@@ -21,8 +21,7 @@ from typing import TextIO
 
 from . import __version__
 from .api import ValueType
-from .errors import CompileError, LinkError, Trap
-from .errors import UnsupportedError
+from .errors import CompileError, LinkError, Trap, UnsupportedError
 from .runtime import ARCHES, CompiledModule, Runtime, RuntimeConfig
 
 _LIST_LIMIT = 10
