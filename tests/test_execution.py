@@ -441,3 +441,23 @@ def test_i32_values_from_python_are_masked_to_32_bits(rt):
     assert decode_f64(mod.exported_function("host").call()[0]) == 4294967295.0
     assert mod.exported_function("arg").call(-1) == [0xFFFF_FFFF]
     assert decode_f64(mod.exported_function("conv").call(2**40 + 5)[0]) == 5.0
+
+
+def test_lazy_local_reads_survive_local_tee_of_a_pending_compare(rt):
+    # Reduced from a differential-fuzzing mismatch (binaryen -ttf seed 78).
+    wasm = wat("""(module
+      (global $g2 (mut i32) (i32.const 77))
+      (func (export "f") (param i32) (result i32)
+        local.get 0
+        i32.const -28380
+        block (result i32)
+          local.get 0 i32.const -114 i32.eq
+          local.tee 0
+          global.get $g2
+          local.tee 0
+          i32.const 34094
+          select
+        end
+        select))""")
+    f = rt.instantiate(rt.compile(wasm)).exported_function("f")
+    assert f(0) == -28380 and f(5) == -28380 and f(-114) == -114

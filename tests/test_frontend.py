@@ -269,6 +269,20 @@ WAT = """
     (select (local.get 0) (local.get 1) (i32.gt_u (local.get 2) (i32.const 3))))
   (func (export "tee") (param i32) (result i32)
     (i32.add (local.get 0) (local.tee 0 (i32.const 9))))
+  (func (export "tee_compare") (param i32) (result i32)
+    ;; a pending compare of local 0 consumed by local.tee 0, then a lazy read of
+    ;; local 0 that a second local.tee 0 must still detach (found by fuzzing)
+    local.get 0
+    i32.const -28380
+    block (result i32)
+      local.get 0 i32.const -114 i32.eq
+      local.tee 0
+      i32.const 77
+      local.tee 0
+      i32.const 34094
+      select
+    end
+    select)
   (func (export "multi") (param i32) (result i32 i32)
     (block (result i32 i32)
       (i32.const 1) (i32.const 2)
@@ -285,6 +299,7 @@ CASES = [
     ("dead_code", [41]), ("if_no_else", [0, 7]), ("if_no_else", [1, 7]),
     ("select", [1, 2, 9]), ("select", [1, 2, 0]), ("tee", [1]),
     ("multi", [0]), ("multi", [1]),
+    ("tee_compare", [0]), ("tee_compare", [5]), ("tee_compare", [0xFFFF_FF8E]),
 ]  # fmt: skip
 
 

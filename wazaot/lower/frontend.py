@@ -137,37 +137,39 @@ class FunctionLowering:
 
     # -- the operand stack ---------------------------------------------------------
 
+    def _count(self, value: _StackValue, delta: int) -> None:
+        """Adjust the count of lazy local reads for ``value`` entering (+1) or leaving
+        (-1) the stack. ``local_refs[i]`` is exactly the number of ``_Local(i)`` on
+        the stack, standing alone or inside a pending ``Compare``."""
+        t = type(value)
+        if t is _Local:
+            self.local_refs[value.index] = self.local_refs.get(value.index, 0) + delta
+        elif t is Compare:
+            for a in value.args:
+                if type(a) is _Local:
+                    self.local_refs[a.index] = self.local_refs.get(a.index, 0) + delta
+
     def push(self, value: _StackValue) -> None:
-        if type(value) is _Local:
-            self.local_refs[value.index] = self.local_refs.get(value.index, 0) + 1
+        self._count(value, +1)
         self.stack.append(value)
 
     def pop(self) -> _StackValue:
-        """Pop a stack entry; a lazy ``_Local`` stops counting as a reader, while a
-        ``Compare`` keeps its lazy operands counted until it is resolved."""
         value = self.stack.pop()
-        if type(value) is _Local:
-            self.local_refs[value.index] -= 1
+        self._count(value, -1)
         return value
 
     def truncate(self, height: int) -> None:
         """Drop the stack entries above ``height`` (code that became unreachable)."""
         while len(self.stack) > height:
-            value = self.pop()
-            if type(value) is Compare:
-                self.resolve(value)
+            self.pop()
 
     def resolve(self, cmp: Compare) -> Compare:
-        """``cmp`` with its lazy local operands read now."""
+        """``cmp`` with its lazy local operands read now (it is off the stack)."""
         if not any(type(a) is _Local for a in cmp.args):
             return cmp
-        args = []
-        for a in cmp.args:
-            if type(a) is _Local:
-                self.local_refs[a.index] -= 1
-                a = Reg(self.local_vregs[a.index], a.type)
-            args.append(a)
-        return Compare(cmp.op, tuple(args), cmp.type)
+        args = tuple(Reg(self.local_vregs[a.index], a.type) if type(a) is _Local else a
+                     for a in cmp.args)  # fmt: skip
+        return Compare(cmp.op, args, cmp.type)
 
     def operand(self, value: _StackValue) -> Operand:
         """A popped stack value as a backend operand (materialising comparisons)."""
@@ -199,12 +201,12 @@ class FunctionLowering:
         lazy inside it (and counted), so a later ``local.set`` still detaches them."""
         args = []
         for _ in range(n):
-            value = self.stack.pop()
+            value = self.pop()
             if type(value) is Compare:
                 value = self.backend.compare(self.resolve(value))
             args.append(value)
         args.reverse()
-        self.stack.append(Compare(op, tuple(args)))  # type: ignore[arg-type]
+        self.push(Compare(op, tuple(args)))  # type: ignore[arg-type]
 
     def stabilise(self, start: int = 0) -> None:
         """Turn lazy stack entries from ``start`` up into registers of their own."""
@@ -218,6 +220,7 @@ class FunctionLowering:
                 self.backend.copy(vreg, Reg(self.local_vregs[value.index], value.type))
                 stack[i] = Reg(vreg, value.type)
             elif t is Compare:
+                self._count(value, -1)
                 stack[i] = self.backend.compare(self.resolve(value))  # type: ignore[arg-type]
 
     def detach_local(self, index: int) -> None:
@@ -243,7 +246,7 @@ class FunctionLowering:
                 args = tuple(old_value() if type(a) is _Local and a.index == index else a
                              for a in value.args)  # fmt: skip
                 stack[i] = Compare(value.op, args, value.type)
-        self.local_refs[index] = 0
+        self.local_refs[index] = 0  # every lazy read of it on the stack was replaced
 
     # -- branches ------------------------------------------------------------------
 

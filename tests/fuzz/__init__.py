@@ -1,0 +1,1 @@
+"""Differential fuzzing of wazaot against wasmtime (see ``differential.py``)."""

@@ -1,0 +1,881 @@
+"""Differential fuzzer: wazaot against wasmtime on random modules from binaryen.
+
+For each seed, ``random.Random(seed).randbytes(size)`` feeds ``wasm-opt -ttf``
+(binaryen's translate-to-fuzz), restricted to the features wazaot compiles (Core 2.0
+without SIMD). The module then runs in both runtimes: every exported function is called
+with zeros and with a few seeded argument lists, in the same order in both, preceded by
+``hangLimitInitializer`` (binaryen's loop/recursion budget) when the module has it. After
+each call the two runtimes must agree on
+
+- the outcome: results (NaN-ness only for NaN floats, null-ness for references) or the
+  kind of trap,
+- the values logged through the ``fuzzing-support`` imports during the call,
+- the exported state: memory size and contents hash, globals, table sizes and null slots.
+
+wasmtime runs in this process with fuel; wazaot runs in a subprocess with a timeout,
+so infinite loops and crashes (segfaults) of its generated code are survived and
+reported. When wasmtime runs out of fuel, that call and the later ones are not compared.
+
+From the checkout's top::
+
+    PYTHONPATH=. python3 -m tests.fuzz.differential --seeds 0:200 [--jobs 2] [--size 8192]
+    PYTHONPATH=. python3 -m tests.fuzz.differential --check FILE.wasm [-v]
+    PYTHONPATH=. python3 -m tests.fuzz.differential --reduce SEED
+
+``--check`` runs one module and prints a one-line verdict (exit status 1 on a mismatch
+or crash), which is what ``wasm-reduce`` needs; ``--reduce`` runs ``wasm-reduce`` on a
+seed's module with that command and writes the reduced module and its text.
+Mismatching modules and their reports are written to ``--out`` (default
+``/tmp/wazaot-fuzz``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import hashlib
+import json
+import os
+import random
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# Core 2.0 without SIMD, with the flags of the installed binaryen (version 108).
+# Its reference-types fuzzing predates the final proposal (it emits `anyref`, 0x6E, and
+# lets a funcref flow into it), so ~97% of those modules are invalid: `generate` tries
+# with reference types and falls back to REFTYPES_OFF when wasmtime rejects the module.
+FEATURE_FLAGS = [
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-nontrapping-float-to-int",
+    "--enable-bulk-memory",
+    "--enable-multivalue",
+    "--enable-reference-types",
+    "--disable-simd",
+    "--disable-threads",
+    "--disable-gc",
+    "--disable-gc-nn-locals",
+    "--disable-exception-handling",
+    "--disable-tail-call",
+    "--disable-memory64",
+    "--disable-extended-const",
+    "--disable-relaxed-simd",
+    "--disable-typed-function-references",
+]
+REFTYPES_OFF = [f for f in FEATURE_FLAGS if f != "--enable-reference-types"] + [
+    "--disable-reference-types"]
+
+HANG_LIMIT_EXPORT = "hangLimitInitializer"
+DEFAULT_SIZE = 8192
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_FUEL = 50_000_000
+ARG_SETS = 3
+
+MASK32 = (1 << 32) - 1
+MASK64 = (1 << 64) - 1
+
+# Trap kinds: the spec's wording (wazaot's messages) -> a key both runtimes map to.
+TRAP_PHRASES = [
+    ("unreachable", "unreachable"),
+    ("integer divide by zero", "div0"),
+    ("integer overflow", "overflow"),
+    ("invalid conversion to integer", "conversion"),
+    ("out of bounds memory access", "oob-memory"),
+    ("out of bounds table access", "oob-table"),
+    ("undefined element", "oob-table"),  # wasmtime says "table out of bounds" for both
+    ("uninitialized element", "null-element"),
+    ("indirect call type mismatch", "signature"),
+    ("call stack exhausted", "stack"),
+]
+
+INTERESTING = {
+    "i32": [0, 1, 2, 7, 0xFF, 0x100, 0x8000, 0xFFFF, 0x10000, 0x7FFFFFFF, 0x80000000,
+            0xFFFFFFFF, 0xFFFFFFFE, 0xFFFF8000],
+    "i64": [0, 1, 2, 0xFF, 0xFFFFFFFF, 0x100000000, 0x7FFFFFFF, 0x80000000,
+            0x7FFFFFFFFFFFFFFF, 0x8000000000000000, MASK64, MASK64 - 1, 0xFFFFFFFF80000000],
+    "f32": [0x00000000, 0x80000000, 0x3F800000, 0xBF800000, 0x7F800000, 0xFF800000,
+            0x7FC00000, 0x00000001, 0x80000001, 0x007FFFFF, 0x7F7FFFFF, 0x4F000000,
+            0xCF000000, 0x5F000000, 0xDF000000, 0x3F000000, 0x4F800000, 0xCF000001],
+    "f64": [0x0000000000000000, 0x8000000000000000, 0x3FF0000000000000,
+            0xBFF0000000000000, 0x7FF0000000000000, 0xFFF0000000000000,
+            0x7FF8000000000000, 0x0000000000000001, 0x000FFFFFFFFFFFFF,
+            0x7FEFFFFFFFFFFFFF, 0x41E0000000000000, 0xC1E0000000000000,
+            0x43E0000000000000, 0xC3E0000000000000, 0x3FE0000000000000,
+            0x41EFFFFFFFE00000, 0xC1E0000000200000],
+}
+CANONICAL_NAN = {"f32": 0x7FC00000, "f64": 0x7FF8000000000000}
+
+
+# ---------------------------------------------------------------------------------
+# values
+
+
+def is_nan_bits(vt: str, bits: int) -> bool:
+    if vt == "f32":
+        return (bits & 0x7F800000) == 0x7F800000 and (bits & 0x007FFFFF) != 0
+    return (bits & 0x7FF0000000000000) == 0x7FF0000000000000 and (
+        bits & 0x000FFFFFFFFFFFFF
+    ) != 0
+
+
+def norm(vt: str, raw: int) -> Any:
+    """A raw value in the form both runtimes are compared in."""
+    if vt == "i32":
+        return raw & MASK32
+    if vt == "i64":
+        return raw & MASK64
+    if vt in ("f32", "f64"):
+        bits = raw & (MASK32 if vt == "f32" else MASK64)
+        return "nan" if is_nan_bits(vt, bits) else bits
+    if vt in ("funcref", "externref"):
+        return "null" if not raw else "ref"
+    raise ValueError(f"unknown value type {vt}")
+
+
+def make_args(seed: int, export: str, k: int, params: list[str]) -> list[int]:
+    """Argument list ``k`` for an export: zeros for k == 0, else seeded values."""
+    if k == 0:
+        return [0 for _ in params]
+    rng = random.Random(f"{seed}/{export}/{k}")
+    args = []
+    for vt in params:
+        if vt in ("funcref", "externref"):
+            args.append(0)
+            continue
+        bits = 32 if vt in ("i32", "f32") else 64
+        if rng.random() < 0.5:
+            value = rng.choice(INTERESTING[vt])
+        elif rng.random() < 0.5:
+            value = rng.getrandbits(rng.choice([4, 8, 16, bits])) * rng.choice([1, -1])
+            value &= (1 << bits) - 1
+        else:
+            value = rng.getrandbits(bits)
+        if vt in CANONICAL_NAN and is_nan_bits(vt, value):
+            # NaN payloads do not survive wasmtime-py's float conversion
+            value = CANONICAL_NAN[vt]
+        args.append(value)
+    return args
+
+
+def make_plan(seed: int, exports: list[tuple[str, list[str], list[str]]],
+              arg_sets: int = ARG_SETS) -> list[dict[str, Any]]:
+    """The calls made in both runtimes, in order."""
+    names = {name: (params, results) for name, params, results in exports}
+    hang = names.get(HANG_LIMIT_EXPORT) == ([], [])
+    plan: list[dict[str, Any]] = []
+    for name, params, results in exports:
+        if name == HANG_LIMIT_EXPORT:
+            continue
+        for k in range(arg_sets if params else 1):
+            if hang:
+                plan.append({"export": HANG_LIMIT_EXPORT, "params": [], "results": [],
+                             "args": [], "aux": True})
+            plan.append({"export": name, "params": params, "results": results,
+                         "args": make_args(seed, name, k, params), "aux": False})
+    return plan
+
+
+# ---------------------------------------------------------------------------------
+# module generation
+
+
+def wasm_opt() -> str | None:
+    return shutil.which("wasm-opt")
+
+
+class GenerationError(Exception):
+    pass
+
+
+def generate(seed: int, size: int = DEFAULT_SIZE, *, denan: bool = False,
+             workdir: Path | None = None) -> bytes:
+    """The ``wasm-opt -ttf`` module for ``seed``: with reference types if that one is
+    valid (wasmtime validates it), else without."""
+    return generate_info(seed, size, denan=denan, workdir=workdir)[0]
+
+
+def generate_info(seed: int, size: int = DEFAULT_SIZE, *, denan: bool = False,
+                  workdir: Path | None = None) -> tuple[bytes, list[str]]:
+    """``generate``'s module and the feature flags it was made with."""
+    wasm = generate_with(seed, size, FEATURE_FLAGS, denan=denan, workdir=workdir)
+    try:
+        module_exports(wasm)
+        return wasm, FEATURE_FLAGS
+    except Exception:
+        wasm = generate_with(seed, size, REFTYPES_OFF, denan=denan, workdir=workdir)
+        return wasm, REFTYPES_OFF
+
+
+def generate_with(seed: int, size: int, flags: list[str], *, denan: bool = False,
+                  workdir: Path | None = None) -> bytes:
+    exe = wasm_opt()
+    if exe is None:
+        raise GenerationError("wasm-opt not found (apt-get install binaryen)")
+    data = random.Random(seed).randbytes(size)
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        src, out = Path(tmp) / "input.bin", Path(tmp) / "out.wasm"
+        src.write_bytes(data)
+        cmd = [exe, str(src), "-ttf", "-o", str(out), *flags]
+        if denan:
+            cmd.append("--denan")
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        if proc.returncode != 0 or not out.exists():
+            raise GenerationError(f"wasm-opt failed: {proc.stderr.strip()[-500:]}")
+        return out.read_bytes()
+
+
+# ---------------------------------------------------------------------------------
+# wazaot side (runs in a subprocess: `--wazaot-worker`, plan on stdin, JSON lines out)
+
+
+def wazaot_trap_kind(message: str) -> str:
+    for phrase, kind in TRAP_PHRASES:
+        if phrase in message:
+            return kind
+    return f"other: {message.splitlines()[0] if message else ''}"
+
+
+def _wazaot_state(mod: Any) -> dict[str, Any]:
+    state: dict[str, Any] = {}
+    for name in sorted(mod.exports):
+        mem = mod.exported_memory(name)
+        if mem is not None:
+            size = mem.size
+            state[name] = ["memory", size, hashlib.sha256(mem.read(0, size)).hexdigest()]
+            continue
+        glob = mod.exported_global(name)
+        if glob is not None:
+            state[name] = ["global", norm(glob.type.name.lower(), glob.get())]
+            continue
+        table = mod.exported_table(name)
+        if table is not None:
+            n = table.size()
+            state[name] = ["table", n, "".join("0" if table.get(i) == 0 else "1"
+                                                for i in range(n))]
+    return state
+
+
+def _dump_memories(mod: Any, path: str) -> None:
+    for name in sorted(mod.exports):
+        mem = mod.exported_memory(name)
+        if mem is not None:
+            Path(path).write_bytes(mem.read(0, mem.size))
+            return
+
+
+def wazaot_worker(stream_in: Any = None, stream_out: Any = None) -> int:
+    job = json.load(stream_in or sys.stdin)
+    out = stream_out or sys.stdout
+
+    def emit(**obj: Any) -> None:
+        out.write(json.dumps(obj) + "\n")
+        out.flush()
+
+    import wazaot
+
+    wasm = Path(job["wasm"]).read_bytes()
+    rt = wazaot.Runtime()
+    try:
+        cm = rt.compile(wasm)
+    except wazaot.UnsupportedError as e:
+        emit(ev="unsupported", msg=str(e))
+        return 0
+    except wazaot.CompileError as e:
+        emit(ev="compile_error", msg=f"{type(e).__name__}: {e}")
+        return 0
+    except Exception as e:
+        emit(ev="compile_crash", msg=f"{type(e).__name__}: {e}", tb=traceback.format_exc())
+        return 0
+    emit(ev="compiled")
+
+    logs: list[list[Any]] = []
+    builders: dict[str, Any] = {}
+    for fdef in cm.imported_functions:
+        module, name = fdef.import_
+        if module not in builders:
+            builders[module] = rt.new_host_module_builder(module)
+        ptypes = [t.name.lower() for t in fdef.param_types]
+        rtypes = list(fdef.result_types)
+
+        def host(caller: Any, *raw: int, _name: str = name, _pt: list[str] = ptypes,
+                 _nres: int = len(rtypes)) -> Any:
+            logs.append([_name, [norm(t, r) for t, r in zip(_pt, raw)]])
+            return [0] * _nres if _nres else None
+
+        builders[module].function(name, host, params=list(fdef.param_types), results=rtypes)
+    for b in builders.values():
+        b.instantiate()
+
+    try:
+        mod = rt.instantiate(cm)
+    except wazaot.Trap as e:
+        emit(ev="instantiated", outcome=["trap", wazaot_trap_kind(e.message)],
+             detail=e.message, logs=logs)
+        return 0
+    except Exception as e:
+        emit(ev="instantiated", outcome=["error", f"{type(e).__name__}: {e}"],
+             detail=traceback.format_exc(), logs=logs)
+        return 0
+    emit(ev="instantiated", outcome=["ok", []], logs=logs, state=_wazaot_state(mod))
+
+    for i, entry in enumerate(job["plan"]):
+        emit(ev="start", i=i)
+        logs.clear()
+        detail = ""
+        func = mod.exported_function(entry["export"])
+        try:
+            res = func.call(*entry["args"])
+            outcome = ["ok", [norm(t, r) for t, r in zip(entry["results"], res)]]
+            if len(res) != len(entry["results"]):
+                outcome = ["error", f"{len(res)} results for {len(entry['results'])} types"]
+        except wazaot.Trap as e:
+            outcome = ["trap", wazaot_trap_kind(e.message)]
+            detail = str(e)
+        except Exception as e:
+            outcome = ["error", f"{type(e).__name__}: {e}"]
+            detail = traceback.format_exc()
+        emit(ev="call", i=i, outcome=outcome, detail=detail, logs=list(logs),
+             state=_wazaot_state(mod))
+        if job.get("dump") and job["dump"]["i"] == i:
+            _dump_memories(mod, job["dump"]["path"])
+            break
+    emit(ev="done")
+    return 0
+
+
+# ---------------------------------------------------------------------------------
+# wasmtime side (in process, with fuel)
+
+
+def _wt_type(t: Any) -> str:
+    import wasmtime
+
+    for name in ("i32", "i64", "f32", "f64", "funcref", "externref"):
+        if t == getattr(wasmtime.ValType, name)():
+            return name
+    return str(t)
+
+
+def _wt_to_raw(vt: str, v: Any) -> int:
+    if vt in ("i32", "i64"):
+        return v & (MASK32 if vt == "i32" else MASK64)
+    if vt == "f32":
+        return struct.unpack("<I", struct.pack("<f", v))[0]
+    if vt == "f64":
+        return struct.unpack("<Q", struct.pack("<d", v))[0]
+    return 0 if v is None else 1
+
+
+def _raw_to_wt(vt: str, raw: int) -> Any:
+    if vt == "i32":
+        return raw - (1 << 32) if raw & 0x80000000 else raw
+    if vt == "i64":
+        return raw - (1 << 64) if raw & (1 << 63) else raw
+    if vt == "f32":
+        return struct.unpack("<f", struct.pack("<I", raw))[0]
+    if vt == "f64":
+        return struct.unpack("<d", struct.pack("<Q", raw))[0]
+    return None
+
+
+def _wt_trap_kind(e: Exception) -> str:
+    import wasmtime
+
+    code = getattr(e, "trap_code", None) if isinstance(e, wasmtime.Trap) else None
+    c = wasmtime.TrapCode
+    kinds = {
+        c.STACK_OVERFLOW: "stack",
+        c.MEMORY_OUT_OF_BOUNDS: "oob-memory",
+        c.HEAP_MISALIGNED: "oob-memory",
+        c.TABLE_OUT_OF_BOUNDS: "oob-table",
+        c.INDIRECT_CALL_TO_NULL: "null-element",
+        c.BAD_SIGNATURE: "signature",
+        c.INTEGER_OVERFLOW: "overflow",
+        c.INTEGER_DIVISION_BY_ZERO: "div0",
+        c.BAD_CONVERSION_TO_INTEGER: "conversion",
+        c.UNREACHABLE: "unreachable",
+        c.OUT_OF_FUEL: "fuel",
+    }
+    if code in kinds:
+        return kinds[code]
+    return f"other: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
+
+
+def module_exports(wasm: bytes) -> list[tuple[str, list[str], list[str]]]:
+    """Exported functions ``(name, param types, result types)`` in export order."""
+    import wasmtime
+
+    module = wasmtime.Module(wasmtime.Engine(), wasm)
+    exports = []
+    for exp in module.exports:
+        if isinstance(exp.type, wasmtime.FuncType):
+            exports.append((exp.name, [_wt_type(t) for t in exp.type.params],
+                            [_wt_type(t) for t in exp.type.results]))
+    return exports
+
+
+def run_wasmtime(wasm: bytes, plan: list[dict[str, Any]], fuel: int = DEFAULT_FUEL,
+                 dump: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The trace of ``plan`` in wasmtime: an instantiation record, then one per call."""
+    import wasmtime
+
+    config = wasmtime.Config()
+    config.consume_fuel = True
+    engine = wasmtime.Engine(config)
+    store = wasmtime.Store(engine)
+    store.set_fuel(fuel)
+    module = wasmtime.Module(engine, wasm)
+    logs: list[list[Any]] = []
+    imports = []
+    for imp in module.imports:
+        if not isinstance(imp.type, wasmtime.FuncType):
+            raise GenerationError(f"unexpected import {imp.module}.{imp.name}")
+        ptypes = [_wt_type(t) for t in imp.type.params]
+        rtypes = [_wt_type(t) for t in imp.type.results]
+
+        def host(*vals: Any, _name: str = imp.name or "", _pt: list[str] = ptypes,
+                 _rt: list[str] = rtypes) -> Any:
+            logs.append([_name, [norm(t, _wt_to_raw(t, v)) for t, v in zip(_pt, vals)]])
+            zeros = [_raw_to_wt(t, 0) for t in _rt]
+            return None if not zeros else zeros[0] if len(zeros) == 1 else zeros
+
+        imports.append(wasmtime.Func(store, imp.type, host))
+
+    trace: list[dict[str, Any]] = []
+    try:
+        instance = wasmtime.Instance(store, module, imports)
+    except Exception as e:
+        trace.append({"ev": "instantiated", "outcome": ["trap", _wt_trap_kind(e)],
+                      "detail": str(e), "logs": list(logs)})
+        return trace
+    exports = instance.exports(store)
+
+    def state() -> dict[str, Any]:
+        st: dict[str, Any] = {}
+        for name in sorted(exports):
+            ext = exports[name]
+            if isinstance(ext, wasmtime.Memory):
+                size = ext.data_len(store)
+                data = ext.read(store, 0, size) if size else b""
+                st[name] = ["memory", size, hashlib.sha256(data).hexdigest()]
+            elif isinstance(ext, wasmtime.Global):
+                vt = _wt_type(ext.type(store).content)
+                st[name] = ["global", norm(vt, _wt_to_raw(vt, ext.value(store)))]
+            elif isinstance(ext, wasmtime.Table):
+                n = ext.size(store)
+                st[name] = ["table", n, "".join("0" if ext.get(store, i) is None else "1"
+                                                for i in range(n))]
+        return st
+
+    trace.append({"ev": "instantiated", "outcome": ["ok", []], "logs": list(logs),
+                  "state": state()})
+    for i, entry in enumerate(plan):
+        logs.clear()
+        store.set_fuel(fuel)
+        func = exports[entry["export"]]
+        args = [_raw_to_wt(t, a) for t, a in zip(entry["params"], entry["args"])]
+        detail = ""
+        try:
+            res = func(store, *args)
+            results = entry["results"]
+            vals = [] if not results else [res] if len(results) == 1 else list(res)
+            outcome = ["ok", [norm(t, _wt_to_raw(t, v)) for t, v in zip(results, vals)]]
+        except Exception as e:
+            outcome = ["trap", _wt_trap_kind(e)]
+            detail = str(e)
+        trace.append({"ev": "call", "i": i, "outcome": outcome, "detail": detail,
+                      "logs": list(logs), "state": state()})
+        if outcome == ["trap", "fuel"]:
+            break
+        if dump and dump["i"] == i:
+            for name in sorted(exports):
+                ext = exports[name]
+                if isinstance(ext, wasmtime.Memory):
+                    size = ext.data_len(store)
+                    Path(dump["path"]).write_bytes(ext.read(store, 0, size) if size else b"")
+                    break
+            break
+    return trace
+
+
+# ---------------------------------------------------------------------------------
+# comparison
+
+
+@dataclass
+class Report:
+    seed: int | None
+    status: str = "ok"  # ok, mismatch, crash, timeout, unsupported, generator
+    wasm_size: int = 0
+    exports: int = 0  # exported functions of the module
+    calls_compared: int = 0  # non-auxiliary calls compared
+    fuel_stop: bool = False
+    message: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def line(self) -> str:
+        where = f"seed {self.seed}" if self.seed is not None else "module"
+        extra = f" ({self.message})" if self.message else ""
+        return (f"{where}: {self.status}{extra} [{self.wasm_size} bytes, {self.exports} "
+                f"exports, {self.calls_compared} calls compared"
+                f"{', fuel stop' if self.fuel_stop else ''}, {self.seconds:.1f}s]")
+
+
+def run_wazaot(wasm_path: Path, plan: list[dict[str, Any]], timeout: float,
+               dump: dict[str, Any] | None = None,
+               ) -> tuple[list[dict[str, Any]], str, int | None, str]:
+    """wazaot's trace from a subprocess: (events, stderr tail, return code, 'timeout'|'')."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    cmd = [sys.executable, "-m", "tests.fuzz.differential", "--wazaot-worker"]
+    job = json.dumps({"wasm": str(wasm_path), "plan": plan, "dump": dump})
+    status = ""
+    try:
+        proc = subprocess.run(cmd, input=job, capture_output=True, text=True,
+                              timeout=timeout, cwd=REPO_ROOT, env=env)
+        out, err, rc = proc.stdout, proc.stderr, proc.returncode
+    except subprocess.TimeoutExpired as e:
+        def text(b: Any) -> str:
+            return b.decode(errors="replace") if isinstance(b, bytes) else (b or "")
+        out, err, rc, status = text(e.stdout), text(e.stderr), None, "timeout"
+    events = []
+    for line in out.splitlines():
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            break
+    return events, err[-3000:], rc, status
+
+
+def _memory_differs(events: list[dict[str, Any]], ref: list[dict[str, Any]]) -> bool:
+    got = {e["i"]: e.get("state") for e in events if e["ev"] == "call"}
+    return any(rec["ev"] == "call" and rec["i"] in got and got[rec["i"]] != rec.get("state")
+               for rec in ref)
+
+
+def _memory_diff(path: Path, wasm: bytes, plan: list[dict[str, Any]], timeout: float,
+                 fuel: int, events: list[dict[str, Any]], ref: list[dict[str, Any]],
+                 ) -> dict[str, Any]:
+    """Rerun both runtimes up to the first call after which memory differs, and list
+    the differing byte ranges (which tell NaN payloads from real bugs)."""
+    got = {e["i"]: e for e in events if e["ev"] == "call"}
+    first = next(rec["i"] for rec in ref if rec["ev"] == "call" and rec["i"] in got
+                 and got[rec["i"]].get("state") != rec.get("state"))
+    a, b = path.with_suffix(".wazaot.mem"), path.with_suffix(".wasmtime.mem")
+    run_wazaot(path, plan, timeout, dump={"i": first, "path": str(a)})
+    run_wasmtime(wasm, plan, fuel, dump={"i": first, "path": str(b)})
+    if not (a.exists() and b.exists()):
+        return {"call": first, "error": "no dump"}
+    x, y = a.read_bytes(), b.read_bytes()
+    ranges: list[list[Any]] = []
+    for off in range(min(len(x), len(y))):
+        if x[off] != y[off]:
+            if ranges and off <= ranges[-1][1] + 8:
+                ranges[-1][1] = off
+            elif len(ranges) < 16:
+                ranges.append([off, off])
+    return {"call": first, "sizes": [len(x), len(y)],
+            "nan_payloads_only": len(x) == len(y) and all(
+                _nan_covered(x, y, lo, hi) for lo, hi in ranges),
+            "ranges": [{"offset": lo, "wazaot": x[lo:hi + 1].hex(),
+                        "wasmtime": y[lo:hi + 1].hex()} for lo, hi in ranges]}
+
+
+def _nan_covered(x: bytes, y: bytes, lo: int, hi: int) -> bool:
+    """Whether bytes lo..hi lie in an f32 or f64 that is a NaN in both memories (NaN
+    payloads may differ between runtimes)."""
+    for width, fmt, vt in ((4, "<I", "f32"), (8, "<Q", "f64")):
+        for start in range(max(0, hi - width + 1), lo + 1):
+            if start + width > len(x):
+                continue
+            a = struct.unpack(fmt, x[start:start + width])[0]
+            b = struct.unpack(fmt, y[start:start + width])[0]
+            if is_nan_bits(vt, a) and is_nan_bits(vt, b):
+                return True
+    return False
+
+
+def _only_memory_differs(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a.keys() == b.keys() and all(
+        a[k] == b[k] or a[k][0] == "memory" == b[k][0] and a[k][1] == b[k][1] for k in a)
+
+
+def _describe_call(entry: dict[str, Any]) -> str:
+    args = ", ".join(f"{t}:{a:#x}" for t, a in zip(entry["params"], entry["args"]))
+    return f"{entry['export']}({args})"
+
+
+def compare(wasm: bytes, plan: list[dict[str, Any]], timeout: float = DEFAULT_TIMEOUT,
+            fuel: int = DEFAULT_FUEL, seed: int | None = None,
+            exports: int = 0) -> Report:
+    report = Report(seed=seed, wasm_size=len(wasm), exports=exports)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "module.wasm"
+        path.write_bytes(wasm)
+        # start wazaot first so that it compiles while wasmtime runs
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            fut = pool.submit(run_wazaot, path, plan, timeout)
+            ref = run_wasmtime(wasm, plan, fuel)
+            events, err, rc, status = fut.result()
+        mem_diff = None
+        if events and ref and _memory_differs(events, ref):
+            mem_diff = _memory_diff(path, wasm, plan, timeout, fuel, events, ref)
+
+    def fail(kind: str, message: str, **details: Any) -> Report:
+        report.status, report.message = kind, message
+        report.details.update(details)
+        report.details.setdefault("stderr", err)
+        report.details.setdefault("returncode", rc)
+        return report
+
+    ev = {e["ev"]: e for e in events if e["ev"] not in ("call", "start")}
+    calls = {e["i"]: e for e in events if e["ev"] == "call"}
+    started = [e["i"] for e in events if e["ev"] == "start"]
+    if "unsupported" in ev:
+        report.status, report.message = "unsupported", ev["unsupported"]["msg"]
+        return report
+    if "compile_error" in ev:
+        return fail("mismatch", "wazaot rejects a module wasmtime accepts",
+                    wazaot=ev["compile_error"]["msg"])
+    if "compile_crash" in ev:
+        return fail("crash", "wazaot compile raised " + ev["compile_crash"]["msg"],
+                    traceback=ev["compile_crash"]["tb"])
+
+    def dead(at: str) -> Report:
+        if status == "timeout":
+            return fail("timeout", f"wazaot timed out ({timeout:.0f}s) {at}")
+        if rc is not None and rc < 0:
+            return fail("crash", f"wazaot died of signal {-rc} {at}")
+        return fail("crash", f"wazaot worker exited with status {rc} {at}")
+
+    if "compiled" not in ev:
+        return dead("while compiling")
+    if "instantiated" not in ev:
+        return dead("while instantiating")
+    pairs = [("instantiate", ev["instantiated"], ref[0])]
+    for rec in ref[1:]:
+        i = rec["i"]
+        if rec["outcome"] == ["trap", "fuel"]:
+            report.fuel_stop = True
+            break
+        if i not in calls:
+            last = started[-1] if started else None
+            if last is not None and last == i:
+                return dead(f"in call #{i} {_describe_call(plan[i])}")
+            return dead(f"before call #{i}")
+        pairs.append((i, calls[i], rec))
+
+    if mem_diff is not None:
+        report.details["memory_diff"] = mem_diff
+    for i, got, want in pairs:
+        what = "instantiation" if i == "instantiate" else (
+            f"call #{i} {_describe_call(plan[i])}")
+        for key in ("outcome", "logs", "state"):
+            if got.get(key) != want.get(key):
+                if (key == "state" and mem_diff is not None and mem_diff.get("call") == i
+                        and mem_diff.get("nan_payloads_only") and _only_memory_differs(
+                            got["state"], want["state"])):
+                    # legitimately nondeterministic: stop comparing, this is no bug
+                    report.status = "nan-payload"
+                    report.message = f"memory differs only in NaN payloads after {what}"
+                    return report
+                return fail("mismatch", f"{key} differs in {what}", call=i,
+                            export=None if i == "instantiate" else plan[i]["export"],
+                            field=key, wazaot=got.get(key), wasmtime=want.get(key),
+                            wazaot_detail=got.get("detail", ""),
+                            wasmtime_detail=want.get("detail", ""))
+            if key == "outcome" and got["outcome"][0] == "error":
+                return fail("crash", f"wazaot raised {got['outcome'][1]} in {what}",
+                            traceback=got.get("detail", ""))
+        if i != "instantiate" and not plan[i]["aux"]:
+            report.calls_compared += 1
+    return report
+
+
+def run_seed(seed: int, size: int = DEFAULT_SIZE, timeout: float = DEFAULT_TIMEOUT,
+             fuel: int = DEFAULT_FUEL, out_dir: Path | None = None,
+             denan: bool = False) -> Report:
+    start = time.monotonic()
+    try:
+        wasm = generate(seed, size, denan=denan)
+        exports = module_exports(wasm)
+    except Exception as e:
+        report = Report(seed=seed, status="generator", message=f"{type(e).__name__}: {e}")
+        report.seconds = time.monotonic() - start
+        return report
+    plan = make_plan(seed, exports)
+    report = compare(wasm, plan, timeout=timeout, fuel=fuel, seed=seed,
+                     exports=len(exports))
+    if report.status in ("mismatch", "crash", "timeout") and not denan:
+        # triage: does the same seed still fail once binaryen removed every NaN?
+        again = run_seed(seed, size, timeout, fuel, None, denan=True)
+        report.details["denan_status"] = f"{again.status}: {again.message}"
+    report.seconds = time.monotonic() - start
+    if out_dir is not None and report.status in ("mismatch", "crash", "timeout"):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / f"seed-{seed}.wasm").write_bytes(wasm)
+        (out_dir / f"seed-{seed}.json").write_text(json.dumps(
+            {"report": report.__dict__, "plan": plan}, indent=1, default=str))
+    return report
+
+
+# ---------------------------------------------------------------------------------
+# command line
+
+
+def _parse_seeds(text: str) -> list[int]:
+    seeds: list[int] = []
+    for part in text.split(","):
+        if ":" in part:
+            lo, hi = part.split(":")
+            seeds.extend(range(int(lo), int(hi)))
+        else:
+            seeds.append(int(part))
+    return seeds
+
+
+def _check(path: Path, args: argparse.Namespace) -> int:
+    wasm = path.read_bytes()
+    try:
+        exports = module_exports(wasm)
+    except Exception as e:
+        print(f"invalid: {type(e).__name__}")
+        return 2
+    report = compare(wasm, make_plan(args.plan_seed, exports), timeout=args.timeout,
+                     fuel=args.fuel, exports=len(exports))
+    if args.verbose:
+        print(report.line())
+        print(json.dumps(report.details, indent=1, default=str))
+        return 0 if report.status in ("ok", "unsupported", "nan-payload") else 1
+    # a stable verdict line, for wasm-reduce (which keeps the output unchanged)
+    verdict = report.status
+    if report.status == "mismatch":
+        verdict += " " + str(report.details.get("field"))
+    print(verdict)
+    return 0 if report.status in ("ok", "unsupported", "nan-payload") else 1
+
+
+def _reduce(seed: int, args: argparse.Namespace) -> int:
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    original = out_dir / f"seed-{seed}.wasm"
+    wasm, flags = generate_info(seed, args.size)
+    original.write_bytes(wasm)
+    test, work = out_dir / f"seed-{seed}.test.wasm", out_dir / f"seed-{seed}.reduced.wasm"
+    command = (f"env PYTHONPATH={REPO_ROOT} {sys.executable} -m tests.fuzz.differential "
+               f"--check {test} --timeout {args.timeout}")
+    exe = wasm_opt()
+    assert exe is not None
+    cmd = ["wasm-reduce", str(original), f"--command={command}", "-t", str(test),
+           "-w", str(work), "--timeout", str(int(args.timeout) + 5),
+           "-b", str(Path(exe).parent), "--extra-flags", " ".join(flags)]
+    print(" ".join(cmd), flush=True)
+    rc = subprocess.call(cmd, cwd=REPO_ROOT)
+    if rc == 0 and work.exists() and shutil.which("wasm-dis"):
+        wat = subprocess.run(["wasm-dis", str(work)], capture_output=True, text=True).stdout
+        (out_dir / f"seed-{seed}.reduced.wat").write_text(wat)
+        print(wat)
+    return rc
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seeds", default="0:20", help="e.g. 0:200 or 1,5,9 (default 0:20)")
+    parser.add_argument("--size", type=int, default=DEFAULT_SIZE,
+                        help=f"random input bytes for wasm-opt -ttf (default {DEFAULT_SIZE})")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help="seconds for wazaot's subprocess per module")
+    parser.add_argument("--fuel", type=int, default=DEFAULT_FUEL,
+                        help="wasmtime fuel per call")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                        help="stop starting seeds after this long, then summarise")
+    parser.add_argument("--progress", type=int, default=100, metavar="N",
+                        help="print a progress line every N seeds (0: never)")
+    parser.add_argument("--out", default="/tmp/wazaot-fuzz",
+                        help="where failing modules and reports are written")
+    parser.add_argument("--check", metavar="FILE", help="compare one module and print a verdict")
+    parser.add_argument("--plan-seed", type=int, default=0,
+                        help="seed of the argument lists for --check")
+    parser.add_argument("--reduce", type=int, metavar="SEED",
+                        help="run wasm-reduce on a seed's module")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--wazaot-worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.wazaot_worker:
+        return wazaot_worker()
+    if wasm_opt() is None:
+        print("wasm-opt not found: apt-get install binaryen", file=sys.stderr)
+        return 2
+    if args.check:
+        return _check(Path(args.check), args)
+    if args.reduce is not None:
+        return _reduce(args.reduce, args)
+
+    seeds = _parse_seeds(args.seeds)
+    out_dir = Path(args.out)
+    counts: dict[str, int] = {}
+    calls = modules = exports_total = 0
+    bad: list[Report] = []
+    start = time.monotonic()
+    done = 0
+    with concurrent.futures.ProcessPoolExecutor(max(1, args.jobs)) as pool:
+        futures = {pool.submit(run_seed, s, args.size, args.timeout, args.fuel, out_dir): s
+                   for s in seeds}
+        for fut in concurrent.futures.as_completed(futures):
+            if args.time_limit and time.monotonic() - start > args.time_limit:
+                for f in futures:
+                    f.cancel()
+            if fut.cancelled():
+                continue
+            done += 1
+            try:
+                report = fut.result()
+            except Exception as e:
+                report = Report(seed=futures[fut], status="harness",
+                                message=f"{type(e).__name__}: {e}")
+            counts[report.status] = counts.get(report.status, 0) + 1
+            if args.progress and done % args.progress == 0:
+                print(f"... {done} seeds, {time.monotonic() - start:.0f}s: "
+                      + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), flush=True)
+            calls += report.calls_compared
+            if report.status not in ("unsupported", "generator", "harness"):
+                modules += 1
+            exports_total += report.exports
+            if report.status not in ("ok", "unsupported", "nan-payload"):
+                bad.append(report)
+            if args.verbose or report.status not in ("ok", "nan-payload"):
+                print(report.line(), flush=True)
+                if report.status in ("mismatch", "crash", "timeout"):
+                    for key in ("wazaot", "wasmtime", "wazaot_detail", "wasmtime_detail",
+                                "memory_diff", "denan_status"):
+                        if report.details.get(key) not in (None, ""):
+                            print(f"    {key}: {report.details[key]}", flush=True)
+    elapsed = time.monotonic() - start
+    ran = sorted(futures[f] for f in futures if not f.cancelled())
+    span = f" ({ran[0]}..{ran[-1]})" if ran else ""
+    print(f"\n{done} seeds{span} in {elapsed:.0f}s: {modules} modules compared, "
+          f"{exports_total} exports, {calls} export calls compared; "
+          + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+    if bad:
+        print("failing seeds: " + " ".join(str(r.seed) for r in
+                                           sorted(bad, key=lambda r: r.seed or 0)))
+        print(f"modules and reports in {out_dir}")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
