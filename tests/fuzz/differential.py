@@ -19,6 +19,7 @@ reported. When wasmtime runs out of fuel, that call and the later ones are not c
 From the checkout's top::
 
     PYTHONPATH=. python3 -m tests.fuzz.differential --seeds 0:200 [--jobs 2] [--size 8192]
+        [--passes mixed] [--time-limit 900]
     PYTHONPATH=. python3 -m tests.fuzz.differential --check FILE.wasm [-v]
     PYTHONPATH=. python3 -m tests.fuzz.differential --reduce SEED
 
@@ -80,6 +81,7 @@ DEFAULT_SIZE = 8192
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_FUEL = 50_000_000
 ARG_SETS = 3
+PASS_MIX = ["", "", "-O1", "-O3", "-Os", "-fp", "-O2 -fp"]
 
 MASK32 = (1 << 32) - 1
 MASK64 = (1 << 64) - 1
@@ -197,27 +199,38 @@ class GenerationError(Exception):
     pass
 
 
+def passes_for(seed: int, passes: str) -> list[str]:
+    """wasm-opt passes run on the -ttf module: ``passes`` split, or for "mixed" a
+    seeded choice among PASS_MIX (optimised code has other shapes: tees, selects...)."""
+    if passes == "mixed":
+        passes = random.Random(f"passes/{seed}").choice(PASS_MIX)
+    return passes.split()
+
+
 def generate(seed: int, size: int = DEFAULT_SIZE, *, denan: bool = False,
-             workdir: Path | None = None) -> bytes:
+             workdir: Path | None = None, passes: list[str] | None = None) -> bytes:
     """The ``wasm-opt -ttf`` module for ``seed``: with reference types if that one is
     valid (wasmtime validates it), else without."""
-    return generate_info(seed, size, denan=denan, workdir=workdir)[0]
+    return generate_info(seed, size, denan=denan, workdir=workdir, passes=passes)[0]
 
 
 def generate_info(seed: int, size: int = DEFAULT_SIZE, *, denan: bool = False,
-                  workdir: Path | None = None) -> tuple[bytes, list[str]]:
+                  workdir: Path | None = None, passes: list[str] | None = None,
+                  ) -> tuple[bytes, list[str]]:
     """``generate``'s module and the feature flags it was made with."""
-    wasm = generate_with(seed, size, FEATURE_FLAGS, denan=denan, workdir=workdir)
+    wasm = generate_with(seed, size, FEATURE_FLAGS, denan=denan, workdir=workdir,
+                         passes=passes)
     try:
         module_exports(wasm)
         return wasm, FEATURE_FLAGS
     except Exception:
-        wasm = generate_with(seed, size, REFTYPES_OFF, denan=denan, workdir=workdir)
+        wasm = generate_with(seed, size, REFTYPES_OFF, denan=denan, workdir=workdir,
+                             passes=passes)
         return wasm, REFTYPES_OFF
 
 
 def generate_with(seed: int, size: int, flags: list[str], *, denan: bool = False,
-                  workdir: Path | None = None) -> bytes:
+                  workdir: Path | None = None, passes: list[str] | None = None) -> bytes:
     exe = wasm_opt()
     if exe is None:
         raise GenerationError("wasm-opt not found (apt-get install binaryen)")
@@ -225,7 +238,7 @@ def generate_with(seed: int, size: int, flags: list[str], *, denan: bool = False
     with tempfile.TemporaryDirectory(dir=workdir) as tmp:
         src, out = Path(tmp) / "input.bin", Path(tmp) / "out.wasm"
         src.write_bytes(data)
-        cmd = [exe, str(src), "-ttf", "-o", str(out), *flags]
+        cmd = [exe, str(src), "-ttf", *(passes or []), "-o", str(out), *flags]
         if denan:
             cmd.append("--denan")
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
@@ -706,10 +719,10 @@ def compare(wasm: bytes, plan: list[dict[str, Any]], timeout: float = DEFAULT_TI
 
 def run_seed(seed: int, size: int = DEFAULT_SIZE, timeout: float = DEFAULT_TIMEOUT,
              fuel: int = DEFAULT_FUEL, out_dir: Path | None = None,
-             denan: bool = False) -> Report:
+             denan: bool = False, passes: str = "") -> Report:
     start = time.monotonic()
     try:
-        wasm = generate(seed, size, denan=denan)
+        wasm = generate(seed, size, denan=denan, passes=passes_for(seed, passes))
         exports = module_exports(wasm)
     except Exception as e:
         report = Report(seed=seed, status="generator", message=f"{type(e).__name__}: {e}")
@@ -720,14 +733,15 @@ def run_seed(seed: int, size: int = DEFAULT_SIZE, timeout: float = DEFAULT_TIMEO
                      exports=len(exports))
     if report.status in ("mismatch", "crash", "timeout") and not denan:
         # triage: does the same seed still fail once binaryen removed every NaN?
-        again = run_seed(seed, size, timeout, fuel, None, denan=True)
+        again = run_seed(seed, size, timeout, fuel, None, denan=True, passes=passes)
         report.details["denan_status"] = f"{again.status}: {again.message}"
     report.seconds = time.monotonic() - start
     if out_dir is not None and report.status in ("mismatch", "crash", "timeout"):
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / f"seed-{seed}.wasm").write_bytes(wasm)
         (out_dir / f"seed-{seed}.json").write_text(json.dumps(
-            {"report": report.__dict__, "plan": plan}, indent=1, default=str))
+            {"report": report.__dict__, "size": size, "passes": passes_for(seed, passes),
+             "plan": plan}, indent=1, default=str))
     return report
 
 
@@ -771,7 +785,7 @@ def _reduce(seed: int, args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     original = out_dir / f"seed-{seed}.wasm"
-    wasm, flags = generate_info(seed, args.size)
+    wasm, flags = generate_info(seed, args.size, passes=passes_for(seed, args.passes))
     original.write_bytes(wasm)
     test, work = out_dir / f"seed-{seed}.test.wasm", out_dir / f"seed-{seed}.reduced.wasm"
     command = (f"env PYTHONPATH={REPO_ROOT} {sys.executable} -m tests.fuzz.differential "
@@ -795,6 +809,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", default="0:20", help="e.g. 0:200 or 1,5,9 (default 0:20)")
     parser.add_argument("--size", type=int, default=DEFAULT_SIZE,
                         help=f"random input bytes for wasm-opt -ttf (default {DEFAULT_SIZE})")
+    parser.add_argument("--passes", default="",
+                        help='wasm-opt passes after -ttf, e.g. "-O3", or "mixed" '
+                             "(a seeded choice per seed)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
                         help="seconds for wazaot's subprocess per module")
     parser.add_argument("--fuel", type=int, default=DEFAULT_FUEL,
@@ -832,40 +849,58 @@ def main(argv: list[str] | None = None) -> int:
     bad: list[Report] = []
     start = time.monotonic()
     done = 0
+    ran: list[int] = []
+
+    def _account(fut: concurrent.futures.Future[Report], seed: int) -> None:
+        nonlocal done, calls, modules, exports_total
+        done += 1
+        ran.append(seed)
+        try:
+            report = fut.result()
+        except Exception as e:
+            report = Report(seed=seed, status="harness",
+                            message=f"{type(e).__name__}: {e}")
+        counts[report.status] = counts.get(report.status, 0) + 1
+        if args.progress and done % args.progress == 0:
+            print(f"... {done} seeds, {time.monotonic() - start:.0f}s: "
+                  + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), flush=True)
+        calls += report.calls_compared
+        if report.status not in ("unsupported", "generator", "harness"):
+            modules += 1
+        exports_total += report.exports
+        if report.status not in ("ok", "unsupported", "nan-payload"):
+            bad.append(report)
+        if args.verbose or report.status not in ("ok", "nan-payload"):
+            print(report.line(), flush=True)
+            if report.status in ("mismatch", "crash", "timeout"):
+                for key in ("wazaot", "wasmtime", "wazaot_detail", "wasmtime_detail",
+                            "memory_diff", "denan_status"):
+                    if report.details.get(key) not in (None, ""):
+                        print(f"    {key}: {report.details[key]}", flush=True)
+
+    pending_seeds = iter(seeds)
     with concurrent.futures.ProcessPoolExecutor(max(1, args.jobs)) as pool:
-        futures = {pool.submit(run_seed, s, args.size, args.timeout, args.fuel, out_dir): s
-                   for s in seeds}
-        for fut in concurrent.futures.as_completed(futures):
+        futures: dict[concurrent.futures.Future[Report], int] = {}
+
+        def submit() -> None:
             if args.time_limit and time.monotonic() - start > args.time_limit:
-                for f in futures:
-                    f.cancel()
-            if fut.cancelled():
-                continue
-            done += 1
-            try:
-                report = fut.result()
-            except Exception as e:
-                report = Report(seed=futures[fut], status="harness",
-                                message=f"{type(e).__name__}: {e}")
-            counts[report.status] = counts.get(report.status, 0) + 1
-            if args.progress and done % args.progress == 0:
-                print(f"... {done} seeds, {time.monotonic() - start:.0f}s: "
-                      + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())), flush=True)
-            calls += report.calls_compared
-            if report.status not in ("unsupported", "generator", "harness"):
-                modules += 1
-            exports_total += report.exports
-            if report.status not in ("ok", "unsupported", "nan-payload"):
-                bad.append(report)
-            if args.verbose or report.status not in ("ok", "nan-payload"):
-                print(report.line(), flush=True)
-                if report.status in ("mismatch", "crash", "timeout"):
-                    for key in ("wazaot", "wasmtime", "wazaot_detail", "wasmtime_detail",
-                                "memory_diff", "denan_status"):
-                        if report.details.get(key) not in (None, ""):
-                            print(f"    {key}: {report.details[key]}", flush=True)
+                return
+            seed = next(pending_seeds, None)
+            if seed is not None:
+                futures[pool.submit(run_seed, seed, args.size, args.timeout, args.fuel,
+                                    out_dir, False, args.passes)] = seed
+
+        for _ in range(2 * max(1, args.jobs)):
+            submit()
+        while futures:
+            finished, _ = concurrent.futures.wait(
+                futures, return_when=concurrent.futures.FIRST_COMPLETED)
+            for fut in finished:
+                seed = futures.pop(fut)
+                submit()
+                _account(fut, seed)
     elapsed = time.monotonic() - start
-    ran = sorted(futures[f] for f in futures if not f.cancelled())
+    ran.sort()
     span = f" ({ran[0]}..{ran[-1]})" if ran else ""
     print(f"\n{done} seeds{span} in {elapsed:.0f}s: {modules} modules compared, "
           f"{exports_total} exports, {calls} export calls compared; "

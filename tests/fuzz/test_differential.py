@@ -61,3 +61,36 @@ def test_norm_compares_nan_ness_only() -> None:
     assert differential.norm("f32", 0x7F800000) == 0x7F800000  # infinity is not NaN
     assert differential.norm("i32", -1) == 0xFFFFFFFF
     assert differential.norm("funcref", 0) == "null"
+
+
+# Reduced reproducers of bugs the fuzzer found: each module's export "f" (no
+# parameters) must give the same results in wazaot and wasmtime. A reproducer of a bug
+# not fixed yet gets pytest.param(wat, marks=pytest.mark.xfail(strict=True, ...)).
+REPRODUCERS = {
+    # seed 78: local.tee of a pending comparison whose operand is a lazy read of the
+    # same local left local_refs at -1, so the next local.set did not detach the
+    # tee's lazy read: f returned -99 instead of 1.
+    "tee-of-compare-then-set": """
+        (module (func (export "f") (result i32) (local i32)
+          local.get 0
+          i32.eqz
+          local.tee 0
+          i32.const -99
+          local.set 0))""",
+}
+
+
+@pytest.mark.parametrize("wat", REPRODUCERS.values(), ids=REPRODUCERS.keys())
+def test_reproducer_agrees_with_wasmtime(wat: str) -> None:
+    import wasmtime
+
+    import wazaot
+
+    wasm = wasmtime.wat2wasm(wat)
+    store = wasmtime.Store()
+    instance = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), [])
+    want = instance.exports(store)["f"](store)
+    want = [] if want is None else want if isinstance(want, list) else [want]
+    with wazaot.Runtime() as rt:
+        got = rt.instantiate(rt.compile(wasm)).exported_function("f").call()
+    assert got == [differential.norm("i32", w) for w in want]
