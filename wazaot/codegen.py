@@ -8,19 +8,13 @@ addresses), calls from Python (thunks) and backtraces (source maps) need.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .callengine import Frame
+from .machinst.objcode import FunctionCode as FunctionInfo
+from .machinst.objcode import ObjectCode
 from .native.execmem import CodeMemory
 from .wasm.module import FuncType, Module
-
-
-@dataclass(slots=True)
-class FunctionInfo:
-    index: int
-    start: int  # offsets in the mapping
-    end: int
-    srcmap: list[tuple[int, int]] = field(default_factory=list)  # (machine offset, wasm offset)
 
 
 @dataclass
@@ -73,3 +67,15 @@ class ModuleCode:
 
     def close(self) -> None:
         self.memory.close()
+
+
+def link(obj: ObjectCode, module: Module, name: str | None) -> ModuleCode:
+    """Map ``obj`` executable, with its relocations applied."""
+    memory = CodeMemory(max(len(obj.code), 1))
+    try:
+        memory.write(0, obj.linked(memory.address))
+        memory.make_executable()
+    except BaseException:
+        memory.close()
+        raise
+    return ModuleCode(memory, obj.functions, obj.thunks, module, name, len(obj.code))

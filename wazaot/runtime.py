@@ -364,21 +364,19 @@ class HostModule:
         self.runtime = runtime
         self._ctx = ffi.new("uint64_t[]", ModuleCtx.HEADER_SIZE // 8)  # no memory, no tables
         ctx_address = int(ffi.cast("uintptr_t", self._ctx))
-        backend = runtime._backend()
-        asm = backend.Assembler()
         instances = []
-        labels = []
+        ids = []
         for hf in functions:
             d = hf.definition
             ft = FuncType(d.param_types, d.result_types)
             f = FunctionInstance(d, ft, runtime.type_id(ft), None, host=hf.fn)
-            host_id = runtime.add_host_function(f)
-            labels.append(backend.host_stub(asm, host_id, ft.params, ft.results))
+            ids.append((runtime.add_host_function(f), ft))
             instances.append(f)
-        self._code = CodeMemory.from_code(asm.finish() or b"\xcc")
+        stubs = runtime._backend().host_stubs(ids)
+        self._code = CodeMemory.from_code(stubs.code)
         self.exports: dict[str, tuple[ExternKind, Any]] = {}
-        for hf, f, label in zip(functions, instances, labels):
-            f.bind(self._code.address + asm.label_offset(label), ctx_address)
+        for hf, f, (host_id, _) in zip(functions, instances, ids):
+            f.bind(self._code.address + stubs.offsets[str(host_id)], ctx_address)
             self.exports[hf.definition.name] = (ExternKind.FUNC, f)
         self._function = Function
 
@@ -478,7 +476,11 @@ class Runtime:
         type_ids = [self.type_id(ft) for ft in module.types]
         compiled = CompiledModule(module, listener_factory=factory, type_ids=type_ids)
         if self.arch == host_arch():
-            code = self._backend().compile_module(module, type_ids, compiled.name)
+            from .codegen import link
+
+            isa = self._backend()
+            isa.check_host()
+            code = link(isa.compile_module(module, type_ids), module, compiled.name)
             compiled.code = code
             compiled._runtime = self
             self.code_map.add(code.base, code.end, code)
@@ -525,9 +527,9 @@ class Runtime:
 
     def _backend(self) -> Any:
         if self.arch == "amd64":
-            from .amd64 import backend
+            from .amd64.isa import AMD64
 
-            return backend
+            return AMD64
         raise NotImplementedError(f"no {self.arch} backend yet")
 
     def _runtime_stubs(self) -> Any:
@@ -538,9 +540,9 @@ class Runtime:
             if self._stubs is None:
                 from .native.execmem import CodeMemory
 
-                code, offsets = self._backend().runtime_stubs()
-                memory = CodeMemory.from_code(code)
-                self._stubs = (memory, {k: memory.address + v for k, v in offsets.items()})
+                stubs = self._backend().runtime_stubs()
+                memory = CodeMemory.from_code(stubs.code)
+                self._stubs = (memory, {k: memory.address + v for k, v in stubs.offsets.items()})
             return self._stubs[1]
 
     def call_engine(self) -> Any:

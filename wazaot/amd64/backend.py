@@ -13,10 +13,9 @@ jump tables patched with absolute addresses, made read+execute.
 from __future__ import annotations
 
 from ..api import ValueType
-from ..codegen import FunctionInfo, ModuleCode
 from ..errors import UnsupportedError
 from ..lower.frontend import lower_function
-from ..native.execmem import CodeMemory
+from ..machinst.objcode import FunctionCode, ObjectCode, RelocKind, Relocation
 from ..regalloc import allocate
 from ..vmctx import ModuleLayout
 from ..wasm.module import Module
@@ -25,11 +24,9 @@ from .abi import REGISTER_ENV
 from .emit import Emitter
 from .encoding import Assembler
 from .lower import Amd64Lowering, CompileEnv
-from .trampolines import entry_thunk, host_stub, runtime_stubs
+from .trampolines import entry_thunk
 
-# What the Runtime uses: compile_module, and for host modules and call engines the
-# trampolines and the assembler they are written with.
-__all__ = ["Assembler", "compile_module", "host_stub", "runtime_stubs"]
+__all__ = ["compile_module"]
 
 
 def _reject_v128(module: Module) -> None:
@@ -49,16 +46,16 @@ def _reject_v128(module: Module) -> None:
                                    code.offset)  # fmt: skip
 
 
-def compile_module(module: Module, type_ids: list[int], name: str | None = None) -> ModuleCode:
+def compile_module(module: Module, type_ids: list[int], features: cpu.Features) -> ObjectCode:
+    """Lower, allocate and emit every defined function of ``module``, then the entry
+    thunks of their function types; jump tables become ABS64 relocations."""
     func_types = module.func_types()
     global_types, table_types = module.global_types(), module.table_types()
     layout = ModuleLayout(len(global_types), len(table_types), len(func_types))
-    features = cpu.host_features()
-    cpu.require(features)
     env = CompileEnv(module, func_types, type_ids, layout, global_types, table_types, features)
     asm = Assembler()
     labels = [asm.new_label() for _ in func_types]
-    infos: dict[int, FunctionInfo] = {}
+    infos: dict[int, FunctionCode] = {}
     tables = []
     _reject_v128(module)
     for index in range(module.num_imported_funcs, len(func_types)):
@@ -66,19 +63,16 @@ def compile_module(module: Module, type_ids: list[int], name: str | None = None)
         lower_function(module, index, lowering, func_types)
         alloc = allocate(lowering.vcode, REGISTER_ENV)
         code = Emitter(asm, labels).emit_function(lowering.out, alloc, labels[index])
-        infos[index] = FunctionInfo(index, code.start, code.end, code.srcmap)
+        infos[index] = FunctionCode(index, code.start, code.end, code.srcmap)
         tables.extend(code.jump_tables)
     thunk_labels = {}
     for ft in dict.fromkeys(func_types[module.num_imported_funcs :]):
         thunk_labels[ft] = entry_thunk(asm, ft.params, ft.results)
-    raw = bytearray(asm.finish())
-    memory = CodeMemory(max(len(raw), 1))
-    base = memory.address
-    for offset, targets in tables:
-        for k, label in enumerate(targets):
-            raw[offset + 8 * k : offset + 8 * k + 8] = (base + asm.label_offset(label)).to_bytes(8, "little")
-    memory.write(0, bytes(raw))
-    memory.make_executable()
+    raw = asm.finish()
+    relocs = [
+        Relocation(offset + 8 * k, RelocKind.ABS64, asm.label_offset(label))
+        for offset, targets in tables
+        for k, label in enumerate(targets)
+    ]
     thunks = {ft: asm.label_offset(label) for ft, label in thunk_labels.items()}
-    return ModuleCode(memory, infos, thunks, module, name, len(raw))
-
+    return ObjectCode(bytes(raw), infos, thunks, relocs)

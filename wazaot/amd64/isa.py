@@ -1,0 +1,47 @@
+"""The x86-64 target ISA: the object the engine compiles and links through.
+
+``AMD64`` implements ``wazaot.machinst.isa.TargetISA``: module compilation
+(``backend.py``: shared lowering, this directory's instruction selection, the
+shared register allocator, emission), the runtime trampolines and host stubs
+(``trampolines.py``). Processor features are read once with ``cpuid`` (``cpu.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..machinst.isa import StubCode
+from ..machinst.objcode import ObjectCode
+from ..wasm.module import FuncType, Module
+from . import backend, cpu, trampolines
+from .encoding import Assembler
+
+
+class Amd64ISA:
+    """x86-64 (System V hosts: Linux, macOS)."""
+
+    name = "amd64"
+
+    def check_host(self) -> None:
+        cpu.require(cpu.host_features())
+
+    def compile_module(self, module: Module, type_ids: Sequence[int]) -> ObjectCode:
+        return backend.compile_module(module, list(type_ids), cpu.host_features())
+
+    def runtime_stubs(self) -> StubCode:
+        code, offsets = trampolines.runtime_stubs()
+        return StubCode(code, offsets)
+
+    def host_stubs(self, functions: Sequence[tuple[int, FuncType]]) -> StubCode:
+        asm = Assembler()
+        labels = {
+            str(host_id): trampolines.host_stub(asm, host_id, ft.params, ft.results)
+            for host_id, ft in functions
+        }
+        code = asm.finish() or b"\xcc"
+        return StubCode(code, {k: asm.label_offset(label) for k, label in labels.items()})
+
+
+AMD64 = Amd64ISA()
+
+__all__ = ["AMD64", "Amd64ISA"]

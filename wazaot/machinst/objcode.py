@@ -1,0 +1,67 @@
+"""What a backend hands to the engine: a module's machine code as plain data.
+
+A target ISA compiles a module into an ``ObjectCode``: the bytes of every function
+and entry thunk laid out in one buffer, where each function starts and ends, the
+source map of each function (machine offset -> wasm byte offset, for backtraces and
+listings) and the relocations to apply once the buffer's final address is known.
+Nothing in it points at memory of this process, so it can be mapped anywhere (and,
+later, cached on disk): the engine (``wazaot.engine``) copies the bytes into an
+executable mapping and applies the relocations.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from ..wasm.module import FuncType
+
+
+class RelocKind(enum.Enum):
+    """How a relocation's value is computed and stored."""
+
+    ABS64 = "abs64"
+    """8 little-endian bytes at ``offset`` := code base address + ``addend``
+    (jump tables of ``br_table``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Relocation:
+    offset: int  # where in the code buffer
+    kind: RelocKind
+    addend: int  # for ABS64: an offset in the code buffer
+
+
+@dataclass(slots=True)
+class FunctionCode:
+    """Where function ``index`` (in the module's function index space) landed."""
+
+    index: int
+    start: int  # offsets in the code buffer
+    end: int
+    srcmap: list[tuple[int, int]] = field(default_factory=list)  # (machine offset, wasm offset)
+
+
+@dataclass(slots=True)
+class ObjectCode:
+    """A compiled module, position-independent apart from ``relocations``."""
+
+    code: bytes
+    functions: dict[int, FunctionCode]  # defined functions only, by function index
+    thunks: dict[FuncType, int]  # offset of the entry thunk of each function type
+    relocations: list[Relocation] = field(default_factory=list)
+
+    def linked(self, base: int) -> bytes:
+        """The code with every relocation applied for a mapping at ``base``."""
+        if not self.relocations:
+            return self.code
+        raw = bytearray(self.code)
+        for r in self.relocations:
+            if r.kind is RelocKind.ABS64:
+                raw[r.offset : r.offset + 8] = (base + r.addend).to_bytes(8, "little")
+            else:  # pragma: no cover - every kind is handled above
+                raise AssertionError(r.kind)
+        return bytes(raw)
+
+
+__all__ = ["FunctionCode", "ObjectCode", "RelocKind", "Relocation"]
