@@ -48,12 +48,12 @@ def _wasm_at(module: Module, func_index: int) -> dict[int, str]:
 def function_listing(compiled: Any, func_index: int) -> str:
     """The machine code of defined function ``func_index`` of ``compiled`` (a
     ``CompiledModule``), interleaved with its wasm instructions."""
-    code = compiled.code
-    if code is None:
-        raise ValueError("the module was not compiled for this machine")
+    if compiled.code is None:
+        raise ValueError("the module was not compiled")
+    obj = compiled.code.object_code  # the bytes as compiled, before linking
     module: Module = compiled.module
-    info = code.functions[func_index]
-    raw = code.memory.read(info.start, info.end - info.start)
+    info = obj.functions[func_index]
+    raw = obj.code[info.start : info.end]
     wasm = _wasm_at(module, func_index)
     starts = [m for m, _ in info.srcmap]
     lines = [f"function {func_index} {module.func_name(func_index)}:"]

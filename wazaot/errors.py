@@ -6,6 +6,8 @@ binary where the problem was found (None when it has no single place).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 class CompileError(Exception):
     """A module could not be compiled."""
@@ -39,19 +41,42 @@ class LinkError(Exception):
     """Instantiation failed while resolving imports."""
 
 
-class Trap(RuntimeError):
-    """A WebAssembly trap. ``wasm_backtrace`` lists the wasm frames, innermost first."""
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """One wasm frame of a trap's backtrace."""
 
-    def __init__(self, message: str, wasm_backtrace: list | None = None):
+    function: str
+    func_index: int
+    module: str | None
+    offset: int | None  # byte offset of the instruction in the wasm binary
+
+    def __str__(self) -> str:
+        where = f"@{self.offset:#x}" if self.offset is not None else ""
+        mod = f"{self.module}!" if self.module else ""
+        return f"{mod}{self.function}{where}"
+
+
+class Trap(RuntimeError):
+    """A WebAssembly trap. ``wasm_backtrace`` lists the wasm frames, innermost first;
+    ``frames_omitted`` counts the outer frames left out of it (deep recursions keep
+    only the innermost ``MAX_BACKTRACE``)."""
+
+    MAX_BACKTRACE = 200
+
+    def __init__(self, message: str, wasm_backtrace: list[Frame] | None = None,
+                 frames_omitted: int = 0):  # fmt: skip
         super().__init__(message)
         self.message = message
         self.wasm_backtrace = list(wasm_backtrace or [])
+        self.frames_omitted = frames_omitted
 
     def __str__(self) -> str:
         if not self.wasm_backtrace:
             return self.message
         lines = [self.message, "wasm backtrace:"]
         lines += [f"  {i}: {frame}" for i, frame in enumerate(self.wasm_backtrace)]
+        if self.frames_omitted:
+            lines.append(f"  ... {self.frames_omitted} frames omitted")
         return "\n".join(lines)
 
 

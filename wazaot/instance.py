@@ -1,28 +1,34 @@
 """Module instances: the store objects behind ``Runtime.instantiate`` (arch-neutral).
 
-An instance owns native memory that its compiled code reads through the module
-context (``vmctx.py``): a ``wazaot_funcref`` record per function, a 16-byte cell per
+An instance owns its functions, tables, memories and globals; what generated code
+reads about it (the module context, a funcref record per function) belongs to its
+``ModuleEngine`` (``wazaot.engine``), which the store fills in: a 16-byte cell per
 global, a ``wazaot_table`` descriptor and element array per table, and a linear
 memory. Imported objects are shared by reference, so a table or memory grown by one
 instance is seen by all of them.
 
 ``instantiate`` follows the spec's instantiation algorithm (Core 2.0): resolve and
 type-check imports, allocate, evaluate global initialisers, then apply the active
-element and data segments in order (a trap keeps what earlier segments wrote),
-then run the start function.
+element and data segments in order (a trap keeps what earlier segments wrote); the
+Runtime then runs the start function.
+
+The public objects (``Function``, ``Global``, ``Memory``, ``Table``, ``Module``, API.md
+"Module instances and exports") wrap these.
 """
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .api import FunctionDefinition, ValueType
+from .api import FunctionDefinition, ValueType, decode_value
+from .engine import NativeEngine
+from .engine.module_engine import NativeModuleEngine
 from .errors import LinkError, Trap
+from .native.call import ffi
 from .native.linmem import LinearMemory
 from .traps import TrapCode
-from .vmctx import ModuleLayout, ffi
+from .values import check_raw, pythonic_decoder, pythonic_encoder
 from .wasm.module import (
     ConstExpr,
     ExternKind,
@@ -39,20 +45,6 @@ if TYPE_CHECKING:
     from .runtime import CompiledModule, Runtime
 
 WASM_PAGE = 65536
-
-# Every funcref record made in this process, by address (the funcref value). Values
-# that come from Python into a funcref slot are checked against it: generated code
-# dereferences funcrefs, so an arbitrary int there would be a wild pointer. Records
-# live as long as their FunctionInstance, which the Runtime keeps until it closes.
-_KNOWN_FUNCREFS: weakref.WeakValueDictionary[int, FunctionInstance] = weakref.WeakValueDictionary()
-
-
-def check_ref(vt: ValueType, raw: int) -> int:
-    """``raw`` as a value of reference type ``vt`` coming from Python (ValueError if a
-    funcref is not null and not a function of this process); other types pass."""
-    if vt == ValueType.FUNCREF and raw != 0 and raw not in _KNOWN_FUNCREFS:
-        raise ValueError(f"{raw:#x} is not a funcref (use 0 or a value wazaot returned)")
-    return raw
 TABLE_LIMIT = 10_000_000  # the largest table this runtime grows to (an implementation limit)
 
 
@@ -61,30 +53,27 @@ def _address(cdata: Any) -> int:
 
 
 class FunctionInstance:
-    """A function of an instance (or of a host module): its funcref record and type."""
+    """A function of an instance or of a host module: its type and its engine
+    reference (``address``, the funcref value)."""
 
     def __init__(self, definition: FunctionDefinition, func_type: FuncType, type_id: int,
-                 owner: ModuleInstance | None,
+                 owner: Any, owner_engine: NativeModuleEngine,
                  host: Callable[..., Any] | None = None):  # fmt: skip
         self.definition = definition
         self.type = func_type
         self.type_id = type_id
-        self.owner = owner
+        self.owner = owner  # the ModuleInstance or HostModule that defines it
+        self.owner_engine = owner_engine
         self.host = host
-        self.record = ffi.new("wazaot_funcref *")
-        self.record.type_id = type_id
-        self.record.func_index = definition.index
-        self.address = _address(self.record)  # the funcref value
-        _KNOWN_FUNCREFS[self.address] = self
-        # Argument/result slots a call needs (a v128 takes two).
-        self.slot_width = max(
-            sum(2 if t == ValueType.V128 else 1 for t in func_type.params),
-            sum(2 if t == ValueType.V128 else 1 for t in func_type.results),
-        )
+        self.address = owner_engine.function_instance_reference(definition.index)
+        self._call_engine: Any = None
 
-    def bind(self, code: int, module_ctx: int) -> None:
-        self.record.code = code
-        self.record.module_ctx = module_ctx
+    def call_engine(self) -> Any:
+        """The prepared call of this function (made once)."""
+        ce = self._call_engine
+        if ce is None:
+            ce = self._call_engine = self.owner_engine.new_call_engine(None, self)
+        return ce
 
 
 class GlobalInstance:
@@ -175,28 +164,37 @@ class TableInstance:
 
 
 class MemoryInstance:
-    """A linear memory and the module contexts that must see its size."""
+    """A linear memory and the module engines that must see its size."""
 
     def __init__(self, mtype: MemoryType, limit_pages: int):
         self.type = mtype
         self.linear = LinearMemory(mtype.limits.min, mtype.limits.max, limit_pages=limit_pages)
-        self.contexts: list[Any] = []  # module contexts (cdata) whose memory_size follows
+        self.engines: list[NativeModuleEngine] = []  # module contexts whose size follows
 
     @property
     def pages(self) -> int:
         return self.linear.pages
 
-    def attach(self, ctx: Any) -> None:
-        ctx.memory_base = self.linear.base
-        ctx.memory_size = self.linear.size
-        self.contexts.append(ctx)
+    @property
+    def size(self) -> int:
+        return self.linear.size
+
+    def attach(self, me: NativeModuleEngine) -> None:
+        me.set_memory(self.linear.base, self.linear.size)
+        self.engines.append(me)
 
     def grow(self, delta: int) -> int:
         old = self.linear.grow(delta)
         if old >= 0:
-            for ctx in self.contexts:
-                ctx.memory_size = self.linear.size
+            for me in self.engines:
+                me.set_memory_size(self.linear.size)
         return old
+
+    def read(self, offset: int, n: int) -> bytes:
+        return self.linear.read(offset, n)
+
+    def write(self, offset: int, data: bytes) -> None:
+        self.linear.write(offset, data)
 
     def check(self, offset: int, n: int) -> None:
         if offset + n > self.linear.size:
@@ -207,7 +205,7 @@ Extern = FunctionInstance | TableInstance | MemoryInstance | GlobalInstance
 
 
 class ModuleInstance:
-    """What ``instantiate`` builds: the instance's objects and its module context."""
+    """What ``instantiate`` builds: the instance's objects and its module engine."""
 
     def __init__(self, runtime: Runtime, compiled: CompiledModule, name: str | None):
         self.runtime = runtime
@@ -221,17 +219,9 @@ class ModuleInstance:
         self.exports: dict[str, tuple[ExternKind, Extern]] = {}
         self.elem_segments: list[list[int] | None] = []
         self.data_segments: list[bytes | None] = []
-        self.layout = ModuleLayout(len(self.module.global_types()),
-                                   len(self.module.table_types()),
-                                   len(self.module.func_types()))  # fmt: skip
-        self._ctx_words = ffi.new("uint64_t[]", max(self.layout.size // 8, 1))
-        self.ctx = ffi.cast("wazaot_module_ctx *", self._ctx_words)
-        self.ctx_address = _address(self.ctx)
+        self.engine: NativeModuleEngine | None = None
         self.closed = False
         self._api: Module | None = None
-
-    def set_slot(self, offset: int, value: int) -> None:
-        self._ctx_words[offset // 8] = value
 
     def api_module(self) -> Module:
         """The public ``Module`` object of this instance."""
@@ -247,6 +237,8 @@ class ModuleInstance:
         if self.closed:
             return
         self.closed = True
+        if self.engine is not None:
+            self.engine.close()
         self.runtime.unregister(self.api_module())
 
     def release(self) -> None:
@@ -310,13 +302,11 @@ def _check_import(kind: ExternKind, desc: Any, extern: Extern, module: Any) -> b
 
 
 def instantiate(runtime: Runtime, compiled: CompiledModule, name: str | None,
-                resolve: Callable[[str, str], tuple[ExternKind, Extern] | None],
-                code_address: Callable[[int], int]) -> ModuleInstance:  # fmt: skip
-    """Build an instance of ``compiled``; ``resolve(module, name)`` finds an import,
-    ``code_address(func_index)`` gives a defined function's machine code."""
+                resolve: Callable[[str, str], tuple[ExternKind, Extern] | None]) -> ModuleInstance:  # fmt: skip
+    """Build an instance of ``compiled``; ``resolve(module, name)`` finds an import."""
     inst = ModuleInstance(runtime, compiled, name)
     mod = inst.module
-    layout = inst.layout
+    engine: NativeEngine = runtime.engine
 
     # Imports.
     for imp in mod.imports:
@@ -335,15 +325,17 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, name: str | None,
         else:
             inst.globals.append(extern)  # type: ignore[arg-type]
 
-    # Functions defined here.
+    # The module engine, then the functions defined here.
+    me = engine.new_module_engine(name, mod, list(inst.functions), [])
+    me.instance = inst
+    inst.engine = me
     definitions = compiled.function_definitions
     func_types = mod.func_types()
     type_indices = mod.func_type_indices()
     for index in range(mod.num_imported_funcs, len(func_types)):
-        f = FunctionInstance(definitions[index], func_types[index],
-                             compiled.type_ids[type_indices[index]], inst)  # fmt: skip
-        f.bind(code_address(index), inst.ctx_address)
-        inst.functions.append(f)
+        inst.functions.append(FunctionInstance(
+            definitions[index], func_types[index],
+            compiled.type_ids[type_indices[index]], inst, me))  # fmt: skip
     for ttype in mod.tables:
         inst.tables.append(TableInstance(ttype))
     for mtype in mod.memories:
@@ -354,17 +346,13 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, name: str | None,
     for g in mod.globals:
         inst.globals.append(GlobalInstance(g.type, inst.eval_const(g.init)))
 
-    # The module context.
-    ctx = inst.ctx
-    ctx.instance_id = id(inst) & 0xFFFF_FFFF_FFFF_FFFF
+    # What generated code reads: memory, globals, tables.
     if inst.memories:
-        inst.memories[0].attach(ctx)
+        inst.memories[0].attach(me)
     for i, g_inst in enumerate(inst.globals):
-        inst.set_slot(layout.global_slot(i), g_inst.address)
+        me.set_global(i, g_inst.address)
     for i, t_inst in enumerate(inst.tables):
-        inst.set_slot(layout.table_slot(i), t_inst.address)
-    for i, f_inst in enumerate(inst.functions):
-        inst.set_slot(layout.func_slot(i), f_inst.address)
+        me.set_table(i, t_inst.address)
 
     for exp in mod.exports:
         space: list[Any] = {
@@ -400,47 +388,84 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, name: str | None,
     return inst
 
 
+class HostModule:
+    """An instantiated host module: Python functions that wasm can import, called
+    through host stubs (``NativeEngine.new_host_module_engine``)."""
+
+    def __init__(self, runtime: Runtime, name: str,
+                 functions: Sequence[tuple[FunctionDefinition, Callable[..., Any]]]):  # fmt: skip
+        self.name = name
+        self.runtime = runtime
+        self.closed = False
+        types = [FuncType(d.param_types, d.result_types) for d, _ in functions]
+        me = runtime.engine.new_host_module_engine(
+            name, [(d.debug_name or d.name, ft, fn) for (d, fn), ft in zip(functions, types)])
+        me.instance = self
+        self.engine = me
+        self.exports: dict[str, tuple[ExternKind, Any]] = {}
+        for (d, fn), ft in zip(functions, types):
+            f = FunctionInstance(d, ft, runtime.engine.type_id(ft), self, me, host=fn)
+            self.exports[d.name] = (ExternKind.FUNC, f)
+
+    def api_module(self) -> HostModule:
+        return self
+
+    def exported_function(self, name: str) -> Function | None:
+        found = self.exports.get(name)
+        return Function(found[1]) if found else None
+
+    def exported_global(self, name: str) -> None:
+        return None
+
+    def exported_memory(self, name: str) -> None:
+        return None
+
+    def exported_table(self, name: str) -> None:
+        return None
+
+    def close(self) -> None:
+        """Unregister the module; its stubs stay mapped until the Runtime closes
+        (wasm instances that imported its functions may still call them)."""
+        self.closed = True
+        self.engine.close()
+        self.runtime.unregister(self)
+
+    def __repr__(self) -> str:
+        return f"<HostModule {self.name!r}>"
+
+
 # -- the public objects (API.md "Module instances and exports") ---------------------------
 
 
 class Function:
     """An exported (or host) function: ``call`` with raw values, or call it Pythonically."""
 
-    def __init__(self, runtime: Runtime, func: FunctionInstance):
-        self._runtime = runtime
+    __slots__ = ("_func", "_raw", "_encode", "_decode", "definition")
+
+    def __init__(self, func: FunctionInstance):
         self._func = func
         self.definition = func.definition
-        self._has_funcref_params = ValueType.FUNCREF in func.type.params
+        self._raw = func.call_engine().call_raw
+        name = func.definition.debug_name or func.definition.name
+        self._encode = pythonic_encoder(name, func.type.params)
+        self._decode = pythonic_decoder(func.type.results)
 
     def call(self, *args: int, ctx: Any = None) -> list[int]:
         """Call with raw-encoded arguments; returns the raw results."""
-        owner = self._func.owner
-        if owner is not None and owner.closed:
-            raise RuntimeError(f"{self.definition.name}: its module is closed")
-        raw = [int(a) for a in args]
-        if self._has_funcref_params:
-            raw = [check_ref(t, a) for t, a in zip(self._func.type.params, raw)]
-        return self._runtime.call_engine().call(self._func, raw)
+        return self._raw(args)
 
     def __call__(self, *args: Any) -> Any:
-        from .api import decode_value, encode_value
-
-        ft = self._func.type
-        raw = [encode_value(t, a) for t, a in zip(ft.params, args)]
-        if len(args) != len(ft.params):
-            raise TypeError(f"{self.definition.name} takes {len(ft.params)} arguments")
-        out = [decode_value(t, r) for t, r in zip(ft.results, self.call(*raw))]
-        if not out:
-            return None
-        return out[0] if len(out) == 1 else tuple(out)
+        """Call with Python values (ints, floats); returns None, a value or a tuple."""
+        return self._decode(self._raw(self._encode(args)))
 
     def __repr__(self) -> str:
         return f"<Function {self.definition.debug_name or self.definition.name}>"
 
 
 class Global:
-    def __init__(self, g: GlobalInstance):
+    def __init__(self, g: GlobalInstance, is_funcref: Callable[[int], bool]):
         self._g = g
+        self._is_funcref = is_funcref
         self.type = g.type.value_type
         self.mutable = g.type.mutable
 
@@ -450,12 +475,10 @@ class Global:
     def set(self, raw: int) -> None:
         if not self.mutable:
             raise AttributeError("the global is immutable")
-        self._g.set_raw(check_ref(self.type, raw))
+        self._g.set_raw(check_raw("Global.set", self.type, raw, self._is_funcref))
 
     @property
     def value(self) -> Any:
-        from .api import decode_value
-
         return decode_value(self.type, self.get())
 
 
@@ -481,8 +504,9 @@ class Memory:
 
 
 class Table:
-    def __init__(self, t: TableInstance):
+    def __init__(self, t: TableInstance, is_funcref: Callable[[int], bool]):
         self._t = t
+        self._is_funcref = is_funcref
         self.elem_type = t.elem_type
 
     def size(self) -> int:
@@ -496,10 +520,10 @@ class Table:
     def set(self, i: int, raw: int) -> None:
         if not 0 <= i < self._t.size:
             raise IndexError(f"table index {i} out of range")
-        self._t.set(i, check_ref(self.elem_type, raw))
+        self._t.set(i, check_raw("Table.set", self.elem_type, raw, self._is_funcref))
 
     def grow(self, n: int, raw: int = 0) -> int:
-        return self._t.grow(n, check_ref(self.elem_type, raw))
+        return self._t.grow(n, check_raw("Table.grow", self.elem_type, raw, self._is_funcref))
 
 
 class Module:
@@ -517,11 +541,11 @@ class Module:
 
     def exported_function(self, name: str) -> Function | None:
         f = self._export(name, ExternKind.FUNC)
-        return Function(self._inst.runtime, f) if f is not None else None
+        return Function(f) if f is not None else None
 
     def exported_global(self, name: str) -> Global | None:
         g = self._export(name, ExternKind.GLOBAL)
-        return Global(g) if g is not None else None
+        return Global(g, self._inst.runtime.engine.is_funcref) if g is not None else None
 
     def exported_memory(self, name: str) -> Memory | None:
         m = self._export(name, ExternKind.MEMORY)
@@ -529,7 +553,7 @@ class Module:
 
     def exported_table(self, name: str) -> Table | None:
         t = self._export(name, ExternKind.TABLE)
-        return Table(t) if t is not None else None
+        return Table(t, self._inst.runtime.engine.is_funcref) if t is not None else None
 
     @property
     def exports(self) -> dict[str, tuple[ExternKind, Extern]]:

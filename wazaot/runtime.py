@@ -1,9 +1,11 @@
 """The public entry points: ``Runtime``, ``RuntimeConfig``, ``CompiledModule`` (API.md).
 
 A Runtime compiles wasm binaries (decode, validate, then native code generation
-for every function) and instantiates them; calls run the generated machine code
-through the call engine (``callengine.py``). A module that uses what the backend
-cannot compile yet (SIMD) raises ``wazaot.UnsupportedError`` from ``compile``.
+for every function, through its ``NativeEngine``) and instantiates them in its store
+(``instance.py``). It knows no instruction set: the engine finds the backend of
+``RuntimeConfig.arch``. A module that uses what the backend cannot compile yet
+(SIMD), or an ``arch`` without a backend, raises ``wazaot.UnsupportedError`` (a
+``CompileError``) from ``compile``.
 
 ``CompiledModule`` describes a module without running it: its imported and exported
 functions, memories, tables and globals as small definition objects, its custom
@@ -14,13 +16,18 @@ from __future__ import annotations
 
 import platform
 import threading
-import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .api import FunctionDefinition, ValueType
-from .wasm.module import CustomSection, ExternKind, FuncType, Module
+from .engine import CompiledCode, NativeEngine, host_arch
+from .errors import LinkError
+from .instance import HostModule, ModuleInstance, instantiate
+from .wasm.decoder import decode_module
+from .wasm.limits import MAX_PARAMS, MAX_RESULTS, check_limits
+from .wasm.module import CustomSection, ExternKind, Module
+from .wasm.validator import validate_module
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -36,11 +43,6 @@ _ARCH_ALIASES = {
     "aarch64": "arm64",
 }
 
-
-
-def host_arch() -> str | None:
-    """The host's architecture as ``"amd64"`` or ``"arm64"``, or None if it is neither."""
-    return _ARCH_ALIASES.get(platform.machine().lower())
 
 
 def _default_arch() -> str:
@@ -159,9 +161,8 @@ class CompiledModule:
         self.name: str | None = module.names.module
         self.listener_factory = listener_factory
         self._closed = False
-        self.code: Any = None  # the ModuleCode, once compiled for the host
-        self.instantiated = False
-        self._runtime: Any = None
+        self.code: CompiledCode | None = None  # the engine's compiled code
+        self._runtime: Runtime | None = None
 
         export_names: dict[tuple[ExternKind, int], list[str]] = {}
         for exp in module.exports:
@@ -254,19 +255,17 @@ class CompiledModule:
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self._closed or (self._runtime is not None and self._runtime.closed)
 
     def close(self) -> None:
         """Close the module: it can no longer be instantiated. Its machine code is
         unmapped now if no instance was made from it, else when the Runtime closes
         (instances may still be called through other instances' tables)."""
-        if self._closed:
+        if self.closed:
             return
         self._closed = True
-        if self.code is not None and not self.instantiated:
-            if self._runtime is not None:
-                self._runtime.code_map.remove(self.code.base)
-            self.code.close()
+        if self._runtime is not None:
+            self._runtime.engine.delete_compiled_module(self.module)
 
     def __repr__(self) -> str:
         name = f" {self.name!r}" if self.name else ""
@@ -323,12 +322,17 @@ class HostModuleBuilder:
             raise TypeError(f"host function {name!r} is not callable")
         if name in self.functions:
             raise ValueError(f"host module {self.name!r} already exports {name!r}")
+        param_types = _value_types(params, "params")
+        result_types = _value_types(results, "results")
+        if len(param_types) > MAX_PARAMS or len(result_types) > MAX_RESULTS:
+            raise ValueError(f"host function {name!r} has more than {MAX_PARAMS} parameters "
+                             f"or results")  # fmt: skip
         definition = FunctionDefinition(
             module_name=self.name,
             index=len(self.functions),
             name=name,
-            param_types=_value_types(params, "params"),
-            result_types=_value_types(results, "results"),
+            param_types=param_types,
+            result_types=result_types,
             export_names=(name,),
             import_=None,
             debug_name=_debug_name(self.name, name),
@@ -341,65 +345,16 @@ class HostModuleBuilder:
         """The definitions of the functions added so far, in order."""
         return [hf.definition for hf in self.functions.values()]
 
-    def instantiate(self) -> Any:
-        """Instantiate the host module and register it under its name in the Runtime."""
+    def instantiate(self) -> HostModule:
+        """Instantiate the host module and register it under its name in the Runtime.
+        Raises ``LinkError`` if a module of that name is already there."""
         rt = self.runtime
-        rt._check_open()
-        module = HostModule(rt, self.name, list(self.functions.values()))
-        rt._modules[self.name] = module
-        rt._host_modules.append(module)
+        with rt._lock:
+            rt._check_open()
+            rt._check_name_free(self.name)
+            module = HostModule(rt, self.name, [(hf.definition, hf.fn) for hf in self.functions.values()])
+            rt._modules[self.name] = module
         return module
-
-
-class HostModule:
-    """An instantiated host module: its functions are callable from wasm through
-    machine-code stubs that exit to the runtime (``trampolines.host_stub``)."""
-
-    def __init__(self, runtime: Runtime, name: str, functions: list[HostFunction]) -> None:
-        from .instance import Function, FunctionInstance
-        from .native.execmem import CodeMemory
-        from .vmctx import ModuleCtx, ffi
-
-        self.name = name
-        self.runtime = runtime
-        self._ctx = ffi.new("uint64_t[]", ModuleCtx.HEADER_SIZE // 8)  # no memory, no tables
-        ctx_address = int(ffi.cast("uintptr_t", self._ctx))
-        instances = []
-        ids = []
-        for hf in functions:
-            d = hf.definition
-            ft = FuncType(d.param_types, d.result_types)
-            f = FunctionInstance(d, ft, runtime.type_id(ft), None, host=hf.fn)
-            ids.append((runtime.add_host_function(f), ft))
-            instances.append(f)
-        stubs = runtime._backend().host_stubs(ids)
-        self._code = CodeMemory.from_code(stubs.code)
-        self.exports: dict[str, tuple[ExternKind, Any]] = {}
-        for hf, f, (host_id, _) in zip(functions, instances, ids):
-            f.bind(self._code.address + stubs.offsets[str(host_id)], ctx_address)
-            self.exports[hf.definition.name] = (ExternKind.FUNC, f)
-        self._function = Function
-
-    def exported_function(self, name: str) -> Any:
-        found = self.exports.get(name)
-        return self._function(self.runtime, found[1]) if found else None
-
-    def exported_global(self, name: str) -> None:
-        return None
-
-    def exported_memory(self, name: str) -> None:
-        return None
-
-    def exported_table(self, name: str) -> None:
-        return None
-
-    def close(self) -> None:
-        """Unregister the module; its stubs stay mapped until the Runtime closes
-        (wasm instances that imported its functions may still call them)."""
-        self.runtime.unregister(self)
-
-    def release(self) -> None:
-        self._code.close()
 
 
 # -- the runtime ----------------------------------------------------------------------
@@ -409,29 +364,19 @@ class Runtime:
     """Compiles and instantiates WebAssembly modules (wazero's ``Runtime``).
 
     Use it as a context manager, or call ``close()``, to free every instance and its
-    executable memory. A Runtime may be shared between threads for compiling; a
-    call engine is used by one thread at a time.
+    executable memory. A Runtime may be shared between threads, for compiling and for
+    calling: each thread gets its own execution context and wasm stack.
     """
 
     def __init__(self, config: RuntimeConfig | None = None) -> None:
         if config is not None and not isinstance(config, RuntimeConfig):
             raise TypeError(f"config must be a RuntimeConfig, got {type(config).__name__}")
         self.config = config if config is not None else RuntimeConfig()
-        self._compiled: weakref.WeakSet[CompiledModule] = weakref.WeakSet()
-        self._modules: dict[str, Any] = {}
-        self._type_ids: dict[FuncType, int] = {}
+        self.engine = NativeEngine(self.config.arch)
+        self._modules: dict[str, Any] = {}  # name -> Module or HostModule
+        self._instances: list[ModuleInstance] = []
         self._closed = False
-        self._host_modules: list[HostModule] = []
-        self._all_engines: list[Any] = []
-        self._instances: dict[int, Any] = {}  # module context address -> ModuleInstance
-        self._host_functions: list[Any] = []  # host function id -> FunctionInstance
-        self._engines = threading.local()
         self._lock = threading.RLock()
-        self._stubs: Any = None
-        self.max_slots = 0  # the widest host function signature, in slots
-        from .callengine import CodeMap
-
-        self.code_map = CodeMap()
 
     @property
     def arch(self) -> str:
@@ -442,57 +387,51 @@ class Runtime:
     def closed(self) -> bool:
         return self._closed
 
-    def type_id(self, func_type: FuncType) -> int:
-        """The Runtime-wide id of ``func_type``: equal types get equal ids (from 0)."""
-        return self._type_ids.setdefault(func_type, len(self._type_ids))
+    def type_id(self, func_type: Any) -> int:
+        """The Runtime-wide id of a function type: equal types get equal ids (from 0)."""
+        return self.engine.type_id(func_type)
 
     def _check_open(self) -> None:
         if self._closed:
             raise RuntimeError("the Runtime is closed")
+
+    def _check_name_free(self, name: str) -> None:
+        if name in self._modules:
+            raise LinkError(f"a module named {name!r} is already in this Runtime; "
+                            f"close it first to reuse the name")  # fmt: skip
 
     def compile(
         self, source: bytes | bytearray | memoryview, listener_factory: Any | None = None
     ) -> CompiledModule:
         """Decode and validate ``source``, then compile every function.
 
-        Raises ``DecodeError`` for a malformed binary and ``ValidationError`` for an
-        invalid one, both ``CompileError`` with the byte ``offset``. ``listener_factory``
-        overrides the one in ``RuntimeConfig`` for this module.
+        Raises ``DecodeError`` for a malformed binary, ``ValidationError`` for an
+        invalid one and ``UnsupportedError`` for what the backend cannot compile, all
+        ``CompileError`` with the byte ``offset``. ``listener_factory`` overrides the
+        one in ``RuntimeConfig`` for this module.
         """
         if not isinstance(source, (bytes, bytearray, memoryview)):
             raise TypeError(
                 f"compile() takes bytes, bytearray or memoryview, not {type(source).__name__}"
             )
         self._check_open()
-        from .wasm.decoder import decode_module
-        from .wasm.limits import check_limits
-        from .wasm.validator import validate_module
-
         data = source if isinstance(source, bytes) else bytes(source)
         module = decode_module(data)
         validate_module(module)
         check_limits(module)
         factory = listener_factory if listener_factory is not None else self.config.listener_factory
-        type_ids = [self.type_id(ft) for ft in module.types]
+        type_ids = [self.engine.type_id(ft) for ft in module.types]
         compiled = CompiledModule(module, listener_factory=factory, type_ids=type_ids)
-        if self.arch == host_arch():
-            from .codegen import link
-
-            isa = self._backend()
-            isa.check_host()
-            code = link(isa.compile_module(module, type_ids), module, compiled.name)
-            compiled.code = code
-            compiled._runtime = self
-            self.code_map.add(code.base, code.end, code)
-        self._compiled.add(compiled)
+        compiled.code = self.engine.compile_module(module, compiled.listeners)
+        compiled._runtime = self
         return compiled
 
     def instantiate(self, compiled: CompiledModule, name: str | None = None) -> Any:
         """Instantiate ``compiled``, resolving imports against this Runtime's modules.
 
         ``name`` (None: anonymous) makes the instance importable under that name.
-        Raises ``LinkError`` for an unresolvable import and ``Trap`` if initialisation
-        or the start function traps.
+        Raises ``LinkError`` for an unresolvable import or a name already in use, and
+        ``Trap`` if initialisation or the start function traps.
         """
         if not isinstance(compiled, CompiledModule):
             raise TypeError(f"instantiate() takes a CompiledModule, not {type(compiled).__name__}")
@@ -501,93 +440,49 @@ class Runtime:
         self._check_open()
         if compiled.closed:
             raise ValueError("the CompiledModule is closed")
-        if compiled.code is None:
-            raise NotImplementedError(
-                f"this Runtime compiles for {self.arch}, which cannot run on {host_arch()}")
-        from .instance import instantiate
+        if compiled._runtime is not self:
+            raise ValueError("the CompiledModule was compiled by another Runtime")
+        if name is not None:
+            self._check_name_free(name)
 
         def resolve(module_name: str, field: str) -> Any:
             mod = self._modules.get(module_name)
             return mod.exports.get(field) if mod is not None else None
 
-        code = compiled.code
-        compiled.instantiated = True
-        inst = instantiate(self, compiled, name, resolve, code.address_of)
+        inst = instantiate(self, compiled, name, resolve)
         module = inst.api_module()
         start = compiled.module.start
         if start is not None:
             # A trap here fails the instantiation, but the instance stays in the
             # Runtime: tables it wrote into may still reference its functions.
-            self.call_engine().call(inst.functions[start], [])
+            inst.functions[start].call_engine().call_raw(())
         if name is not None:
-            self._modules[name] = module
+            with self._lock:
+                self._check_name_free(name)
+                self._modules[name] = module
         return module
 
-    # -- the machinery behind calls ------------------------------------------------------
-
-    def _backend(self) -> Any:
-        if self.arch == "amd64":
-            from .amd64.isa import AMD64
-
-            return AMD64
-        raise NotImplementedError(f"no {self.arch} backend yet")
-
-    def _runtime_stubs(self) -> Any:
-        """The entry/resume/exit trampolines (one mapping per Runtime). Made once under
-        a lock: threads that race here must all get the same mapping, or the loser's
-        would be unmapped while its call engine still points into it."""
-        with self._lock:
-            if self._stubs is None:
-                from .native.execmem import CodeMemory
-
-                stubs = self._backend().runtime_stubs()
-                memory = CodeMemory.from_code(stubs.code)
-                self._stubs = (memory, {k: memory.address + v for k, v in stubs.offsets.items()})
-            return self._stubs[1]
-
-    def call_engine(self) -> Any:
-        """This thread's call engine (created on first use)."""
-        engine = getattr(self._engines, "engine", None)
-        if engine is None:
-            from .callengine import CallEngine
-
-            stubs = self._runtime_stubs()
-            engine = CallEngine(self, stubs["entry"], stubs["resume"])
-            engine.ctx.exit_stub = stubs["exit"]
-            self._engines.engine = engine
-            self._all_engines.append(engine)
-        return engine
-
-    def host_function(self, host_id: int) -> Any:
-        return self._host_functions[host_id]
-
-    def add_host_function(self, func: Any) -> int:
-        from .callengine import slot_count
-
-        self._host_functions.append(func)
-        self.max_slots = max(self.max_slots, slot_count(func.type.params),
-                             slot_count(func.type.results))  # fmt: skip
-        return len(self._host_functions) - 1
-
-    def adopt_instance(self, inst: Any) -> None:
+    def adopt_instance(self, inst: ModuleInstance) -> None:
         """Keep ``inst`` (and so its functions' records and its memory) until the
         Runtime closes, whether or not its instantiation completes."""
-        self._instances[inst.ctx_address] = inst
-
-    def instance_by_ctx(self, address: int) -> Any:
-        return self._instances.get(address)
+        with self._lock:
+            self._instances.append(inst)
 
     def unregister(self, module: Any) -> None:
         """Drop every name under which ``module`` is importable."""
-        for name in [n for n, m in self._modules.items() if m is module]:
-            del self._modules[name]
+        with self._lock:
+            for name in [n for n, m in self._modules.items() if m is module]:
+                del self._modules[name]
 
     def register(self, alias: str, module: Any) -> None:
-        """Make ``module``'s exports importable under the module name ``alias``."""
+        """Make ``module``'s exports importable under the module name ``alias``
+        (``LinkError`` if the name is in use)."""
         if not isinstance(alias, str):
             raise TypeError(f"alias must be a str, got {type(alias).__name__}")
-        self._check_open()
-        self._modules[alias] = module
+        with self._lock:
+            self._check_open()
+            self._check_name_free(alias)
+            self._modules[alias] = module
 
     def module(self, name: str) -> Any | None:
         """The instance registered or instantiated under ``name``, or None."""
@@ -599,28 +494,19 @@ class Runtime:
         return HostModuleBuilder(self, name)
 
     def close(self) -> None:
-        """Free every instance and compiled module. Idempotent."""
-        if self._closed:
-            return
-        self._closed = True
-        self._modules.clear()
-        for host in self._host_modules:
-            host.release()
-        self._host_modules.clear()
-        for inst in list(self._instances.values()):
-            inst.release()
-        self._instances.clear()
-        for compiled in list(self._compiled):
-            compiled.instantiated = False  # nothing can call its code any more
-            compiled.close()
-        self._compiled.clear()
-        for engine in self._all_engines:
-            engine.close()
-        self._all_engines.clear()
-        if self._stubs is not None:
-            self._stubs[0].close()
-            self._stubs = None
-        self.code_map = type(self.code_map)()
+        """Free every instance and compiled module. Idempotent.
+
+        Raises RuntimeError, changing nothing, while a thread is running wasm code
+        of this Runtime (another thread, or this one from inside a host function)."""
+        with self._lock:
+            if self._closed:
+                return
+            self.engine.close()
+            self._closed = True
+            self._modules.clear()
+            for inst in self._instances:
+                inst.release()
+            self._instances.clear()
 
     def __enter__(self) -> Runtime:
         return self

@@ -8,12 +8,12 @@ declared below through cffi's ``offsetof``.
 
 Execution context (``wazaot_exec_ctx``)::
 
-    exit_code     why wasm code left to the host: an ``Exit`` in the low byte, its
-                  argument (trap code, host function, builtin) in the bits above
-    exit_pc       the return address of the exit (the resume point; for a trap,
-                  the trap site: the innermost frame of the backtrace)
-    exit_fp       the frame pointer at the exit (the backtrace starts there)
-    exit_sp       the stack pointer to resume with
+    exit_code     why wasm code calls out to the runtime: an ``Exit`` in the low byte,
+                  its argument (trap code, host function id, builtin) in the bits above
+    exit_pc       the return address of the latest exit (for a trap, the trap site:
+                  the innermost frame of the backtrace)
+    exit_fp       the frame pointer at the exit (backtraces start there)
+    exit_sp       the stack pointer after the exit returns
     exit_module   the module context at the exit (the ``caller`` of a host call)
     native_sp     the host thread's stack pointer saved by the entry trampoline
     stack_limit   the lowest stack pointer a prologue accepts (traps below it)
@@ -21,9 +21,13 @@ Execution context (``wazaot_exec_ctx``)::
     call_target   the code address the entry thunk calls
     slots         the argument/result buffer of entries and host calls (uint64 each)
     interrupt     set by another thread to stop the call (polled; later)
-    exit_stub     the code address generated code calls to exit (the trampolines')
+    exit_stub     the code address generated code calls to exit (the trampolines'):
+                  it switches to the host stack and calls ``callback``
     caller_module the module context of the caller of a cross-instance call (a host
                   function's ``caller``)
+    callback      the runtime's C-callable function ``int64_t (void *exec_ctx,
+                  uint64_t exit_code)`` that serves exits in Python: 0 to go on,
+                  non-zero to unwind every wasm frame of the current entry
     args[16]      arguments and results of builtin exits (memory.grow, table.*)
 
 Module context (``wazaot_module_ctx``): a fixed header followed by per-module
@@ -37,7 +41,9 @@ arrays whose offsets a ``ModuleLayout`` computes from the module's counts::
 
 A funcref value (in tables, globals, ``ref.func``) is the address of a
 ``wazaot_funcref`` record: the code to call, the module context to call it with,
-and the canonical type id that ``call_indirect`` compares.
+the canonical type id that ``call_indirect`` compares, the function's index in its
+module and the entry thunk of its type (what the entry trampoline calls to run it
+from the host; 0 for host functions, which Python calls directly).
 """
 
 from __future__ import annotations
@@ -62,7 +68,7 @@ typedef struct {
     uint64_t interrupt;
     uint64_t exit_stub;
     uint64_t caller_module;
-    uint64_t reserved;
+    uint64_t callback;
     uint64_t args[16];
 } wazaot_exec_ctx;
 
@@ -85,6 +91,7 @@ typedef struct {
     uint64_t module_ctx;
     uint64_t type_id;
     uint64_t func_index;
+    uint64_t thunk;
 } wazaot_funcref;
 """
 
@@ -107,6 +114,7 @@ class Exec:
     INTERRUPT = 80
     EXIT_STUB = 88
     CALLER_MODULE = 96
+    CALLBACK = 104
     ARGS = 112
     NUM_ARGS = 16
 
@@ -137,7 +145,8 @@ class FuncRef:
     MODULE_CTX = 8
     TYPE_ID = 16
     FUNC_INDEX = 24
-    SIZE = 32
+    THUNK = 32
+    SIZE = 40
 
 
 class Exit(enum.IntEnum):

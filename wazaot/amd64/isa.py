@@ -44,4 +44,7 @@ class Amd64ISA:
 
 AMD64 = Amd64ISA()
 
-__all__ = ["AMD64", "Amd64ISA"]
+ISA = AMD64
+"""What the engine looks up (``wazaot.engine.engine.ISA_MODULES``)."""
+
+__all__ = ["AMD64", "ISA", "Amd64ISA"]

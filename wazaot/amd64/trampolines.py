@@ -2,24 +2,31 @@
 
 Runtime-wide stubs (one mapping per Runtime)::
 
-    entry(exec_ctx, module_ctx, thunk, slots) -> status       C-callable
+    entry(exec_ctx, funcref) -> status                          C-callable
         saves the host's callee-saved registers, records the host stack pointer,
-        loads r15/r14/r13, switches to the wasm stack and calls ``thunk``;
-        returns 0 (RETURNED) when the thunk returns
-    resume(exec_ctx) -> status                                  C-callable
-        the same host-side saving, then continues wasm code after an exit
+        loads r15 (execution context), r14 (the function's module context) and r13
+        (its memory base), switches to the wasm stack at ``stack_top`` and calls
+        the funcref's entry thunk, which calls the funcref's code; returns 0
+        (RETURNED) when the thunk returns
     exit_stub                                                    called by wasm code
-        records where the code stopped (pc, sp, fp, module context) and returns
-        1 (EXITED) from the entry or resume call that is running
+        ``exit_code`` (and the slots or ``args``) are already stored. Records the
+        exit point (pc, sp, fp, module context), switches to the host stack and
+        calls ``callback(exec_ctx, exit_code)`` there, so Python never runs on the
+        wasm stack. A nested entry made by the callback starts below the suspended
+        wasm frames (``stack_top`` is lowered around the callback). When the
+        callback returns 0 the stub returns to the wasm code; otherwise (a trap, an
+        exception in a host function) it unwinds every wasm frame of the current
+        entry and returns 1 (EXITED) from ``entry``.
 
 Per-signature *entry thunks* (in each module's code) load the arguments from the
 slot buffer into the registers of the wasm calling convention, call the function
 whose address is in ``exec_ctx.call_target`` and store its results back.
 
 *Host stubs* make a host function callable like a wasm function: they store the
-arguments in the slots, exit with ``HOST_CALL`` and the host function's id, and on
-resumption load the results. The exit preserves no register, so they save the
-callee-saved ones themselves.
+arguments in the slots, exit with ``HOST_CALL`` and the host function's id, and
+load the results. The callback preserves the C callee-saved registers, which
+include every register the wasm convention preserves (rbx, r12) and the reserved
+ones (r13, r14, r15).
 """
 
 from __future__ import annotations
@@ -27,70 +34,92 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..api import ValueType
-from ..vmctx import Exec, Exit, ModuleCtx, exit_code
+from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, exit_code
 from .abi import Signature, gpr, signature, xmm
-from .encoding import Assembler, Label, Mem
+from .encoding import Assembler, Cond, Label, Mem
 from .regs import r10, r11, r12, r13, r14, r15, rax, rbp, rbx, rsp
-from .regs import rcx as _RCX
 from .regs import rdi as _RDI
-from .regs import rdx as _RDX
 from .regs import rsi as _RSI
 
 HOST_CALLEE_SAVED = (rbp, rbx, r12, r13, r14, r15)  # the SysV callee-saved registers
 
+# Bytes left between the suspended wasm frames and a nested entry's first frame.
+NESTED_ENTRY_GAP = 256
+
+RETURNED = 0
+EXITED = 1
+
 
 def runtime_stubs() -> tuple[bytes, dict[str, int]]:
-    """The entry, resume and exit stubs; returns the code and each stub's offset."""
+    """The entry and exit stubs; returns the code and each stub's offset."""
     asm = Assembler()
     offsets: dict[str, int] = {}
 
-    def save_host_registers() -> None:
-        for reg in HOST_CALLEE_SAVED:
-            asm.push(reg)
-
-    # entry(rdi = exec_ctx, rsi = module_ctx, rdx = thunk, rcx = slots)
+    # entry(rdi = exec_ctx, rsi = funcref)
     offsets["entry"] = asm.offset
-    save_host_registers()
+    for reg in HOST_CALLEE_SAVED:
+        asm.push(reg)
     asm.mov(64, Mem(_RDI, disp=Exec.NATIVE_SP), rsp)
     asm.mov(64, r15, _RDI)
-    asm.mov(64, r14, _RSI)
+    asm.mov(64, r14, Mem(_RSI, disp=FuncRef.MODULE_CTX))
     asm.mov(64, r13, Mem(r14, disp=ModuleCtx.MEMORY_BASE))
-    asm.mov(64, Mem(r15, disp=Exec.SLOTS), _RCX)
+    asm.mov(64, rax, Mem(_RSI, disp=FuncRef.CODE))
+    asm.mov(64, Mem(r15, disp=Exec.CALL_TARGET), rax)
+    asm.mov(64, rax, Mem(_RSI, disp=FuncRef.THUNK))
     asm.mov(64, rsp, Mem(r15, disp=Exec.STACK_TOP))
     asm.alu("xor", 32, rbp, rbp)  # ends the frame chain for backtraces
-    asm.call(_RDX)
-    returned = asm.new_label()
-    asm.bind(returned)
+    asm.call(rax)
     asm.mov(64, rsp, Mem(r15, disp=Exec.NATIVE_SP))
-    for reg in reversed(HOST_CALLEE_SAVED):
-        asm.pop(reg)
-    asm.alu("xor", 32, rax, rax)
-    asm.ret()
+    unwind_to_host(asm, RETURNED)
 
-    # resume(rdi = exec_ctx)
-    offsets["resume"] = asm.offset
-    save_host_registers()
-    asm.mov(64, Mem(_RDI, disp=Exec.NATIVE_SP), rsp)
-    asm.mov(64, r15, _RDI)
-    asm.mov(64, r14, Mem(r15, disp=Exec.EXIT_MODULE))
-    asm.mov(64, r13, Mem(r14, disp=ModuleCtx.MEMORY_BASE))
-    asm.mov(64, rbp, Mem(r15, disp=Exec.EXIT_FP))
-    asm.mov(64, rsp, Mem(r15, disp=Exec.EXIT_SP))
-    asm.jmp(Mem(r15, disp=Exec.EXIT_PC))
-
-    # exit_stub: [rsp] holds the resume address; exit_code is already stored.
+    # exit_stub: [rsp] holds the return address into wasm code.
     offsets["exit"] = asm.offset
-    asm.pop(r11)
+    asm.mov(64, r11, Mem(rsp))
     asm.mov(64, Mem(r15, disp=Exec.EXIT_PC), r11)
-    asm.mov(64, Mem(r15, disp=Exec.EXIT_SP), rsp)
+    asm.lea(64, r11, Mem(rsp, disp=8))
+    asm.mov(64, Mem(r15, disp=Exec.EXIT_SP), r11)
     asm.mov(64, Mem(r15, disp=Exec.EXIT_FP), rbp)
     asm.mov(64, Mem(r15, disp=Exec.EXIT_MODULE), r14)
+    # To the host stack. native_sp is 8 mod 16 (the entry pushed six registers
+    # after its return address): four pushes and 8 bytes keep the call aligned.
+    asm.mov(64, r11, rsp)
     asm.mov(64, rsp, Mem(r15, disp=Exec.NATIVE_SP))
+    asm.push(r11)  # the wasm stack pointer
+    asm.push(rbx)
+    asm.push(Mem(r15, disp=Exec.STACK_TOP))
+    asm.push(Mem(r15, disp=Exec.NATIVE_SP))
+    asm.alu("sub", 64, rsp, 8)
+    asm.lea(64, r11, Mem(r11, disp=-NESTED_ENTRY_GAP))
+    asm.alu("and", 64, r11, -16)
+    asm.mov(64, Mem(r15, disp=Exec.STACK_TOP), r11)
+    asm.mov(64, _RDI, r15)
+    asm.mov(64, _RSI, Mem(r15, disp=Exec.EXIT_CODE))
+    asm.call(Mem(r15, disp=Exec.CALLBACK))
+    asm.alu("add", 64, rsp, 8)
+    asm.pop(Mem(r15, disp=Exec.NATIVE_SP))
+    asm.pop(Mem(r15, disp=Exec.STACK_TOP))
+    asm.pop(rbx)
+    asm.pop(r11)
+    asm.test(64, rax, rax)
+    unwind = asm.new_label()
+    asm.jcc(Cond.ne, unwind)
+    asm.mov(64, rsp, r11)
+    asm.ret()  # back into the wasm code
+    asm.bind(unwind)  # abandon the wasm frames of this entry
+    asm.mov(64, rsp, Mem(r15, disp=Exec.NATIVE_SP))
+    unwind_to_host(asm, EXITED)
+    return asm.finish(), offsets
+
+
+def unwind_to_host(asm: Assembler, status: int) -> None:
+    """With rsp at the entry's saved registers: restore them and return ``status``."""
     for reg in reversed(HOST_CALLEE_SAVED):
         asm.pop(reg)
-    asm.mov(32, rax, 1)
+    if status:
+        asm.mov(32, rax, status)
+    else:
+        asm.alu("xor", 32, rax, rax)
     asm.ret()
-    return asm.finish(), offsets
 
 
 def _slot(i: int) -> Mem:
@@ -157,8 +186,6 @@ def host_stub(asm: Assembler, host_id: int, params: Sequence[ValueType],
     asm.bind(label)
     asm.push(rbp)
     asm.mov(64, rbp, rsp)
-    asm.push(rbx)
-    asm.push(r12)
     asm.mov(64, r11, Mem(r15, disp=Exec.SLOTS))
     _transfer(asm, sig, params, to_slots=True, stack=rbp, stack_disp=16, results=False)
     asm.mov(64, r14, Mem(r15, disp=Exec.CALLER_MODULE))  # the exit reports the caller
@@ -166,8 +193,6 @@ def host_stub(asm: Assembler, host_id: int, params: Sequence[ValueType],
     asm.call(Mem(r15, disp=Exec.EXIT_STUB))
     asm.mov(64, r11, Mem(r15, disp=Exec.SLOTS))
     _transfer(asm, sig, results, to_slots=False, stack=rbp, stack_disp=16, results=True)
-    asm.pop(r12)
-    asm.pop(rbx)
     asm.pop(rbp)
     asm.ret()
     return label

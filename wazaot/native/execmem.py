@@ -49,6 +49,9 @@ class CodeMemory:
         self._address = libc.mmap(self._size, prot, flags)
         self._executable = False
         self._finalizer = weakref.finalize(self, libc.munmap, self._address, self._size)
+        # Never unmap at interpreter exit: a daemon thread may still be running the
+        # code; the process's end frees it anyway.
+        self._finalizer.atexit = False
 
     @classmethod
     def from_code(cls, code: BytesLike) -> CodeMemory:

@@ -1,19 +1,20 @@
 """The engine interfaces (wazero's ``internal/wasm/engine.go``) as Python protocols.
 
-An engine turns validated modules into something it can run; the runtime only ever
-talks to it through these three protocols, so the native compiler (wazaot's engine)
-and, say, an interpreter could be swapped without touching ``wazaot.runtime``::
+An engine turns validated modules into something it can run; the store and the
+Runtime only ever talk to it through these three protocols, so the native compiler
+(``NativeEngine``) and, say, an interpreter could be swapped without touching the
+store or ``wazaot.runtime``::
 
     Engine            one per Runtime: compiles modules and caches the results
       └─ ModuleEngine one per module instance: function references, call_indirect
-           └─ CallEngine   one per exported function call path: runs it
+           └─ CallEngine   one per exported function: the prepared call
 
 Go's ``(result, error)`` pairs become return values and raised exceptions: a trap is
 a ``wazaot.Trap``, a host function's exception propagates unchanged.
 
-The store-side objects the engine receives (function, table and global instances)
-are described by the small structural protocols below; they name only what an engine
-may rely on, and the store that lands with instantiation provides them.
+The store-side objects the engine receives (function, table, memory and global
+instances, and the instance's mutable state for the slow paths) are described by the
+small structural protocols below; they name only what an engine may rely on.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from .api import FunctionDefinition, ValueType
-    from .wasm.module import FuncType, Module
+    from ..api import FunctionDefinition, ValueType
+    from ..wasm.module import FuncType, Module
 
 
 class FunctionInstance(Protocol):
@@ -39,35 +40,83 @@ class FunctionInstance(Protocol):
         """The function's signature."""
         ...
 
+    @property
+    def address(self) -> int:
+        """The function's engine reference (its funcref value)."""
+        ...
+
 
 class TableInstance(Protocol):
-    """A table: ``references`` holds one engine-specific reference per element, 0 for null."""
+    """A table of raw references (0 for null)."""
 
     @property
     def elem_type(self) -> ValueType: ...
 
     @property
-    def references(self) -> list[int]: ...
+    def size(self) -> int: ...
+
+    @property
+    def address(self) -> int:
+        """The address of its native descriptor (``vmctx.Table``)."""
+        ...
+
+    def get(self, i: int) -> int: ...
+    def grow(self, delta: int, ref: int) -> int: ...
+    def fill(self, start: int, ref: int, n: int) -> None: ...
+    def write(self, start: int, refs: Sequence[int]) -> None: ...
+    def copy_within(self, dst: int, src: Any, src_start: int, n: int) -> None: ...
+
+
+class MemoryInstance(Protocol):
+    """A linear memory."""
+
+    @property
+    def size(self) -> int:
+        """Its size in bytes."""
+        ...
+
+    def grow(self, delta_pages: int) -> int: ...
+    def read(self, offset: int, n: int) -> bytes: ...
+    def write(self, offset: int, data: bytes) -> None: ...
 
 
 class GlobalInstance(Protocol):
-    """A global; ``value`` is its current value in the raw encoding (see API.md)."""
+    """A global: ``address`` of its 16-byte cell; ``get_raw``/``set_raw`` its value."""
 
     @property
-    def type(self) -> ValueType: ...
+    def address(self) -> int: ...
+
+    def get_raw(self) -> int: ...
+    def set_raw(self, raw: int) -> None: ...
+
+
+class InstanceState(Protocol):
+    """What the engine's slow paths (``builtins.py``) change in an instance, and how
+    a host function is told its caller."""
 
     @property
-    def mutable(self) -> bool: ...
+    def memories(self) -> Sequence[Any]: ...
 
-    value: int
+    @property
+    def tables(self) -> Sequence[Any]: ...
+
+    @property
+    def elem_segments(self) -> list[list[int] | None]: ...
+
+    @property
+    def data_segments(self) -> list[bytes | None]: ...
+
+    def api_module(self) -> Any:
+        """The public ``Module`` object (a host function's ``caller``)."""
+        ...
 
 
 @runtime_checkable
 class CallEngine(Protocol):
-    """Runs one function (wazero's ``CallEngine``).
+    """Runs one function (wazero's ``CallEngine``), made once per function.
 
-    It owns its call frames and value stack and must not be used by two threads at
-    once; separate call engines may run on separate threads.
+    Separate calls may run on separate threads: the per-thread part (execution
+    context, wasm stack) is found through the engine's thread-local state.
     """
 
     def call(self, ctx: Any, module: Any, params: Sequence[int]) -> list[int]:
@@ -89,11 +138,11 @@ class ModuleEngine(Protocol):
         """The name of the module instance this engine belongs to."""
         ...
 
-    def new_call_engine(self, call_ctx: Any, function: FunctionInstance) -> CallEngine:
+    def new_call_engine(self, call_ctx: Any, function: Any) -> CallEngine:
         """A call engine that runs ``function`` (an export, or a start function)."""
         ...
 
-    def lookup_function(self, table: TableInstance, type_id: int, table_offset: int) -> int:
+    def lookup_function(self, table: Any, type_id: int, table_offset: int) -> int:
         """The function index of ``table[table_offset]``, checked as ``call_indirect`` does.
 
         Raises ``wazaot.Trap`` ("undefined element" past the end, "uninitialized
@@ -109,12 +158,8 @@ class ModuleEngine(Protocol):
         """
         ...
 
-    def initialize_funcref_globals(self, globals: Sequence[GlobalInstance]) -> None:
-        """Turn funcref globals initialised by ``ref.func`` into engine references.
-
-        Until this runs such globals hold function indexes; afterwards they hold what
-        ``function_instance_reference`` returns.
-        """
+    def initialize_funcref_globals(self, globals: Sequence[Any]) -> None:
+        """Turn funcref globals initialised by ``ref.func`` into engine references."""
         ...
 
     def function_instance_reference(self, func_index: int) -> int:
@@ -151,8 +196,8 @@ class Engine(Protocol):
         self,
         name: str,
         module: Module,
-        imported_functions: Sequence[FunctionInstance],
-        module_functions: Sequence[FunctionInstance],
+        imported_functions: Sequence[Any],
+        module_functions: Sequence[Any],
     ) -> ModuleEngine:
         """A module engine for a new instance named ``name`` of a compiled ``module``.
 
@@ -168,6 +213,8 @@ __all__ = [
     "Engine",
     "FunctionInstance",
     "GlobalInstance",
+    "InstanceState",
+    "MemoryInstance",
     "ModuleEngine",
     "TableInstance",
 ]

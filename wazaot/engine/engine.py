@@ -1,0 +1,291 @@
+"""The native engine: compiles modules for a target ISA and runs them in this process.
+
+``NativeEngine`` implements the seed's ``Engine`` (``interfaces.py``) on top of a
+``TargetISA`` (``wazaot.machinst.isa``): it knows no instruction set. It owns
+
+- the compiled modules (``CompiledCode``: linked code, type ids, listeners);
+- the Runtime-wide ids of function types (``call_indirect`` compares them) and of
+  host functions, assigned under a lock since modules may compile on any thread;
+- the runtime stubs (entry and exit trampolines), mapped once;
+- every module engine by the address of its module context (what an exit reports),
+  and every funcref record it handed out (values from Python are checked against
+  them);
+- one ``ThreadState`` per thread that calls in, found through ``tls``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import UnsupportedError
+from ..machinst.isa import TargetISA
+from ..machinst.objcode import ObjectCode
+from ..native.call import ffi
+from ..native.execmem import CodeMemory
+from ..vmctx import ModuleLayout
+from ..wasm.module import FuncType, Module
+from .call_engine import HostCall
+from .code import CodeMap, ModuleCode, link
+from .module_engine import HostCode, NativeModuleEngine
+from .thread import ThreadState
+
+ISA_MODULES = {"amd64": "wazaot.amd64.isa"}
+"""The backends, by architecture: each module defines ``ISA``, its ``TargetISA``."""
+
+_HOST_ARCH = {"x86_64": "amd64", "amd64": "amd64", "arm64": "arm64", "aarch64": "arm64"}
+
+
+def host_arch() -> str | None:
+    """The host's architecture as ``"amd64"`` or ``"arm64"``, or None if it is neither."""
+    return _HOST_ARCH.get(platform.machine().lower())
+
+
+def target_isa(arch: str) -> TargetISA | None:
+    """The backend for ``arch``, or None if wazaot has none (yet)."""
+    name = ISA_MODULES.get(arch)
+    if name is None:
+        return None
+    isa: TargetISA = importlib.import_module(name).ISA
+    return isa
+
+
+@dataclass(eq=False)
+class CompiledCode:
+    """A module compiled by the engine: the engine's opaque compile result."""
+
+    module: Module
+    type_ids: list[int]
+    listeners: list[Any | None]
+    object_code: ObjectCode
+    code: ModuleCode  # linked into this process
+    instances: int = 0  # module engines made from it
+    closed: bool = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass(eq=False)
+class _Stubs:
+    memory: CodeMemory
+    entry: Any  # the entry trampoline as a cffi function
+    exit: int  # address of the exit stub
+    host_codes: list[HostCode] = field(default_factory=list)
+
+
+class NativeEngine:
+    """Implements ``interfaces.Engine`` with machine code for ``arch``."""
+
+    def __init__(self, arch: str):
+        self.arch = arch
+        self.isa = target_isa(arch)
+        self.runs_here = arch == host_arch()
+        self.code_map = CodeMap()
+        self.tls = threading.local()
+        self.closed = False
+        self._lock = threading.RLock()
+        self._type_ids: dict[FuncType, int] = {}
+        self._host_calls: list[HostCall] = []
+        self._compiled: dict[int, CompiledCode] = {}
+        self._module_engines: dict[int, NativeModuleEngine] = {}  # by module context address
+        self._funcrefs: dict[int, NativeModuleEngine] = {}  # record address -> owner
+        self._threads: weakref.WeakSet[ThreadState] = weakref.WeakSet()
+        self._stubs: _Stubs | None = None
+
+    # -- ids ---------------------------------------------------------------------------
+
+    def type_id(self, func_type: FuncType) -> int:
+        """The Runtime-wide id of ``func_type``: equal types get equal ids (from 0)."""
+        ids = self._type_ids
+        found = ids.get(func_type)
+        if found is not None:
+            return found
+        with self._lock:
+            return ids.setdefault(func_type, len(ids))
+
+    def is_funcref(self, value: int) -> bool:
+        """Whether ``value`` is a funcref this engine handed out."""
+        return value in self._funcrefs
+
+    # -- the seed's Engine ---------------------------------------------------------------
+
+    def compile_module(self, module: Module, listeners: Sequence[Any | None]) -> CompiledCode:
+        self._check_open()
+        isa = self._isa()
+        if not self.runs_here:
+            raise UnsupportedError(
+                f"code compiled for {self.arch} cannot run on this {host_arch()} machine")
+        isa.check_host()
+        type_ids = [self.type_id(ft) for ft in module.types]
+        obj = isa.compile_module(module, type_ids)
+        code = link(obj, module, module.names.module)
+        compiled = CompiledCode(module, type_ids, list(listeners), obj, code)
+        with self._lock:
+            self._check_open()
+            self.code_map.add(code)
+            self._compiled[id(module)] = compiled
+        return compiled
+
+    def compiled_module_count(self) -> int:
+        return len(self._compiled)
+
+    def delete_compiled_module(self, module: Module) -> None:
+        """Forget ``module``'s code; unmap it now if no instance was made from it
+        (instances keep theirs until the Runtime closes)."""
+        with self._lock:
+            compiled = self._compiled.pop(id(module), None)
+            if compiled is None:
+                return
+            compiled.close()
+            if compiled.instances == 0:
+                self.code_map.remove(compiled.code)
+                compiled.code.close()
+
+    def new_module_engine(self, name: str | None, module: Module,
+                          imported_functions: Sequence[Any],
+                          module_functions: Sequence[Any]) -> NativeModuleEngine:  # fmt: skip
+        self._check_open()
+        compiled = self._compiled.get(id(module))
+        if compiled is None or compiled.closed:
+            raise ValueError("the module is not compiled by this engine (or was deleted)")
+        func_types = module.func_types()
+        layout = ModuleLayout(len(module.global_types()), len(module.table_types()),
+                              len(func_types))  # fmt: skip
+        indices = module.func_type_indices()
+        n_imported = module.num_imported_funcs
+        type_ids = [compiled.type_ids[indices[i]] for i in range(n_imported, len(func_types))]
+        with self._lock:
+            compiled.instances += 1
+        me = NativeModuleEngine(self, name, layout, compiled, n_imported, type_ids, func_types)
+        for i, f in enumerate(imported_functions):
+            me.set_import(i, f.address, f.owner_engine)
+        return me
+
+    # -- host modules ----------------------------------------------------------------------
+
+    def new_host_module_engine(
+        self, name: str, functions: Sequence[tuple[str, FuncType, Callable[..., Any]]]
+    ) -> NativeModuleEngine:
+        """A module engine for Python functions ``(debug name, type, fn)``: their
+        records point at host stubs that call them through the exit callback."""
+        self._check_open()
+        isa = self._isa()
+        types = [ft for _, ft, _ in functions]
+        with self._lock:
+            first = len(self._host_calls)
+            for debug_name, ft, fn in functions:
+                self._host_calls.append(HostCall(self, fn, debug_name, ft.params, ft.results))
+        type_ids = [self.type_id(ft) for ft in types]
+        me = NativeModuleEngine(self, name, ModuleLayout(0, 0, len(types)), None, 0, type_ids,
+                                types)  # fmt: skip
+        if self.runs_here:
+            stubs = isa.host_stubs([(first + i, ft) for i, ft in enumerate(types)])
+            host_code = HostCode(stubs.code)
+            with self._lock:
+                self._runtime_stubs().host_codes.append(host_code)
+            for i in range(len(types)):
+                me.set_host_code(i, host_code.memory.address + stubs.offsets[str(first + i)])
+        return me
+
+    def host_call(self, host_id: int) -> HostCall:
+        return self._host_calls[host_id]
+
+    # -- module engines -------------------------------------------------------------------
+
+    def register_module_engine(self, me: NativeModuleEngine) -> None:
+        n = len(me.func_types) - me.num_imported
+        with self._lock:
+            self._module_engines[me.ctx_address] = me
+            for i in range(n):
+                self._funcrefs[me.function_instance_reference(me.num_imported + i)] = me
+
+    def instance_by_ctx(self, ctx_address: int) -> Any:
+        """The store instance whose module context is at ``ctx_address``, or None."""
+        me = self._module_engines.get(ctx_address)
+        return me.instance if me is not None else None
+
+    # -- threads and calls -----------------------------------------------------------------
+
+    @property
+    def entry(self) -> Any:
+        """The entry trampoline, ``int64_t entry(void *exec_ctx, void *funcref)``."""
+        return self._runtime_stubs().entry
+
+    def thread_state(self) -> ThreadState:
+        """This thread's state (made on its first call)."""
+        state: ThreadState | None = getattr(self.tls, "state", None)
+        if state is None:
+            self._check_open()
+            state = ThreadState(self, self._runtime_stubs().exit)
+            self.tls.state = state
+            with self._lock:
+                self._threads.add(state)
+        return state
+
+    def _runtime_stubs(self) -> _Stubs:
+        """Made once under the lock: threads racing here must all get the same
+        mapping, or the loser's would be unmapped while a call engine uses it."""
+        stubs = self._stubs
+        if stubs is not None:
+            return stubs
+        with self._lock:
+            if self._stubs is None:
+                self._check_open()
+                code = self._isa().runtime_stubs()
+                memory = CodeMemory.from_code(code.code)
+                entry = ffi.cast("int64_t(*)(void *, void *)", memory.address + code.offsets["entry"])
+                self._stubs = _Stubs(memory, entry, memory.address + code.offsets["exit"])
+            return self._stubs
+
+    def _isa(self) -> TargetISA:
+        if self.isa is None:
+            raise UnsupportedError(f"wazaot has no {self.arch} backend yet")
+        return self.isa
+
+    def _check_open(self) -> None:
+        if self.closed:
+            raise RuntimeError("the Runtime is closed")
+
+    # -- teardown ---------------------------------------------------------------------------
+
+    def running_threads(self) -> list[ThreadState]:
+        return [s for s in list(self._threads) if s.depth > 0]
+
+    def close(self) -> None:
+        """Refuse further calls and free the code, stubs and stacks.
+
+        Raises RuntimeError, changing nothing, if a thread (this one included, from a
+        host function) is running wasm code of this engine."""
+        with self._lock:
+            if self.closed:
+                return
+            self.closed = True  # before looking at depths: see NativeCallEngine.call_raw
+            running = self.running_threads()
+            if running:
+                self.closed = False
+                raise RuntimeError(
+                    f"cannot close the Runtime while {len(running)} thread(s) run wasm code in it")
+            for compiled in self._compiled.values():
+                compiled.close()
+            for me in self._module_engines.values():
+                me.close()
+                if me.compiled is not None and not me.compiled.code.memory.closed:
+                    me.compiled.code.close()
+            for compiled in self._compiled.values():
+                compiled.code.close()
+            self._compiled.clear()
+            self._module_engines.clear()
+            self._funcrefs.clear()
+            self.code_map.clear()
+            for state in list(self._threads):
+                state.stack.close()
+            if self._stubs is not None:
+                for host_code in self._stubs.host_codes:
+                    host_code.close()
+                self._stubs.memory.close()

@@ -1,0 +1,133 @@
+"""The per-thread side of running wasm code, and the exit callback.
+
+A ``ThreadState`` belongs to one thread and one engine: the execution context that
+generated code reads through r15/x28 (``vmctx.Exec``), the thread's wasm stack and its
+slot buffer. It is made on the thread's first call, found again through a
+``threading.local``, and released (stack unmapped) when the thread ends.
+
+Generated code calls out to Python through ``exit_stub``: the stub switches to the
+thread's own stack and calls ``serve_exit`` (one cffi callback for the process) with
+the execution context's address and the exit code. ``serve_exit`` runs a host
+function, a builtin slow path, or turns a trap into a ``wazaot.Trap``; it returns 0
+to continue the wasm code, or 1 after leaving the exception in
+``ThreadState.pending`` to unwind every wasm frame of the current entry, after which
+the call engine raises it. Python thus never runs on the wasm stack, and a host
+function may call wasm again (a nested entry starts below the suspended frames).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import Frame, Trap
+from ..native.call import ffi
+from ..native.stack import NativeStack
+from ..traps import TrapCode
+from ..vmctx import Exit
+from .builtins import BUILTINS
+from .slots import MAX_SLOTS
+
+if TYPE_CHECKING:
+    from .code import CodeMap
+
+DEFAULT_STACK_SIZE = 8 << 20
+
+_WORD_MASK = 0xFFFF_FFFF_FFFF_FFFF
+
+
+class ThreadState:
+    """One thread's execution context, wasm stack and slot buffer for one engine."""
+
+    def __init__(self, engine: Any, exit_stub: int, stack_size: int = DEFAULT_STACK_SIZE):
+        self.engine = engine
+        self.stack = NativeStack(stack_size)
+        self.ctx = ffi.new("wazaot_exec_ctx *")
+        self.ctx_ptr = ffi.cast("void *", self.ctx)
+        self.address = int(ffi.cast("uintptr_t", self.ctx))
+        self.slots = ffi.new("uint64_t[]", MAX_SLOTS)
+        ctx = self.ctx
+        ctx.slots = int(ffi.cast("uintptr_t", self.slots))
+        ctx.stack_limit = self.stack.limit
+        ctx.stack_top = self.stack.top
+        ctx.exit_stub = exit_stub
+        ctx.callback = CALLBACK_ADDRESS
+        self.thread_id = threading.get_ident()
+        self.depth = 0  # entries of this thread now running (nested ones included)
+        self.pending: BaseException | None = None
+        address = self.address
+        _STATES[address] = weakref.ref(self, lambda _: _STATES.pop(address, None))
+
+    def take_pending(self) -> BaseException:
+        exc = self.pending
+        self.pending = None
+        assert exc is not None, "generated code unwound without an exception"
+        return exc
+
+    def backtrace(self, code_map: CodeMap) -> tuple[list[Frame], int]:
+        """The wasm frames from the latest exit outwards (at most
+        ``Trap.MAX_BACKTRACE``), and how many more there were."""
+        frames: list[Frame] = []
+        omitted = 0
+        pc, fp = int(self.ctx.exit_pc), int(self.ctx.exit_fp)
+        low, high = self.stack.bottom, self.stack.top
+        words = ffi.cast("uint64_t *", low)
+        first = True
+        while low <= fp < high - 8 and fp & 7 == 0:
+            where = pc if first else pc - 1  # a return address is after its call
+            code = code_map.lookup(where)
+            if code is None or code.function_at(where) is None:
+                break  # left the wasm frames (an entry thunk or a host stub)
+            if len(frames) < Trap.MAX_BACKTRACE:
+                frames.append(code.frame_at(where))
+            else:
+                omitted += 1
+            i = (fp - low) >> 3
+            fp, pc = int(words[i]), int(words[i + 1])
+            first = False
+        return frames, omitted
+
+    def trap(self, message: str) -> Trap:
+        frames, omitted = self.backtrace(self.engine.code_map)
+        return Trap(message, frames, omitted)
+
+
+_STATES: dict[int, weakref.ref[ThreadState]] = {}
+"""Every live thread state by the address of its execution context (weakly: a
+state goes when its thread ends)."""
+
+
+def serve_exit(exec_ctx: int, code: int) -> int:
+    """Serve one exit of generated code (see the module docstring)."""
+    ref = _STATES.get(exec_ctx)
+    state = ref() if ref is not None else None
+    if state is None:  # pragma: no cover - a state outlives its running calls
+        return 1
+    try:
+        kind = code & 0xFF
+        if kind == Exit.HOST_CALL:
+            state.engine.host_call(code >> 8).invoke(state)
+            return 0
+        if kind == Exit.BUILTIN:
+            instance = state.engine.instance_by_ctx(int(state.ctx.exit_module))
+            try:
+                BUILTINS[code >> 8](instance, state.ctx.args)
+            except Trap as trap:
+                trap.wasm_backtrace, trap.frames_omitted = state.backtrace(state.engine.code_map)
+                raise
+            return 0
+        if kind == Exit.TRAP:
+            state.pending = state.trap(TrapCode(code >> 8).message)
+            return 1
+        raise AssertionError(f"unknown exit code {code:#x}")
+    except BaseException as exc:  # noqa: BLE001 - everything unwinds to the caller
+        state.pending = exc
+        return 1
+
+
+# One callback for the process, never freed: a daemon thread may still be inside
+# wasm code when the interpreter exits, and must not jump into freed memory.
+_CALLBACK: Callable[..., Any] = ffi.callback("int64_t(uint64_t, uint64_t)", serve_exit)
+CALLBACK_ADDRESS = int(ffi.cast("uintptr_t", _CALLBACK))
