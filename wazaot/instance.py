@@ -18,6 +18,7 @@ The public objects (``Function``, ``Global``, ``Memory``, ``Table``, ``Module``,
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +29,7 @@ from .errors import LinkError, Trap
 from .native.call import ffi
 from .native.linmem import LinearMemory
 from .traps import TrapCode
-from .values import check_raw, pythonic_decoder, pythonic_encoder
+from .values import check_raw
 from .wasm.module import (
     ConstExpr,
     ExternKind,
@@ -437,29 +438,32 @@ class HostModule:
 # -- the public objects (API.md "Module instances and exports") ---------------------------
 
 
-class Function:
-    """An exported (or host) function: ``call`` with raw values, or call it Pythonically."""
+class Function(functools.partial):  # type: ignore[type-arg]
+    """An exported (or host) function: ``call`` with raw values, or call it Pythonically.
 
-    __slots__ = ("_func", "_raw", "_encode", "_decode", "definition")
+    Both are the call engine's prepared closures: ``call`` is set on the instance
+    (the method below documents it and is shadowed), and calling the object itself
+    runs the Pythonic closure through ``functools.partial``'s C-level ``__call__``,
+    which saves a Python frame on every call.
+    """
 
-    def __init__(self, func: FunctionInstance):
+    def __new__(cls, func: FunctionInstance) -> Function:
+        ce = func.call_engine()
+        self = super().__new__(cls, ce.call_pythonic)
         self._func = func
         self.definition = func.definition
-        self._raw = func.call_engine().call_raw
-        name = func.definition.debug_name or func.definition.name
-        self._encode = pythonic_encoder(name, func.type.params)
-        self._decode = pythonic_decoder(func.type.results)
+        self.call = ce.call_raw
+        return self
 
-    def call(self, *args: int, ctx: Any = None) -> list[int]:
+    def call(self, *args: int, ctx: Any = None) -> list[int]:  # type: ignore[no-redef]
         """Call with raw-encoded arguments; returns the raw results."""
-        return self._raw(args)
-
-    def __call__(self, *args: Any) -> Any:
-        """Call with Python values (ints, floats); returns None, a value or a tuple."""
-        return self._decode(self._raw(self._encode(args)))
+        raise AssertionError("shadowed by the instance's prepared call")
 
     def __repr__(self) -> str:
         return f"<Function {self.definition.debug_name or self.definition.name}>"
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a wazaot Function cannot be pickled")
 
 
 class Global:

@@ -455,7 +455,7 @@ class Runtime:
         if start is not None:
             # A trap here fails the instantiation, but the instance stays in the
             # Runtime: tables it wrote into may still reference its functions.
-            inst.functions[start].call_engine().call_raw(())
+            inst.functions[start].call_engine().call_raw()
         if name is not None:
             with self._lock:
                 self._check_name_free(name)

@@ -40,15 +40,42 @@ def check_raw(what: str, vt: ValueType, value: Any, is_funcref: FuncrefCheck) ->
 
 
 def raw_params_checker(name: str, types: Sequence[ValueType], is_funcref: FuncrefCheck) -> RawChecker:
-    """A function checking a call's raw arguments against ``types``."""
+    """A function checking a call's raw arguments against ``types``: the fast path
+    accepts plain ints in range; anything else gets the full check and its error."""
     types = tuple(types)
     n = len(types)
+    specs = tuple(_RANGES[t] for t in types)
+    has_funcref = ValueType.FUNCREF in types
 
-    def check(args: Sequence[Any]) -> list[int]:
+    def full(args: Sequence[Any]) -> list[int]:
         if len(args) != n:
             raise TypeError(f"{name} expects {n} arguments, got {len(args)}")
         return [check_raw(f"{name} parameter {i}", t, v, is_funcref)
                 for i, (t, v) in enumerate(zip(types, args))]  # fmt: skip
+
+    if has_funcref:
+        return full
+    if n == 1:
+        ((low1, high1, mask1),) = specs
+
+        def check1(args: Sequence[Any]) -> list[int]:
+            if len(args) == 1:
+                v = args[0]
+                if type(v) is int and low1 <= v < high1:
+                    return [v & mask1]
+            return full(args)
+
+        return check1
+
+    def check(args: Sequence[Any]) -> list[int]:
+        if len(args) == n:
+            out = []
+            for (low, high, mask), v in zip(specs, args):
+                if type(v) is not int or not low <= v < high:
+                    return full(args)
+                out.append(v & mask)
+            return out
+        return full(args)
 
     return check
 
@@ -143,3 +170,15 @@ def pythonic_decoder(types: Sequence[ValueType]) -> Callable[[list[int]], Any]:
 
 def _none(raw: list[int]) -> None:
     return None
+
+
+def raw_range(vt: ValueType | None) -> tuple[int, int, int] | None:
+    """(low, high, mask) of the raw ints of a numeric type (not v128), else None."""
+    if vt in (ValueType.I32, ValueType.I64, ValueType.F32, ValueType.F64):
+        return _RANGES[vt]
+    return None
+
+
+def int_range(vt: ValueType | None) -> tuple[int, int, int] | None:
+    """(low, high, mask) of the Python ints an i32 or i64 accepts, else None."""
+    return _I_RANGE.get(vt) if vt is not None else None

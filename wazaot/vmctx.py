@@ -29,6 +29,12 @@ Execution context (``wazaot_exec_ctx``)::
                   uint64_t exit_code)`` that serves exits in Python: 0 to go on,
                   non-zero to unwind every wasm frame of the current entry
     args[16]      arguments and results of builtin exits (memory.grow, table.*)
+    active        entries of this thread now running (the entry trampoline counts
+                  them with a locked increment, a full barrier)
+    gate          the address of the engine's gate word: non-zero once the Runtime
+                  is closing, and the entry trampoline then refuses to enter
+    status        how the latest entry ended: 0 returned, 1 exited (an exception is
+                  pending in Python), 2 refused (the Runtime or module is closed)
 
 Module context (``wazaot_module_ctx``): a fixed header followed by per-module
 arrays whose offsets a ``ModuleLayout`` computes from the module's counts::
@@ -70,6 +76,9 @@ typedef struct {
     uint64_t caller_module;
     uint64_t callback;
     uint64_t args[16];
+    uint64_t active;
+    uint64_t gate;
+    uint64_t status;
 } wazaot_exec_ctx;
 
 typedef struct {
@@ -117,6 +126,9 @@ class Exec:
     CALLBACK = 104
     ARGS = 112
     NUM_ARGS = 16
+    ACTIVE = 240
+    GATE = 248
+    STATUS = 256
 
 
 class ModuleCtx:
@@ -171,6 +183,28 @@ class Builtin(enum.IntEnum):
     DATA_DROP = 8  # args: data segment
     MEMORY_COPY = 9  # args: dst, src, count (the out-of-line form)
     MEMORY_FILL = 10  # args: dst, value, count (the out-of-line form)
+
+
+# How an entry trampoline ends: it returns the function's first result slot, or
+# FAILED with a non-zero ``status`` (a real result may equal FAILED: status is 0).
+FAILED = 0x7FF4_0BAD_DEAD_C0DE
+RETURNED = 0  # status: the function returned
+EXITED = 1  # ... the wasm frames were abandoned: an exception is pending in Python
+REFUSED = 2  # ... nothing ran: the Runtime is closing, or the function's module closed
+
+
+MAX_ENTRY_ARGS = 4
+"""The entry trampolines ``entry0`` .. ``entry4`` take up to this many raw arguments."""
+
+
+class EntryTail(enum.Enum):
+    """How an entry trampoline returns slot 0 (the first result), so that Python
+    gets it without masking: ``u64`` as is, ``u32`` zero-extended from 32 bits
+    (raw i32/f32), ``s32`` sign-extended (a Pythonic i32)."""
+
+    U64 = "u64"
+    U32 = "u32"
+    S32 = "s32"
 
 
 def exit_code(kind: Exit, argument: int = 0) -> int:

@@ -2,12 +2,16 @@
 
 Runtime-wide stubs (one mapping per Runtime)::
 
-    entry(exec_ctx, funcref) -> status                          C-callable
-        saves the host's callee-saved registers, records the host stack pointer,
-        loads r15 (execution context), r14 (the function's module context) and r13
-        (its memory base), switches to the wasm stack at ``stack_top`` and calls
-        the funcref's entry thunk, which calls the funcref's code; returns 0
-        (RETURNED) when the thunk returns
+    entry{K}_{tail}(exec_ctx, funcref [, a0, a1, a2, a3])        C-callable
+        -> slot 0 (the first result) as ``tail`` reads it, or FAILED
+        (entryK first stores K raw arguments in the slots.) Saves the host's
+        callee-saved registers, records the host stack pointer, loads r15
+        (execution context), r14 (the function's module context) and r13 (its
+        memory base), switches to the wasm stack at ``stack_top`` and calls the
+        funcref's entry thunk, which calls the funcref's code; returns slot 0
+        (the first result) when the thunk returns, else FAILED with the reason in
+        ``exec_ctx.status``. Running entries are counted in ``exec_ctx.active``;
+        once the engine's gate is set, entries are refused.
     exit_stub                                                    called by wasm code
         ``exit_code`` (and the slots or ``args``) are already stored. Records the
         exit point (pc, sp, fp, module context), switches to the host stack and
@@ -34,11 +38,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..api import ValueType
-from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, exit_code
+from ..vmctx import EXITED, FAILED, MAX_ENTRY_ARGS, REFUSED, EntryTail, Exec, Exit, FuncRef, ModuleCtx, exit_code
 from .abi import Signature, gpr, signature, xmm
 from .encoding import Assembler, Cond, Label, Mem
 from .regs import r10, r11, r12, r13, r14, r15, rax, rbp, rbx, rsp
+from .regs import r8 as _R8
+from .regs import r9 as _R9
+from .regs import rcx as _RCX
 from .regs import rdi as _RDI
+from .regs import rdx as _RDX
 from .regs import rsi as _RSI
 
 HOST_CALLEE_SAVED = (rbp, rbx, r12, r13, r14, r15)  # the SysV callee-saved registers
@@ -46,8 +54,10 @@ HOST_CALLEE_SAVED = (rbp, rbx, r12, r13, r14, r15)  # the SysV callee-saved regi
 # Bytes left between the suspended wasm frames and a nested entry's first frame.
 NESTED_ENTRY_GAP = 256
 
-RETURNED = 0
-EXITED = 1
+LOCK = b"\xf0"  # the lock prefix, before the instruction it makes atomic
+
+ENTRY_ARGS = (_RDX, _RCX, _R8, _R9)  # entry_k's raw arguments (SysV argument registers)
+assert len(ENTRY_ARGS) == MAX_ENTRY_ARGS
 
 
 def runtime_stubs() -> tuple[bytes, dict[str, int]]:
@@ -55,22 +65,21 @@ def runtime_stubs() -> tuple[bytes, dict[str, int]]:
     asm = Assembler()
     offsets: dict[str, int] = {}
 
-    # entry(rdi = exec_ctx, rsi = funcref)
-    offsets["entry"] = asm.offset
-    for reg in HOST_CALLEE_SAVED:
-        asm.push(reg)
-    asm.mov(64, Mem(_RDI, disp=Exec.NATIVE_SP), rsp)
-    asm.mov(64, r15, _RDI)
-    asm.mov(64, r14, Mem(_RSI, disp=FuncRef.MODULE_CTX))
-    asm.mov(64, r13, Mem(r14, disp=ModuleCtx.MEMORY_BASE))
-    asm.mov(64, rax, Mem(_RSI, disp=FuncRef.CODE))
-    asm.mov(64, Mem(r15, disp=Exec.CALL_TARGET), rax)
-    asm.mov(64, rax, Mem(_RSI, disp=FuncRef.THUNK))
-    asm.mov(64, rsp, Mem(r15, disp=Exec.STACK_TOP))
-    asm.alu("xor", 32, rbp, rbp)  # ends the frame chain for backtraces
-    asm.call(rax)
+    refuse = asm.new_label()
+    for tail in EntryTail:
+        _entry(asm, offsets, tail, refuse)
+
+    # closed_thunk: the entry thunk of a function whose module was closed.
+    offsets["closed_thunk"] = asm.offset
     asm.mov(64, rsp, Mem(r15, disp=Exec.NATIVE_SP))
-    unwind_to_host(asm, RETURNED)
+    asm.bind(refuse)
+    unwind_to_host(asm, REFUSED)
+
+    # close_gate(rdi = gate word): set it with a locked exchange (a full barrier).
+    offsets["close_gate"] = asm.offset
+    asm.mov(32, rax, 1)
+    asm.xchg(64, Mem(_RDI), rax)
+    asm.ret()
 
     # exit_stub: [rsp] holds the return address into wasm code.
     offsets["exit"] = asm.offset
@@ -111,14 +120,61 @@ def runtime_stubs() -> tuple[bytes, dict[str, int]]:
     return asm.finish(), offsets
 
 
-def unwind_to_host(asm: Assembler, status: int) -> None:
-    """With rsp at the entry's saved registers: restore them and return ``status``."""
+def _entry(asm: Assembler, offsets: dict[str, int], tail: EntryTail, refuse: Label) -> None:
+    """``entry{k}_{tail}`` for every k: store k raw arguments (rdx, rcx, r8, r9) in the
+    slots, enter (rdi = exec_ctx, rsi = funcref) and return slot 0 as ``tail`` says."""
+    entry = asm.new_label()
+    for k in range(len(ENTRY_ARGS) + 1):
+        offsets[f"entry{k}_{tail.value}"] = asm.offset
+        if k:
+            asm.mov(64, r11, Mem(_RDI, disp=Exec.SLOTS))
+            for i, reg in enumerate(ENTRY_ARGS[:k]):
+                asm.mov(64, Mem(r11, disp=8 * i), reg)
+        if k < len(ENTRY_ARGS):
+            asm.jmp(entry)
+    asm.bind(entry)
+    for reg in HOST_CALLEE_SAVED:
+        asm.push(reg)
+    asm.mov(64, Mem(_RDI, disp=Exec.NATIVE_SP), rsp)
+    asm.mov(64, r15, _RDI)
+    asm.mov(64, Mem(r15, disp=Exec.STATUS), 0)
+    # Count the entry, then look at the gate: the locked increment orders the two,
+    # as closing orders its gate write before reading the counts (``close_gate``).
+    asm.data(LOCK)
+    asm.unary("inc", 64, Mem(r15, disp=Exec.ACTIVE))
+    asm.mov(64, rax, Mem(r15, disp=Exec.GATE))
+    asm.alu("cmp", 64, Mem(rax), 0)
+    asm.jcc(Cond.ne, refuse)
+    asm.mov(64, r14, Mem(_RSI, disp=FuncRef.MODULE_CTX))
+    asm.mov(64, r13, Mem(r14, disp=ModuleCtx.MEMORY_BASE))
+    asm.mov(64, rax, Mem(_RSI, disp=FuncRef.CODE))
+    asm.mov(64, Mem(r15, disp=Exec.CALL_TARGET), rax)
+    asm.mov(64, rax, Mem(_RSI, disp=FuncRef.THUNK))
+    asm.mov(64, rsp, Mem(r15, disp=Exec.STACK_TOP))
+    asm.alu("xor", 32, rbp, rbp)  # ends the frame chain for backtraces
+    asm.call(rax)
+    asm.mov(64, rsp, Mem(r15, disp=Exec.NATIVE_SP))
+    asm.unary("dec", 64, Mem(r15, disp=Exec.ACTIVE))
+    asm.mov(64, rax, Mem(r15, disp=Exec.SLOTS))
+    if tail is EntryTail.U32:
+        asm.mov(32, rax, Mem(rax))
+    elif tail is EntryTail.S32:
+        asm.movsx(64, rax, Mem(rax), src_size=32)
+    else:
+        asm.mov(64, rax, Mem(rax))
     for reg in reversed(HOST_CALLEE_SAVED):
         asm.pop(reg)
-    if status:
-        asm.mov(32, rax, status)
-    else:
-        asm.alu("xor", 32, rax, rax)
+    asm.ret()
+
+
+def unwind_to_host(asm: Assembler, status: int) -> None:
+    """With rsp at the entry's saved registers: uncount the entry, record ``status``,
+    restore the registers and return ``FAILED``."""
+    asm.unary("dec", 64, Mem(r15, disp=Exec.ACTIVE))
+    asm.mov(64, Mem(r15, disp=Exec.STATUS), status)
+    asm.mov(64, rax, FAILED)
+    for reg in reversed(HOST_CALLEE_SAVED):
+        asm.pop(reg)
     asm.ret()
 
 

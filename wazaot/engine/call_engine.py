@@ -1,16 +1,23 @@
 """Call engines: the prepared way into one function from Python.
 
 A call engine is made once per function (wazero's ``NewCallEngine``) and keeps
-everything a call needs, so ``Function.call`` does no lookups: the function's
-funcref record (code, module context and entry thunk, read by the entry
-trampoline), the checks of its parameters and the loading of its results. The
-per-thread part, a ``ThreadState``, is found through one thread-local::
+everything a call needs, so a call does no lookups: the function's funcref record
+(code, module context and entry thunk, which the entry trampoline reads), the checks
+of its parameters and the loading of its results. The per-thread part, a
+``ThreadState``, is found through one thread-local::
 
-    state = engine's thread-local state (made on the thread's first call)
+    state = the engine's thread-local state (made on the thread's first call)
     check the arguments, store them in state.slots
     status = entry(state.exec_ctx, funcref)      # cffi; the GIL is released
-    if status: raise state.pending               # a trap or a host exception
+    if status: raise state.failure(status)       # a trap, a host exception, closed
     return the results loaded from state.slots
+
+The two ways in, ``call_raw`` (raw values, ``Function.call``) and ``call_pythonic``
+(Python values, ``Function.__call__``), are closures specialised once for the
+signature: everything they use is a local of the closure, and the common case of
+plain ints in range takes no function call besides the entry itself. Running entries
+are counted by the entry trampoline itself (``Exec.ACTIVE``), which also refuses to
+enter once the Runtime is closing or the function's module is closed.
 
 ``HostCallEngine`` calls a host function from Python directly; ``HostCall`` is
 the other direction, a host function called by wasm code through ``exit_stub``.
@@ -22,85 +29,166 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..api import ValueType
-from ..values import RawChecker, host_results_checker, raw_params_checker
+from ..values import (
+    host_results_checker,
+    int_range,
+    pythonic_decoder,
+    pythonic_encoder,
+    raw_params_checker,
+    raw_range,
+)
 from . import slots as slot_io
-from .thread import ThreadState
+from ..vmctx import FAILED, MAX_ENTRY_ARGS, EntryTail
 
 if TYPE_CHECKING:
     from .engine import NativeEngine
     from .module_engine import NativeModuleEngine
+    from .thread import ThreadState
+
+CallFn = Callable[[Sequence[Any]], Any]
+
+
+# How a call returns what the entry trampoline gave back (slot 0 as its tail reads
+# it), inline in the common cases (see ``_make_call``).
+_LOAD, _NONE_RAW, _NONE_PY, _ONE_RAW, _SAME, _DECODE = range(6)
+_NO_ARG: Any = object()  # a missing positional argument
+
+
+def _result_plan(results: Sequence[ValueType], pythonic: bool) -> tuple[int, EntryTail, bool]:
+    """(mode, entry tail, signed return type) for results of ``results``."""
+    if not results:
+        return (_NONE_PY if pythonic else _NONE_RAW), EntryTail.U64, False
+    if len(results) == 1 and results[0] != ValueType.V128:
+        t = results[0]
+        narrow = t in (ValueType.I32, ValueType.F32)
+        if not pythonic:
+            return _ONE_RAW, EntryTail.U32 if narrow else EntryTail.U64, False
+        if t == ValueType.I32:
+            return _SAME, EntryTail.S32, True
+        if t == ValueType.I64:
+            return _SAME, EntryTail.U64, True
+        return _DECODE, EntryTail.U32 if narrow else EntryTail.U64, False
+    return _LOAD, EntryTail.U64, False
+
+
+def _make_call(engine: NativeEngine, record: Any, name: str, params: Sequence[ValueType],
+               fast_range: tuple[int, int, int] | None, check: CallFn,
+               results: Sequence[ValueType], pythonic: bool) -> CallFn:  # fmt: skip
+    """The prepared call: ``call(*args) -> results``.
+
+    ``check`` is the full check of the arguments (raw or Pythonic values in, raw
+    values out); a single argument that is a plain int in ``fast_range`` (low,
+    high, mask) skips it. Up to four scalar arguments travel as arguments of the
+    entry trampoline (no slot writes from Python), and the first result comes back
+    as its return value, already zero- or sign-extended (``EntryTail``)."""
+    tls, new_state = engine.tls, engine.thread_state
+    stubs = engine.stubs  # kept by the closures: the trampolines stay mapped
+    mode, tail, signed = _result_plan(results, pythonic)
+    direct = len(params) <= MAX_ENTRY_ARGS and ValueType.V128 not in params
+    entry = stubs.entry(len(params) if direct else 0, tail, signed)
+    load = slot_io.pythonic_loader(results) if pythonic else slot_io.loader(results)
+    decode = pythonic_decoder(results)
+
+    def enter_checked(state: ThreadState, args: Sequence[Any]) -> int:
+        values = check(args)
+        if direct:
+            return entry(state.ctx_ptr, record, *values)  # type: ignore[no-any-return]
+        slot_io.store(state.slots, params, values)
+        return entry(state.ctx_ptr, record)  # type: ignore[no-any-return]
+
+    def finish(state: ThreadState, r: int) -> Any:
+        if r == FAILED and state.ctx.status:
+            raise state.failure(name)
+        if mode == _ONE_RAW:
+            return [r]
+        if mode == _SAME:
+            return r
+        if mode == _DECODE:
+            return decode([r])
+        if mode == _LOAD:
+            return load(state.slots)
+        return [] if mode == _NONE_RAW else None
+
+    if len(params) == 1 and direct and fast_range is not None:
+        low, high, mask = fast_range
+
+        def call1(v: Any = _NO_ARG, /, *rest: Any, ctx: Any = None) -> Any:
+            try:
+                state = tls.state
+            except AttributeError:
+                state = new_state()
+            if type(v) is int and low <= v < high and not rest:
+                r = entry(state.ctx_ptr, record, v & mask)
+            else:
+                r = enter_checked(state, rest if v is _NO_ARG else (v, *rest))
+            if r != FAILED:
+                if mode == _ONE_RAW:
+                    return [r]
+                if mode == _SAME:
+                    return r
+            return finish(state, r)
+
+        call1.stubs = stubs  # type: ignore[attr-defined]
+        return call1
+
+    def call(*args: Any, ctx: Any = None) -> Any:
+        try:
+            state = tls.state
+        except AttributeError:
+            state = new_state()
+        return finish(state, enter_checked(state, args))
+
+    call.stubs = stubs  # type: ignore[attr-defined]
+    return call
 
 
 class NativeCallEngine:
-    """Runs one wasm function from Python (implements ``interfaces.CallEngine``)."""
+    """Runs one wasm function from Python (implements ``interfaces.CallEngine``).
 
-    __slots__ = ("_engine", "_tls", "_entry", "_record", "_owner", "_check", "_types",
-                 "_load", "_name", "_single")  # fmt: skip
+    ``call_raw(*args)`` takes and returns raw values; ``call_pythonic(*args)`` takes
+    Python values and returns None, a value or a tuple (API.md "Values")."""
+
+    __slots__ = ("call_raw", "call_pythonic", "name")
 
     def __init__(self, engine: NativeEngine, owner: NativeModuleEngine, func_index: int,
                  name: str, params: Sequence[ValueType],
                  results: Sequence[ValueType]):  # fmt: skip
-        self._engine = engine
-        self._tls = engine.tls
-        self._entry = engine.entry
-        self._record = owner.record_pointer(func_index)
-        self._owner = owner
-        self._name = name
-        self._types = tuple(params)
-        self._check: RawChecker = raw_params_checker(name, params, engine.is_funcref)
-        self._load = slot_io.loader(results)
-        self._single = ValueType.V128 not in self._types
+        record = owner.record_pointer(func_index)
+        self.name = name
+        check_raw = raw_params_checker(name, params, engine.is_funcref)
+        first = params[0] if params else None
+        self.call_raw = _make_call(engine, record, name, params, raw_range(first), check_raw,
+                                   results, pythonic=False)  # fmt: skip
+        encode = pythonic_encoder(name, params)
+        self.call_pythonic = _make_call(engine, record, name, params, int_range(first),
+                                        lambda args: check_raw(encode(args)),
+                                        results, pythonic=True)  # fmt: skip
 
     def call(self, ctx: Any, module: Any, params: Sequence[int]) -> list[int]:
-        return self.call_raw(params)
-
-    def call_raw(self, args: Sequence[int]) -> list[int]:
-        """Call with raw arguments (checked here); returns the raw results."""
-        try:
-            state: ThreadState = self._tls.state
-        except AttributeError:
-            state = self._engine.thread_state()
-        if self._owner.closed:
-            raise RuntimeError(f"{self._name}: its module is closed")
-        values = self._check(args)
-        slots = state.slots
-        if self._single:
-            for i, v in enumerate(values):
-                slots[i] = v
-        else:
-            slot_io.store(slots, self._types, values)
-        state.depth += 1
-        try:
-            # After depth: Runtime.close() sees this call or we see it closed.
-            if self._engine.closed:
-                raise RuntimeError("the Runtime is closed")
-            status = self._entry(state.ctx_ptr, self._record)
-        finally:
-            state.depth -= 1
-        if status:
-            raise state.take_pending()
-        return self._load(slots)
+        return self.call_raw(*params)  # type: ignore[no-any-return]
 
 
 class HostCallEngine:
     """Calls a host function from Python (an exported or re-exported import)."""
 
-    __slots__ = ("_fn", "_check", "_results", "_owner", "_name")
+    __slots__ = ("_fn", "_check", "_results", "_owner", "name", "call_pythonic")
 
     def __init__(self, engine: NativeEngine, owner: Any, fn: Callable[..., Any], name: str,
                  params: Sequence[ValueType], results: Sequence[ValueType]):  # fmt: skip
         self._fn = fn
         self._owner = owner
-        self._name = name
+        self.name = name
         self._check = raw_params_checker(name, params, engine.is_funcref)
         self._results = host_results_checker(name, results, engine.is_funcref)
+        encode, decode = pythonic_encoder(name, params), pythonic_decoder(results)
+        self.call_pythonic: CallFn = lambda *args: decode(self.call_raw(*encode(args)))
 
     def call(self, ctx: Any, module: Any, params: Sequence[int]) -> list[int]:
-        return self.call_raw(params)
+        return self.call_raw(*params)
 
-    def call_raw(self, args: Sequence[int]) -> list[int]:
+    def call_raw(self, *args: int, ctx: Any = None) -> list[int]:
         if self._owner is not None and self._owner.closed:
-            raise RuntimeError(f"{self._name}: its module is closed")
+            raise RuntimeError(f"{self.name}: its module is closed")
         return self._results(self._fn(None, *self._check(args)))
 
 

@@ -28,7 +28,7 @@ from ..machinst.isa import TargetISA
 from ..machinst.objcode import ObjectCode
 from ..native.call import ffi
 from ..native.execmem import CodeMemory
-from ..vmctx import ModuleLayout
+from ..vmctx import EntryTail, ModuleLayout
 from ..wasm.module import FuncType, Module
 from .call_engine import HostCall
 from .code import CodeMap, ModuleCode, link
@@ -73,10 +73,26 @@ class CompiledCode:
 
 @dataclass(eq=False)
 class _Stubs:
+    """The runtime stubs of an engine (``TargetISA.runtime_stubs``), mapped."""
+
     memory: CodeMemory
-    entry: Any  # the entry trampoline as a cffi function
+    at: dict[str, int]  # address of each stub
     exit: int  # address of the exit stub
+    closed_thunk: int  # the thunk of functions whose module was closed
+    close_gate: Any  # ``void close_gate(uint64_t *gate)`` as a cffi function
     host_codes: list[HostCode] = field(default_factory=list)
+    _entries: dict[tuple[int, EntryTail, bool], Any] = field(default_factory=dict)
+
+    def entry(self, k: int, tail: EntryTail, signed: bool) -> Any:
+        """``entry{k}_{tail}`` as a cffi function ``(void *exec_ctx, void *funcref,
+        uint64_t a0 ... a(k-1)) -> int64_t if signed else uint64_t``."""
+        key = (k, tail, signed)
+        fn = self._entries.get(key)
+        if fn is None:
+            ret = "int64_t" if signed else "uint64_t"
+            ctype = f"{ret}(*)(void *, void *{', uint64_t' * k})"
+            fn = self._entries[key] = ffi.cast(ctype, self.at[f"entry{k}_{tail.value}"])
+        return fn
 
 
 class NativeEngine:
@@ -97,6 +113,9 @@ class NativeEngine:
         self._funcrefs: dict[int, NativeModuleEngine] = {}  # record address -> owner
         self._threads: weakref.WeakSet[ThreadState] = weakref.WeakSet()
         self._stubs: _Stubs | None = None
+        # Non-zero once closing: the entry trampoline then refuses (see close()).
+        self.gate = ffi.new("uint64_t *")
+        self.gate_address = int(ffi.cast("uintptr_t", self.gate))
 
     # -- ids ---------------------------------------------------------------------------
 
@@ -213,16 +232,18 @@ class NativeEngine:
     # -- threads and calls -----------------------------------------------------------------
 
     @property
-    def entry(self) -> Any:
-        """The entry trampoline, ``int64_t entry(void *exec_ctx, void *funcref)``."""
-        return self._runtime_stubs().entry
+    def stubs(self) -> _Stubs:
+        """The runtime stubs (``stubs.entry(...)`` gives an entry trampoline). Whoever
+        keeps a function of them keeps this object: the mapping is unmapped only
+        when nothing does."""
+        return self._runtime_stubs()
 
     def thread_state(self) -> ThreadState:
         """This thread's state (made on its first call)."""
         state: ThreadState | None = getattr(self.tls, "state", None)
         if state is None:
             self._check_open()
-            state = ThreadState(self, self._runtime_stubs().exit)
+            state = ThreadState(self, self._runtime_stubs().exit, self.gate_address)
             self.tls.state = state
             with self._lock:
                 self._threads.add(state)
@@ -239,8 +260,14 @@ class NativeEngine:
                 self._check_open()
                 code = self._isa().runtime_stubs()
                 memory = CodeMemory.from_code(code.code)
-                entry = ffi.cast("int64_t(*)(void *, void *)", memory.address + code.offsets["entry"])
-                self._stubs = _Stubs(memory, entry, memory.address + code.offsets["exit"])
+                at = {name: memory.address + offset for name, offset in code.offsets.items()}
+                self._stubs = _Stubs(
+                    memory,
+                    at,
+                    at["exit"],
+                    at["closed_thunk"],
+                    ffi.cast("void(*)(uint64_t *)", at["close_gate"]),
+                )
             return self._stubs
 
     def _isa(self) -> TargetISA:
@@ -252,25 +279,38 @@ class NativeEngine:
         if self.closed:
             raise RuntimeError("the Runtime is closed")
 
+    def refuse_calls(self, me: NativeModuleEngine) -> None:
+        """From now on the entry trampoline refuses to run ``me``'s functions for
+        Python (their records' thunks become ``closed_thunk``); wasm code still calls
+        them (other instances may import them)."""
+        if self._stubs is not None:
+            me.set_thunks(self._stubs.closed_thunk)
+
     # -- teardown ---------------------------------------------------------------------------
 
     def running_threads(self) -> list[ThreadState]:
-        return [s for s in list(self._threads) if s.depth > 0]
+        return [s for s in list(self._threads) if s.ctx.active]
 
     def close(self) -> None:
         """Refuse further calls and free the code, stubs and stacks.
 
         Raises RuntimeError, changing nothing, if a thread (this one included, from a
-        host function) is running wasm code of this engine."""
+        host function) is running wasm code of this engine. The gate and the entry
+        trampoline's count of running entries work like Dekker's flags: the gate is
+        set with a locked exchange before the counts are read, and an entry is
+        counted with a locked increment before the gate is read, so either the entry
+        is refused or close() sees it."""
         with self._lock:
             if self.closed:
                 return
-            self.closed = True  # before looking at depths: see NativeCallEngine.call_raw
+            if self._stubs is not None:
+                self._stubs.close_gate(self.gate)
             running = self.running_threads()
             if running:
-                self.closed = False
+                self.gate[0] = 0
                 raise RuntimeError(
                     f"cannot close the Runtime while {len(running)} thread(s) run wasm code in it")
+            self.closed = True
             for compiled in self._compiled.values():
                 compiled.close()
             for me in self._module_engines.values():
@@ -285,7 +325,5 @@ class NativeEngine:
             self.code_map.clear()
             for state in list(self._threads):
                 state.stack.close()
-            if self._stubs is not None:
-                for host_code in self._stubs.host_codes:
-                    host_code.close()
-                self._stubs.memory.close()
+            # The runtime stubs stay mapped while call engines refer to them (the
+            # gate now refuses every entry); their finalizer unmaps them.

@@ -148,9 +148,15 @@ class NativeModuleEngine:
         size = ffi.sizeof("wazaot_funcref")
         return 0 <= offset < n * size and offset % size == 0
 
+    def set_thunks(self, thunk: int) -> None:
+        for i in range(len(self.func_types) - self.num_imported):
+            self._records[i].thunk = thunk
+
     def close(self) -> None:
-        """The Python side refuses further calls; native memory stays until release."""
+        """Python can no longer call the instance's functions (wasm code still can);
+        native memory stays until the Runtime closes."""
         self.closed = True
+        self.engine.refuse_calls(self)
 
 
 class HostCode:

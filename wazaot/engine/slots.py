@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..api import ValueType
+from ..values import pythonic_decoder
 from ..wasm.limits import MAX_PARAMS, MAX_RESULTS
 
 MAX_SLOTS = 2 * max(MAX_PARAMS, MAX_RESULTS)
@@ -84,3 +85,32 @@ def _load_one32(slots: Any) -> list[int]:
 
 def _load_one64(slots: Any) -> list[int]:
     return [slots[0]]
+
+
+def pythonic_loader(types: Sequence[ValueType]) -> Callable[[Any], Any]:
+    """A function reading results of ``types`` from a slot buffer as Python values
+    (None, one value or a tuple)."""
+    types = tuple(types)
+    if not types:
+        return _load_nothing
+    if types == (ValueType.I32,):
+        return _load_i32
+    if types == (ValueType.I64,):
+        return _load_i64
+    decode = pythonic_decoder(types)
+    load = loader(types)
+    return lambda slots: decode(load(slots))
+
+
+def _load_i32(slots: Any) -> int:
+    v = slots[0] & 0xFFFF_FFFF
+    return v - 0x1_0000_0000 if v & 0x8000_0000 else v
+
+
+def _load_i64(slots: Any) -> int:
+    v = slots[0]
+    return v - (1 << 64) if v >> 63 else v
+
+
+def _load_nothing(slots: Any) -> None:
+    return None

@@ -35,13 +35,18 @@ if TYPE_CHECKING:
 
 DEFAULT_STACK_SIZE = 8 << 20
 
+
 _WORD_MASK = 0xFFFF_FFFF_FFFF_FFFF
 
 
 class ThreadState:
     """One thread's execution context, wasm stack and slot buffer for one engine."""
 
-    def __init__(self, engine: Any, exit_stub: int, stack_size: int = DEFAULT_STACK_SIZE):
+    __slots__ = ("engine", "stack", "ctx", "ctx_ptr", "address", "slots", "thread_id",
+                 "pending", "__weakref__")  # fmt: skip
+
+    def __init__(self, engine: Any, exit_stub: int, gate: int,
+                 stack_size: int = DEFAULT_STACK_SIZE):  # fmt: skip
         self.engine = engine
         self.stack = NativeStack(stack_size)
         self.ctx = ffi.new("wazaot_exec_ctx *")
@@ -54,17 +59,22 @@ class ThreadState:
         ctx.stack_top = self.stack.top
         ctx.exit_stub = exit_stub
         ctx.callback = CALLBACK_ADDRESS
+        ctx.gate = gate
         self.thread_id = threading.get_ident()
-        self.depth = 0  # entries of this thread now running (nested ones included)
         self.pending: BaseException | None = None
         address = self.address
         _STATES[address] = weakref.ref(self, lambda _: _STATES.pop(address, None))
 
-    def take_pending(self) -> BaseException:
+    def failure(self, name: str) -> BaseException:
+        """The exception for an entry of function ``name`` that did not return: the
+        pending one, or the refusal to enter (``trampolines.REFUSED``)."""
         exc = self.pending
         self.pending = None
-        assert exc is not None, "generated code unwound without an exception"
-        return exc
+        if exc is not None:
+            return exc
+        if self.engine.closed or self.engine.gate[0]:
+            return RuntimeError("the Runtime is closed")
+        return RuntimeError(f"{name}: its module is closed")
 
     def backtrace(self, code_map: CodeMap) -> tuple[list[Frame], int]:
         """The wasm frames from the latest exit outwards (at most
