@@ -38,12 +38,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..api import ValueType
-from ..vmctx import EXITED, FAILED, MAX_ENTRY_ARGS, REFUSED, EntryTail, Exec, Exit, FuncRef, ModuleCtx, exit_code
+from ..vmctx import (
+    EXITED,
+    FAILED,
+    MAX_ENTRY_ARGS,
+    REFUSED,
+    EntryTail,
+    Exec,
+    Exit,
+    FuncRef,
+    ModuleCtx,
+    exit_code,
+)
 from .abi import Signature, gpr, signature, xmm
 from .encoding import Assembler, Cond, Label, Mem
-from .regs import r10, r11, r12, r13, r14, r15, rax, rbp, rbx, rsp
 from .regs import r8 as _R8
 from .regs import r9 as _R9
+from .regs import r10, r11, r12, r13, r14, r15, rax, rbp, rbx, rsp
 from .regs import rcx as _RCX
 from .regs import rdi as _RDI
 from .regs import rdx as _RDX

@@ -37,8 +37,8 @@ from ..values import (
     raw_params_checker,
     raw_range,
 )
-from . import slots as slot_io
 from ..vmctx import FAILED, MAX_ENTRY_ARGS, EntryTail
+from . import slots as slot_io
 
 if TYPE_CHECKING:
     from .engine import NativeEngine
