@@ -268,15 +268,14 @@ def _raw_fast(
         return check2
 
     def check_n(args: Any) -> list[int]:
-        if len(args) == n:
-            out = [
-                v & mask
-                for v, (lo, hi, mask) in zip(args, bounds)
-                if type(v) is int and lo <= v <= hi
-            ]
-            if len(out) == n:
-                return out
-        return slow(args)
+        if len(args) != n:
+            return slow(args)
+        out = []
+        for v, (lo, hi, mask) in zip(args, bounds):
+            if type(v) is not int or not lo <= v <= hi:
+                return slow(args)
+            out.append(v & mask)
+        return out
 
     return check_n
 
