@@ -1,6 +1,7 @@
 """The exceptions of wazaot's public API (see API.md).
 
-``CompileError`` and its two subclasses carry ``offset``, the byte offset in the
+``CompileError`` and its subclasses (``DecodeError``, ``ValidationError``,
+``LimitError``, ``UnsupportedError``) carry ``offset``, the byte offset in the
 binary where the problem was found (None when it has no single place).
 """
 
@@ -80,13 +81,13 @@ class Trap(RuntimeError):
         return "\n".join(lines)
 
 
-class UnsupportedError(NotImplementedError):
+class UnsupportedError(CompileError, NotImplementedError):
     """A valid module uses a feature this backend cannot compile yet (SIMD for now).
 
-    ``offset`` is the byte offset of the first such instruction or declaration.
+    A ``CompileError`` (``compile`` failed), and also a ``NotImplementedError`` so that
+    code telling "not built yet" apart from "broken" can catch it as such. ``offset``
+    is the byte offset of the first such instruction or declaration, or None.
     """
 
     def __init__(self, message: str, offset: int | None = None):
-        self.message = message
-        self.offset = offset
-        super().__init__(f"{message} (offset {offset:#x})" if offset is not None else message)
+        super().__init__(message, offset)

@@ -479,7 +479,7 @@ class Global:
     def set(self, raw: int) -> None:
         if not self.mutable:
             raise AttributeError("the global is immutable")
-        self._g.set_raw(check_raw("Global.set", self.type, raw, self._is_funcref))
+        self._g.set_raw(check_raw(self.type, raw, "Global.set", self._is_funcref))
 
     @property
     def value(self) -> Any:
@@ -524,10 +524,10 @@ class Table:
     def set(self, i: int, raw: int) -> None:
         if not 0 <= i < self._t.size:
             raise IndexError(f"table index {i} out of range")
-        self._t.set(i, check_raw("Table.set", self.elem_type, raw, self._is_funcref))
+        self._t.set(i, check_raw(self.elem_type, raw, "Table.set", self._is_funcref))
 
     def grow(self, n: int, raw: int = 0) -> int:
-        return self._t.grow(n, check_raw("Table.grow", self.elem_type, raw, self._is_funcref))
+        return self._t.grow(n, check_raw(self.elem_type, raw, "Table.grow", self._is_funcref))
 
 
 class Module:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gc
 import resource
+import subprocess
 import sys
+import weakref
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,7 @@ from wazaot.native import libc
 from wazaot.native.linmem import MAX_PAGES, WASM_PAGE_SIZE, LinearMemory
 
 PAGE = WASM_PAGE_SIZE
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_initial_state() -> None:
@@ -102,18 +106,98 @@ def test_buffer_is_a_zero_copy_view() -> None:
         del view, new_view
 
 
-def test_buffer_keeps_the_memory_alive() -> None:
+def _mapping_ref(mem: LinearMemory) -> weakref.ref:
+    """A weak reference to the object that owns the memory's address range."""
+    return weakref.ref(mem._mapping)
+
+
+def test_buffer_keeps_the_mapping_alive() -> None:
     mem = LinearMemory(1)
     view = mem.buffer()
-    finalizer = mem._finalizer
+    mapping = _mapping_ref(mem)
     del mem
     gc.collect()
-    assert finalizer.alive
+    assert mapping() is not None and mapping().mapped
     view[0] = 1
     assert view[0] == 1
     del view
     gc.collect()
-    assert not finalizer.alive
+    assert mapping() is None
+
+
+def test_close_without_views_unmaps_at_once(maps) -> None:
+    mem = LinearMemory(1, 2)
+    base, mapping = mem.base, _mapping_ref(mem)
+    assert maps(base) is not None
+    mem.close()
+    assert mapping() is None
+    assert maps(base) is None
+
+
+def test_a_view_kept_after_close_stays_valid_memory(maps) -> None:
+    mem = LinearMemory(1, 4)
+    mem.write(100, b"kept")
+    view = mem.buffer()
+    part = view[100:200]  # a slice is a view of its own, on the same buffer
+    base, mapping = mem.base, _mapping_ref(mem)
+    mem.close()
+    assert mem.closed
+    for call in (lambda: mem.read(0, 1), lambda: mem.write(0, b"a"), lambda: mem.buffer()):
+        with pytest.raises(ValueError, match="closed"):
+            call()
+    gc.collect()
+    assert bytes(view[100:104]) == b"kept"  # the pages are still mapped and readable
+    view[0:3] = b"abc"
+    assert bytes(view[0:3]) == b"abc"
+    del view
+    gc.collect()
+    assert mapping() is not None  # the slice still holds the mapping
+    assert bytes(part[:4]) == b"kept"
+    del part
+    gc.collect()
+    assert mapping() is None
+    assert maps(base) is None  # the last view gone, the range is unmapped
+
+
+_VIEW_AFTER_CLOSE = """
+import gc
+from wazaot.native.linmem import LinearMemory
+
+mem = LinearMemory(1, 4)
+mem.grow(1)
+mem.write(65536 * 2 - 4, b"tail")
+view = mem.buffer()
+mem.close()
+del mem
+gc.collect()
+junk = [bytearray(1 << 20) for _ in range(64)]  # churn the allocator over the old range
+assert bytes(view[-4:]) == b"tail", bytes(view[-4:])
+view[0] = 7
+view[-1] = 9
+assert (view[0], view[-1], len(view)) == (7, 9, 2 * 65536)
+print("ok")
+"""
+
+
+def test_view_after_close_in_a_subprocess() -> None:
+    """A crash would kill pytest: run the use-after-close in a child process."""
+    proc = subprocess.run([sys.executable, "-c", _VIEW_AFTER_CLOSE], capture_output=True,
+                          text=True, timeout=60, cwd=REPO)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
+def test_view_outlives_the_memory_object() -> None:
+    """No close(), the memory object dropped: its view still works."""
+
+    def make() -> memoryview:
+        mem = LinearMemory(1)
+        mem.write(0, b"xy")
+        return mem.buffer()
+
+    view = make()
+    gc.collect()
+    assert bytes(view[:2]) == b"xy"
 
 
 def test_zero_page_memory() -> None:
@@ -185,3 +269,10 @@ def test_ten_4gib_memories_reserve_without_committing(emulated: bool) -> None:
         for m in mems:
             m.close()
     assert _vm_kib("VmSize") - virt0 < 1 << 20
+
+
+def test_nothing_is_unmapped_at_exit() -> None:
+    """At interpreter exit a daemon thread may still run wasm code on the memory: the
+    mapping's finalizer is not registered for atexit (the OS takes the pages back)."""
+    with LinearMemory(1) as mem:
+        assert mem._mapping._finalizer.atexit is False

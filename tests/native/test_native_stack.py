@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ctypes
+import gc
+import threading
+import weakref
 
 import pytest
 
@@ -60,3 +63,51 @@ def test_close_is_idempotent() -> None:
     assert stack.closed
     with pytest.raises(ValueError):
         stack.top  # noqa: B018
+
+
+def test_close_unmaps_at_once(maps) -> None:
+    stack = NativeStack(256 << 10)
+    bottom = stack.bottom
+    assert maps(bottom) is not None
+    stack.close()
+    assert maps(bottom) is None
+    assert "closed" in repr(stack)
+
+
+def test_a_dropped_stack_is_unmapped(maps) -> None:
+    """A stack nobody closed is unmapped when it is collected (a dead thread's)."""
+    stack = NativeStack(256 << 10)
+    bottom, top = stack.bottom, stack.top
+    ref = weakref.ref(stack)
+    del stack
+    gc.collect()
+    assert ref() is None
+    assert maps(bottom) is None and maps(top - 1) is None
+
+
+def test_stacks_of_ended_threads_are_given_back(maps) -> None:
+    """Each thread makes a stack in a thread-local; when the threads end, every
+    stack is unmapped."""
+    local = threading.local()
+    addresses: list[int] = []
+
+    def work() -> None:
+        local.stack = NativeStack(1 << 20)
+        addresses.append(local.stack.bottom)
+
+    threads = [threading.Thread(target=work) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    gc.collect()
+    assert len(addresses) == 20
+    assert [a for a in addresses if maps(a) is not None] == []
+
+
+def test_nothing_is_unmapped_at_exit() -> None:
+    """Finalizers do not run at interpreter exit (a daemon thread may still use the
+    stack): the mapping's finalizer is not registered for atexit."""
+    stack = NativeStack(256 << 10)
+    assert stack._mapping._finalizer.atexit is False
+    stack.close()

@@ -31,11 +31,11 @@ from typing import TYPE_CHECKING, Any
 from ..api import ValueType
 from ..values import (
     host_results_checker,
-    int_range,
     pythonic_decoder,
     pythonic_encoder,
+    pythonic_fast_range,
+    raw_fast_range,
     raw_params_checker,
-    raw_range,
 )
 from ..vmctx import FAILED, MAX_ENTRY_ARGS, EntryTail
 from . import slots as slot_io
@@ -155,13 +155,12 @@ class NativeCallEngine:
                  results: Sequence[ValueType]):  # fmt: skip
         record = owner.record_pointer(func_index)
         self.name = name
-        check_raw = raw_params_checker(name, params, engine.is_funcref)
         first = params[0] if params else None
-        self.call_raw = _make_call(engine, record, name, params, raw_range(first), check_raw,
+        self.call_raw = _make_call(engine, record, name, params, raw_fast_range(first),
+                                   raw_params_checker(name, params, engine.is_funcref),
                                    results, pythonic=False)  # fmt: skip
-        encode = pythonic_encoder(name, params)
-        self.call_pythonic = _make_call(engine, record, name, params, int_range(first),
-                                        lambda args: check_raw(encode(args)),
+        self.call_pythonic = _make_call(engine, record, name, params, pythonic_fast_range(first),
+                                        pythonic_encoder(name, params, engine.is_funcref),
                                         results, pythonic=True)  # fmt: skip
 
     def call(self, ctx: Any, module: Any, params: Sequence[int]) -> list[int]:
@@ -180,7 +179,8 @@ class HostCallEngine:
         self.name = name
         self._check = raw_params_checker(name, params, engine.is_funcref)
         self._results = host_results_checker(name, results, engine.is_funcref)
-        encode, decode = pythonic_encoder(name, params), pythonic_decoder(results)
+        encode = pythonic_encoder(name, params, engine.is_funcref)
+        decode = pythonic_decoder(results)
         self.call_pythonic: CallFn = lambda *args: decode(self.call_raw(*encode(args)))
 
     def call(self, ctx: Any, module: Any, params: Sequence[int]) -> list[int]:

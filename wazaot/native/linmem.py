@@ -19,6 +19,12 @@ Compiled code checks every access against the size explicitly for now (DESIGN.md
 the guard region is a safety net and the place a signal-based bounds check would use
 later (it would then want a guard of 4 GiB or more, see ``guard_size``).
 
+The reservation is owned by a ``rawmem.Mapping`` that every view from ``buffer()``
+keeps alive. ``close()`` drops the memory's own reference: the range is unmapped at
+once if no view is left, else when the last view is garbage collected. A view kept
+after ``close()`` therefore still points at mapped memory, never at a hole (API.md,
+"Teardown"); the memory's own ``read``/``write``/``grow`` raise ValueError.
+
 Example::
 
     mem = LinearMemory(1, 10)          # 1 page now, at most 10
@@ -32,10 +38,16 @@ Example::
 from __future__ import annotations
 
 import errno
-import weakref
 
 from wazaot.native import libc
-from wazaot.native.rawmem import BytesLike, as_byte_view, read_bytes, view_bytes, write_bytes
+from wazaot.native.rawmem import (
+    BytesLike,
+    Mapping,
+    as_byte_view,
+    read_bytes,
+    view_bytes,
+    write_bytes,
+)
 
 __all__ = ["DEFAULT_GUARD_SIZE", "MAX_PAGES", "WASM_PAGE_SIZE", "LinearMemory"]
 
@@ -84,16 +96,16 @@ class LinearMemory:
         # A memory of capacity 0 without a guard still gets one page, so that ``base``
         # is a real address that nothing else can be mapped at.
         self._reserved = max(capacity * WASM_PAGE_SIZE + self._guard_size, libc.PAGE_SIZE)
-        self._base = libc.mmap(
+        self._mapping: Mapping | None = Mapping(
             self._reserved,
             libc.PROT_NONE,
             libc.MAP_PRIVATE | libc.MAP_ANONYMOUS | libc.MAP_NORESERVE,
         )
-        self._finalizer = weakref.finalize(self, libc.munmap, self._base, self._reserved)
+        self._base = self._mapping.address
         self._pages = 0
         if min_pages:
             try:
-                self._commit(0, min_pages)
+                self._commit(self._mapping, 0, min_pages)
             except BaseException:
                 self.close()
                 raise
@@ -137,8 +149,8 @@ class LinearMemory:
 
     @property
     def closed(self) -> bool:
-        """Whether the memory has been unmapped."""
-        return not self._finalizer.alive
+        """Whether ``close()`` was called (views from ``buffer()`` may still be alive)."""
+        return self._mapping is None
 
     def grow(self, delta_pages: int) -> int:
         """Add ``delta_pages`` zero-filled pages; return the old size in pages, or -1.
@@ -146,7 +158,7 @@ class LinearMemory:
         Returns -1, changing nothing, when the new size would exceed the capacity or the
         host refuses to commit the memory (ENOMEM). The base address stays the same.
         """
-        self._check_open()
+        mapping = self._check_open()  # held until the end: no unmapping under mprotect
         if delta_pages < 0:
             raise ValueError(f"cannot grow by a negative number of pages ({delta_pages})")
         old = self._pages
@@ -155,7 +167,7 @@ class LinearMemory:
         if old + delta_pages > self._capacity:
             return -1
         try:
-            self._commit(old, delta_pages)
+            self._commit(mapping, old, delta_pages)
         except OSError as exc:
             if exc.errno in (errno.ENOMEM, errno.EAGAIN):
                 return -1
@@ -165,49 +177,55 @@ class LinearMemory:
 
     def read(self, offset: int, n: int) -> bytes:
         """Copy ``n`` bytes from ``offset``; IndexError when out of range."""
-        self._check_range(offset, n, "read")
-        return read_bytes(self._base + offset, n)
+        mapping = self._check_range(offset, n, "read")  # held while copying
+        return read_bytes(mapping.address + offset, n)
 
     def write(self, offset: int, data: BytesLike) -> None:
         """Copy ``data`` to ``offset``; IndexError (and no change) when out of range."""
         view = as_byte_view(data)
-        self._check_range(offset, view.nbytes, "write")
-        write_bytes(self._base + offset, view)
+        mapping = self._check_range(offset, view.nbytes, "write")  # held while copying
+        write_bytes(mapping.address + offset, view)
 
     def buffer(self) -> memoryview:
         """A writable memoryview of the committed bytes, without copying.
 
-        It stays valid until the next ``grow`` (in this implementation, until
-        ``close``: the pages it covers are never moved or decommitted), and it keeps
-        the memory from being finalized while it is reachable. Take a new one after a
-        grow to see the new pages.
+        It covers the size at the time of the call and stays valid until the next
+        ``grow`` (API.md); in this implementation it stays valid memory for as long as
+        it lives, since pages are never moved or decommitted and the view keeps the
+        mapping itself alive, also after ``close()``. Take a new one after a grow to
+        see the new pages.
         """
-        self._check_open()
-        return view_bytes(self._base, self.size, owner=self)
+        mapping = self._check_open()
+        return view_bytes(mapping.address, self.size, owner=mapping)
 
     def close(self) -> None:
-        """Unmap the memory. Idempotent. Views from ``buffer()`` must not be used after."""
-        self._finalizer()
+        """Close the memory. Idempotent. Its address range is unmapped now, or, if views
+        from ``buffer()`` are still alive, when the last of them is collected."""
+        self._mapping = None
 
-    def _commit(self, first_page: int, n_pages: int) -> None:
+    @staticmethod
+    def _commit(mapping: Mapping, first_page: int, n_pages: int) -> None:
         libc.mprotect(
-            self._base + first_page * WASM_PAGE_SIZE,
+            mapping.address + first_page * WASM_PAGE_SIZE,
             n_pages * WASM_PAGE_SIZE,
             libc.PROT_READ | libc.PROT_WRITE,
         )
 
-    def _check_open(self) -> None:
-        if not self._finalizer.alive:
+    def _check_open(self) -> Mapping:
+        mapping = self._mapping
+        if mapping is None:
             raise ValueError("LinearMemory is closed")
+        return mapping
 
-    def _check_range(self, offset: int, n: int, what: str) -> None:
-        self._check_open()
+    def _check_range(self, offset: int, n: int, what: str) -> Mapping:
+        mapping = self._check_open()
         if n < 0:
             raise ValueError(f"cannot {what} a negative number of bytes ({n})")
         if offset < 0 or offset + n > self.size:
             raise IndexError(
                 f"{what} of {n} bytes at offset {offset} is outside a memory of {self.size} bytes"
             )
+        return mapping
 
     def __enter__(self) -> LinearMemory:
         return self
@@ -216,8 +234,7 @@ class LinearMemory:
         self.close()
 
     def __repr__(self) -> str:
-        finalizer = getattr(self, "_finalizer", None)
-        if finalizer is None or not finalizer.alive:
+        if getattr(self, "_mapping", None) is None:
             return "<LinearMemory closed>"
         return (
             f"<LinearMemory {self._base:#x} {self._pages}/{self._capacity} pages, "

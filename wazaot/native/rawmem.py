@@ -1,14 +1,54 @@
-"""Copying bytes to and from raw addresses, and zero-copy views of them.
+"""Owned mappings, copying bytes to and from raw addresses, and zero-copy views of them.
 
-Small helpers shared by the owners of native mappings. They trust the caller: the
-address range must be mapped with the needed permission, or the process faults.
+Small helpers shared by the owners of native mappings. ``Mapping`` is the one object
+whose lifetime decides when a range is unmapped; the copy helpers trust the caller:
+the address range must be mapped with the needed permission, or the process faults.
 """
 
 from __future__ import annotations
 
 import ctypes
+import weakref
 
-__all__ = ["BytesLike", "as_byte_view", "read_bytes", "view_bytes", "write_bytes"]
+from wazaot.native import libc
+
+__all__ = ["BytesLike", "Mapping", "as_byte_view", "read_bytes", "view_bytes", "write_bytes"]
+
+
+class Mapping:
+    """An ``mmap``'d address range, unmapped by ``unmap()`` or when this object is
+    garbage collected, whichever comes first.
+
+    Objects that hand out raw access to the range (a memoryview from ``view_bytes``)
+    keep a reference to the ``Mapping``, so the range cannot be unmapped under them:
+    an owner's ``close()`` drops its own reference and lets the last user unmap.
+
+    Nothing is unmapped at interpreter exit (``atexit=False``): a daemon thread may
+    still be running code on these pages, and the process is about to lose them anyway.
+    """
+
+    __slots__ = ("address", "length", "_finalizer", "__weakref__")
+
+    def __init__(self, length: int, prot: int, flags: int) -> None:
+        """``mmap`` ``length`` bytes (OSError on failure)."""
+        self.address = libc.mmap(length, prot, flags)
+        self.length = length
+        self._finalizer = weakref.finalize(self, libc.munmap, self.address, length)
+        self._finalizer.atexit = False
+
+    @property
+    def mapped(self) -> bool:
+        """Whether the range is still mapped."""
+        return self._finalizer.alive
+
+    def unmap(self) -> None:
+        """Unmap the range now. Idempotent. Nothing may use it any more."""
+        self._finalizer()
+
+    def __repr__(self) -> str:
+        state = "" if self.mapped else " unmapped"
+        return f"<Mapping {self.address:#x} {self.length:#x} bytes{state}>"
+
 
 #: What ``write`` methods accept: any C-contiguous buffer, read as unsigned bytes.
 BytesLike = bytes | bytearray | memoryview

@@ -16,6 +16,11 @@ growing upwards::
   ``bottom`` and ``limit`` leaves room for the code that runs after the check and for
   the trampolines' own frames, so the guard is never touched in normal operation.
 
+The mapping is owned by a ``rawmem.Mapping``: ``close()`` unmaps it at once, and a
+stack dropped without ``close()`` is unmapped when it is garbage collected (a thread's
+call engine, and its stack, go when the thread ends). Nothing is unmapped at
+interpreter exit, when a daemon thread may still be running wasm code on it.
+
 Example::
 
     with NativeStack(1 << 20) as stack:   # 1 MiB
@@ -24,9 +29,8 @@ Example::
 
 from __future__ import annotations
 
-import weakref
-
 from wazaot.native import libc
+from wazaot.native.rawmem import Mapping
 
 __all__ = ["DEFAULT_RED_ZONE", "DEFAULT_STACK_SIZE", "NativeStack"]
 
@@ -63,12 +67,12 @@ class NativeStack:
         total = self._guard_size + self._size
         # Map everything read-write, then take the guard away: the stack part keeps
         # the normal commit accounting of a thread stack (no MAP_NORESERVE).
-        self._base = libc.mmap(
+        self._mapping = Mapping(
             total,
             libc.PROT_READ | libc.PROT_WRITE,
             libc.MAP_PRIVATE | libc.MAP_ANONYMOUS | libc.MAP_STACK,
         )
-        self._finalizer = weakref.finalize(self, libc.munmap, self._base, total)
+        self._base = self._mapping.address
         try:
             libc.mprotect(self._base, self._guard_size, libc.PROT_NONE)
         except BaseException:
@@ -115,14 +119,14 @@ class NativeStack:
     @property
     def closed(self) -> bool:
         """Whether the stack has been unmapped."""
-        return not self._finalizer.alive
+        return not self._mapping.mapped
 
     def close(self) -> None:
         """Unmap the stack. Idempotent; no code may be running on it."""
-        self._finalizer()
+        self._mapping.unmap()
 
     def _check_open(self) -> None:
-        if not self._finalizer.alive:
+        if not self._mapping.mapped:
             raise ValueError("NativeStack is closed")
 
     def __enter__(self) -> NativeStack:
@@ -132,7 +136,7 @@ class NativeStack:
         self.close()
 
     def __repr__(self) -> str:
-        finalizer = getattr(self, "_finalizer", None)
-        if finalizer is None or not finalizer.alive:
+        mapping = getattr(self, "_mapping", None)
+        if mapping is None or not mapping.mapped:
             return "<NativeStack closed>"
         return f"<NativeStack top={self.top:#x} limit={self.limit:#x} size={self._size:#x}>"
