@@ -15,7 +15,7 @@ from __future__ import annotations
 from ..api import ValueType
 from ..errors import UnsupportedError
 from ..lower.frontend import lower_function
-from ..machinst.objcode import FunctionCode, ObjectCode, RelocKind, Relocation
+from ..machinst.objcode import FunctionCode, ObjectCode, Relocation, RelocKind
 from ..regalloc import allocate
 from ..vmctx import ModuleLayout
 from ..wasm.module import Module
