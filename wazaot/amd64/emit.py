@@ -471,6 +471,48 @@ def _wasm_store(e: Emitter, inst: I.WasmStore, regs: Sequence[PReg]) -> None:
         asm.mov(inst.width * 8, mem, gpr(src))
 
 
+@emits(I.MemCopy)
+def _mem_copy(e: Emitter, inst: I.MemCopy, regs: Sequence[PReg]) -> None:
+    # rdi, rsi, rcx hold dst, src, n (i32s, upper halves zero): the 64-bit sums
+    # cannot overflow, and n == 0 still traps on an offset past the end.
+    asm = e.asm
+    dst, src, n = (gpr(r) for r in regs)
+    oob = e.trap(TrapCode.OUT_OF_BOUNDS_MEMORY)
+    for addr in (dst, src):
+        asm.lea(64, r11, Mem(addr, n, 1))
+        asm.alu("cmp", 64, r11, Mem(r14, disp=ModuleCtx.MEMORY_SIZE))
+        asm.jcc(Cond.a, oob)
+    asm.alu("add", 64, dst, r13)
+    asm.alu("add", 64, src, r13)
+    # Forwards unless dst lies in (src, src + n): then the copy would read bytes it
+    # has already overwritten, so copy backwards (memmove).
+    backward, done = asm.new_label(), asm.new_label()
+    asm.mov(64, r11, dst)
+    asm.alu("sub", 64, r11, src)
+    asm.alu("cmp", 64, r11, n)
+    asm.jcc(Cond.b, backward)
+    asm.rep_movsb()
+    asm.jmp(done)
+    asm.bind(backward)
+    asm.lea(64, src, Mem(src, n, 1, -1))
+    asm.lea(64, dst, Mem(dst, n, 1, -1))
+    asm.std()
+    asm.rep_movsb()
+    asm.cld()
+    asm.bind(done)
+
+
+@emits(I.MemFill)
+def _mem_fill(e: Emitter, inst: I.MemFill, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    dst, _, n = (gpr(r) for r in regs)
+    asm.lea(64, r11, Mem(dst, n, 1))
+    asm.alu("cmp", 64, r11, Mem(r14, disp=ModuleCtx.MEMORY_SIZE))
+    asm.jcc(Cond.a, e.trap(TrapCode.OUT_OF_BOUNDS_MEMORY))
+    asm.alu("add", 64, dst, r13)
+    asm.rep_stosb()  # stores al: only the low byte of the value
+
+
 @emits(I.LoadCtx)
 def _load_ctx(e: Emitter, inst: I.LoadCtx, regs: Sequence[PReg]) -> None:
     asm = e.asm

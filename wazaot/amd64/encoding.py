@@ -396,6 +396,12 @@ def _integer_rows() -> list[Row]:
         ("nop", "-", "", "90"),
         ("mfence", "-", "", "0F AE F0"),
         ("cpuid", "-", "", "0F A2"),  # eax, ecx in; eax, ebx, ecx, edx out
+        # String operations on rdi/rsi/rcx/al (memory.copy, memory.fill); DF picks the
+        # direction: cld forward (the ABI's state), std backward.
+        ("rep movsb", "-", "", "F3 A4"),
+        ("rep stosb", "-", "", "F3 AA"),
+        ("cld", "-", "", "FC"),
+        ("std", "-", "", "FD"),
     ]
 
 
@@ -842,6 +848,22 @@ class Assembler(SseInstructions):
     def mfence(self) -> None:
         """mfence."""
         self.emit("mfence", None)
+
+    def rep_movsb(self) -> None:
+        """rep movsb: copy rcx bytes from [rsi] to [rdi] (backwards when DF is set)."""
+        self.emit("rep movsb", None)
+
+    def rep_stosb(self) -> None:
+        """rep stosb: store al into rcx bytes from [rdi]."""
+        self.emit("rep stosb", None)
+
+    def cld(self) -> None:
+        """cld: string operations count upwards (DF = 0, as the ABI requires)."""
+        self.emit("cld", None)
+
+    def std(self) -> None:
+        """std: string operations count downwards (DF = 1)."""
+        self.emit("std", None)
 
     def cpuid(self) -> None:
         """cpuid: the processor's feature leaf ``eax`` (subleaf ``ecx``) into

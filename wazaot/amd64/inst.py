@@ -27,7 +27,9 @@ from .abi import CALL_CLOBBERS as _CALL_CLOBBERS
 from .abi import EXIT_CLOBBERS as _EXIT_CLOBBERS
 from .abi import rax as _RAX
 from .abi import rcx as _RCX
+from .abi import rdi as _RDI
 from .abi import rdx as _RDX
+from .abi import rsi as _RSI
 from .encoding import Cond
 
 
@@ -419,6 +421,38 @@ class TableAccess(_Inst):
             c.reg_use(self.src)
         if self.dst is not None:
             c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class MemCopy(_Inst):
+    """memory.copy of ``n`` bytes from ``src`` to ``dst`` (i32 addresses), bounds-checked,
+    with ``rep movsb``: the operands travel in rdi, rsi and rcx, which it consumes."""
+
+    dst: R
+    src: R
+    n: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_fixed_use(self.dst, _RDI)  # type: ignore[arg-type]
+        c.reg_fixed_use(self.src, _RSI)  # type: ignore[arg-type]
+        c.reg_fixed_use(self.n, _RCX)  # type: ignore[arg-type]
+        c.reg_clobbers([_RDI, _RSI, _RCX])
+
+
+@dataclass(frozen=True, slots=True)
+class MemFill(_Inst):
+    """memory.fill of ``n`` bytes at ``dst`` with the low byte of ``value``,
+    bounds-checked, with ``rep stosb``: rdi, rax (al) and rcx, which it consumes."""
+
+    dst: R
+    value: R
+    n: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_fixed_use(self.dst, _RDI)  # type: ignore[arg-type]
+        c.reg_fixed_use(self.value, _RAX)  # type: ignore[arg-type]
+        c.reg_fixed_use(self.n, _RCX)  # type: ignore[arg-type]
+        c.reg_clobbers([_RDI, _RCX])
 
 
 @dataclass(frozen=True, slots=True)

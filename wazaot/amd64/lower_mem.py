@@ -11,6 +11,8 @@ from ..wasm.opcodes import NAMES
 from .inst import (
     Exit,
     LoadCtx,
+    MemCopy,
+    MemFill,
     MovImm,
     NonZero,
     SetCond,
@@ -83,14 +85,24 @@ def memory_grow(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Ope
     return _exit(lw, Builtin.MEMORY_GROW, args, ValueType.I32)
 
 
+def _consumed(lw: Any, value: Operand) -> Any:
+    """A vreg of its own for an operand the instruction overwrites (and so that one
+    value passed twice can sit in two fixed registers)."""
+    vreg = lw.new_vreg(ValueType.I32)
+    lw.copy(vreg, value)
+    return vreg
+
+
 @rule("memory.fill")
 def memory_fill(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
-    return _exit(lw, Builtin.MEMORY_FILL, args, None)
+    lw.emit(MemFill(*(_consumed(lw, a) for a in args)))
+    return []
 
 
 @rule("memory.copy")
 def memory_copy(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
-    return _exit(lw, Builtin.MEMORY_COPY, args, None)
+    lw.emit(MemCopy(*(_consumed(lw, a) for a in args)))
+    return []
 
 
 @rule("memory.init")
