@@ -16,14 +16,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..lower.ops import Operation, Rounding
 from ..machinst import Args, PReg, RegClass, SpillSlot
+from ..machinst import pseudo as P
 from ..regalloc.output import Allocation, InstPosition, Move, ProgPoint
 from ..traps import TrapCode
 from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, Table, exit_code
 from . import inst as I
-from . import seqs, sequences
+from . import sequences
 from .abi import frame_slot_bytes, gpr, xmm
-from .encoding import Assembler, Cond, Label, Mem
+from .args import Cond, Label, Mem
+from .encoding import Assembler
 from .regs import r11, r13, r14, r15, rbp, rsp
 
 WORD = 8
@@ -238,11 +241,20 @@ def set_flags(e: Emitter, cond: I.Condition, regs: Sequence[PReg]) -> Cond | str
     assert type(cond) is I.FloatCond
     a, b = xmm(regs[0]), xmm(regs[1])
     ucomis = asm.ucomiss if cond.prec == 32 else asm.ucomisd
-    if cond.op in ("lt", "le"):
+    if cond.op is Operation.LT or cond.op is Operation.LE:
         a, b = b, a
     ucomis(a, b)
-    return {"eq": "feq", "ne": "fne", "lt": Cond.a, "gt": Cond.a, "le": Cond.ae,
-            "ge": Cond.ae}[cond.op]  # fmt: skip
+    return _FLOAT_CC[cond.op]
+
+
+# After ``ucomis`` (lt/le with swapped operands): the condition, or "feq"/"fne" for
+# the two that also test the parity flag.
+_FLOAT_CC: dict[Operation, Cond | str] = {
+    Operation.EQ: "feq", Operation.NE: "fne", Operation.LT: Cond.a, Operation.GT: Cond.a,
+    Operation.LE: Cond.ae, Operation.GE: Cond.ae,
+}  # fmt: skip
+_FCMP = {Operation.EQ: "eq", Operation.NE: "ne", Operation.LT: "lt", Operation.GT: "gt",
+         Operation.LE: "le", Operation.GE: "ge"}  # fmt: skip
 
 
 def n_cond_regs(cond: I.Condition) -> int:
@@ -296,7 +308,7 @@ def _set_cond(e: Emitter, inst: I.SetCond, regs: Sequence[PReg]) -> None:
     dst = gpr(regs[-1])
     cond = inst.cond
     if type(cond) is I.FloatCond:
-        sequences.fcmp_set(asm, cond.prec, cond.op, dst, xmm(regs[0]), xmm(regs[1]))  # type: ignore[arg-type]
+        sequences.fcmp_set(asm, cond.prec, _FCMP[cond.op], dst, xmm(regs[0]), xmm(regs[1]))  # type: ignore[arg-type]
         return
     cc = set_flags(e, cond, regs)
     asm.setcc(cc, dst)  # type: ignore[arg-type]
@@ -352,15 +364,15 @@ def _fconst(e: Emitter, inst: I.FConst, regs: Sequence[PReg]) -> None:
 def _alu_rrr(e: Emitter, inst: I.AluRRR, regs: Sequence[PReg]) -> None:
     lhs, rhs, dst = regs
     assert dst is lhs
-    if inst.op == "imul":
+    if inst.op is I.AluOp.IMUL:
         e.asm.imul(inst.size, gpr(dst), gpr(rhs))
     else:
-        e.asm.alu(inst.op, inst.size, gpr(dst), gpr(rhs))
+        e.asm.alu(inst.op.value, inst.size, gpr(dst), gpr(rhs))
 
 
 @emits(I.AluRRImm)
 def _alu_rr_imm(e: Emitter, inst: I.AluRRImm, regs: Sequence[PReg]) -> None:
-    e.asm.alu(inst.op, inst.size, gpr(regs[1]), inst.imm)
+    e.asm.alu(inst.op.value, inst.size, gpr(regs[1]), inst.imm)
 
 
 @emits(I.MulImm)
@@ -372,20 +384,15 @@ def _mul_imm(e: Emitter, inst: I.MulImm, regs: Sequence[PReg]) -> None:
 @emits(I.ShiftRR)
 def _shift_rr(e: Emitter, inst: I.ShiftRR, regs: Sequence[PReg]) -> None:
     lhs, count, dst = regs
-    e.asm.shift(inst.op, inst.size, gpr(dst), gpr(count))
+    e.asm.shift(inst.op.value, inst.size, gpr(dst), gpr(count))
 
 
 @emits(I.ShiftImm)
 def _shift_imm(e: Emitter, inst: I.ShiftImm, regs: Sequence[PReg]) -> None:
     if inst.imm:
-        e.asm.shift(inst.op, inst.size, gpr(regs[1]), inst.imm)
+        e.asm.shift(inst.op.value, inst.size, gpr(regs[1]), inst.imm)
     elif inst.size == 32:
         e.asm.mov(32, gpr(regs[1]), gpr(regs[1]))  # keep the upper half zero
-
-
-@emits(I.Unary)
-def _unary(e: Emitter, inst: I.Unary, regs: Sequence[PReg]) -> None:
-    e.asm.unary(inst.op, inst.size, gpr(regs[1]))
 
 
 @emits(I.Extend)
@@ -400,23 +407,109 @@ def _extend(e: Emitter, inst: I.Extend, regs: Sequence[PReg]) -> None:
 @emits(I.DivRem)
 def _div_rem(e: Emitter, inst: I.DivRem, regs: Sequence[PReg]) -> None:
     lhs, rhs, dst = regs[0], regs[1], regs[-1]
-    seqs.div_rem(e, inst.kind, inst.size, gpr(dst), gpr(lhs), gpr(rhs))
+    kind = ("rem_" if inst.rem else "div_") + ("s" if inst.signed else "u")
+    sequences.div_rem(e.asm, kind, inst.size, gpr(dst), gpr(lhs), gpr(rhs), e.trap)  # type: ignore[arg-type]
 
 
 @emits(I.FAlu)
 def _falu(e: Emitter, inst: I.FAlu, regs: Sequence[PReg]) -> None:
     lhs, rhs, dst = regs
     assert dst is lhs
-    e.asm.sse(inst.op + ("ss" if inst.prec == 32 else "sd"), xmm(dst), xmm(rhs))
+    e.asm.sse(inst.op.value + ("ss" if inst.prec == 32 else "sd"), xmm(dst), xmm(rhs))
 
 
-@emits(I.Seq)
-def _seq(e: Emitter, inst: I.Seq, regs: Sequence[PReg]) -> None:
-    n = len(inst.srcs)
-    srcs = regs[:n]
-    temps = regs[n : n + len(inst.temps)]
-    dst = regs[-1]
-    seqs.SEQUENCES[inst.name](e, inst.args, dst, srcs, temps)
+# -- sequences (sequences.py) ----------------------------------------------------------------
+# Their operands are the sources, then dst.
+
+
+@emits(I.Clz)
+def _clz(e: Emitter, inst: I.Clz, regs: Sequence[PReg]) -> None:
+    fn = sequences.clz_native if inst.native else sequences.clz_fallback
+    fn(e.asm, inst.size, gpr(regs[1]), gpr(regs[0]))  # type: ignore[arg-type]
+
+
+@emits(I.Ctz)
+def _ctz(e: Emitter, inst: I.Ctz, regs: Sequence[PReg]) -> None:
+    fn = sequences.ctz_native if inst.native else sequences.ctz_fallback
+    fn(e.asm, inst.size, gpr(regs[1]), gpr(regs[0]))  # type: ignore[arg-type]
+
+
+@emits(I.Popcnt)
+def _popcnt(e: Emitter, inst: I.Popcnt, regs: Sequence[PReg]) -> None:
+    fn = sequences.popcnt_native if inst.native else sequences.popcnt_fallback
+    fn(e.asm, inst.size, gpr(regs[1]), gpr(regs[0]))  # type: ignore[arg-type]
+
+
+def _float_binary(fn: Callable[..., None]) -> EmitFn:
+    def emit(e: Emitter, inst: Any, regs: Sequence[PReg]) -> None:
+        a, b, dst = regs
+        fn(e.asm, inst.prec, xmm(dst), xmm(a), xmm(b))
+
+    return emit
+
+
+def _float_unary(fn: Callable[..., None]) -> EmitFn:
+    def emit(e: Emitter, inst: Any, regs: Sequence[PReg]) -> None:
+        src, dst = regs
+        fn(e.asm, inst.prec, xmm(dst), xmm(src))
+
+    return emit
+
+
+emits(I.FMin)(_float_binary(sequences.fmin))
+emits(I.FMax)(_float_binary(sequences.fmax))
+emits(I.FCopysign)(_float_binary(sequences.fcopysign))
+emits(I.FSqrt)(_float_unary(sequences.fsqrt))
+emits(I.FNeg)(_float_unary(sequences.fneg))
+emits(I.FAbs)(_float_unary(sequences.fabs))
+
+_ROUNDING = {Rounding.NEAREST: "nearest", Rounding.FLOOR: "floor", Rounding.CEIL: "ceil",
+             Rounding.TRUNC: "trunc"}  # fmt: skip
+
+
+@emits(I.FRound)
+def _fround(e: Emitter, inst: I.FRound, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    sequences.fround(e.asm, inst.prec, _ROUNDING[inst.mode], xmm(dst), xmm(src))  # type: ignore[arg-type]
+
+
+@emits(I.TruncChecked)
+def _trunc_checked(e: Emitter, inst: I.TruncChecked, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    sequences.trunc_checked(e.asm, inst.src_prec, inst.size, inst.signed, gpr(dst),  # type: ignore[arg-type]
+                            xmm(src), e.trap)  # fmt: skip
+
+
+@emits(I.TruncSat)
+def _trunc_sat(e: Emitter, inst: I.TruncSat, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    sequences.trunc_sat(e.asm, inst.src_prec, inst.size, inst.signed, gpr(dst), xmm(src))  # type: ignore[arg-type]
+
+
+@emits(I.Convert)
+def _convert(e: Emitter, inst: I.Convert, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    sequences.convert(e.asm, inst.src_size, inst.signed, inst.prec, xmm(dst), gpr(src))  # type: ignore[arg-type]
+
+
+@emits(I.Demote)
+def _demote(e: Emitter, inst: I.Demote, regs: Sequence[PReg]) -> None:
+    sequences.demote(e.asm, xmm(regs[1]), xmm(regs[0]))
+
+
+@emits(I.Promote)
+def _promote(e: Emitter, inst: I.Promote, regs: Sequence[PReg]) -> None:
+    sequences.promote(e.asm, xmm(regs[1]), xmm(regs[0]))
+
+
+@emits(I.Reinterpret)
+def _reinterpret(e: Emitter, inst: I.Reinterpret, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    sequences.reinterpret(e.asm, inst.size, _any_reg(dst), _any_reg(src))  # type: ignore[arg-type]
+
+
+def _any_reg(p: PReg) -> Any:
+    return gpr(p) if p.cls is RegClass.INT else xmm(p)
 
 
 # -- memory -------------------------------------------------------------------------------------
@@ -443,9 +536,10 @@ def _checked_address(e: Emitter, addr: PReg, offset: int, width: int) -> Mem:
 def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
     asm = e.asm
     addr, dst = regs
-    width, signed, bits, is_float = inst.kind
+    op = inst.op
+    width, signed, bits = op.bits // 8, op.signed, op.size
     mem = _checked_address(e, addr, inst.offset, width)
-    if is_float:
+    if op.is_float:
         (asm.movss if width == 4 else asm.movsd)(xmm(dst), mem)
     elif width == 8:
         asm.mov(64, gpr(dst), mem)
@@ -464,11 +558,12 @@ def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
 def _wasm_store(e: Emitter, inst: I.WasmStore, regs: Sequence[PReg]) -> None:
     asm = e.asm
     src, addr = regs
-    mem = _checked_address(e, addr, inst.offset, inst.width)
-    if inst.is_float:
-        (asm.movss if inst.width == 4 else asm.movsd)(mem, xmm(src))
+    op = inst.op
+    mem = _checked_address(e, addr, inst.offset, op.bits // 8)
+    if op.is_float:
+        (asm.movss if op.bits == 32 else asm.movsd)(mem, xmm(src))
     else:
-        asm.mov(inst.width * 8, mem, gpr(src))
+        asm.mov(op.bits, mem, gpr(src))
 
 
 @emits(I.MemCopy)
@@ -553,11 +648,14 @@ def _table_access(e: Emitter, inst: I.TableAccess, regs: Sequence[PReg]) -> None
         asm.mov(64, gpr(regs[1]), Mem(r11, index, 8))
 
 
-@emits(I.StackSlot)
-def _stack_slot(e: Emitter, inst: I.StackSlot, regs: Sequence[PReg]) -> None:
+@emits(P.StackSlot)
+def _stack_slot(e: Emitter, inst: P.StackSlot, regs: Sequence[PReg]) -> None:
     asm = e.asm
     reg = regs[0]
-    mem = Mem(rbp, disp=16 + 8 * inst.slot) if inst.area == "in" else Mem(rsp, disp=8 * inst.slot)
+    if inst.area is P.SlotArea.INCOMING:
+        mem = Mem(rbp, disp=16 + 8 * inst.slot)
+    else:
+        mem = Mem(rsp, disp=8 * inst.slot)
     if reg.cls is RegClass.INT:
         if inst.store:
             asm.mov(64, mem, gpr(reg))
@@ -572,14 +670,14 @@ def _stack_slot(e: Emitter, inst: I.StackSlot, regs: Sequence[PReg]) -> None:
 # -- calls, exits, control flow -------------------------------------------------------------------
 
 
-@emits(I.Call)
-def _call(e: Emitter, inst: I.Call, regs: Sequence[PReg]) -> None:
+@emits(P.Call)
+def _call(e: Emitter, inst: P.Call, regs: Sequence[PReg]) -> None:
     asm = e.asm
-    if inst.kind == "direct":
+    if inst.kind is P.CallKind.DIRECT:
         asm.call(e.func_labels[inst.target])
         return
     asm.mov(64, r11, Mem(r14, disp=inst.target))
-    if inst.kind == "indirect":
+    if inst.kind is P.CallKind.INDIRECT:
         index = gpr(regs[len(inst.args)])
         asm.alu("cmp", 64, index, Mem(r11, disp=Table.SIZE))
         asm.jcc(Cond.ae, e.trap(TrapCode.UNDEFINED_ELEMENT))
@@ -596,8 +694,8 @@ def _call(e: Emitter, inst: I.Call, regs: Sequence[PReg]) -> None:
     e.restore_context()
 
 
-@emits(I.Exit)
-def _exit(e: Emitter, inst: I.Exit, regs: Sequence[PReg]) -> None:
+@emits(P.Exit)
+def _exit(e: Emitter, inst: P.Exit, regs: Sequence[PReg]) -> None:
     asm = e.asm
     for i, reg in enumerate(regs[: len(inst.args)]):
         asm.mov(64, Mem(r15, disp=Exec.ARGS + 8 * i), gpr(reg))
@@ -607,13 +705,13 @@ def _exit(e: Emitter, inst: I.Exit, regs: Sequence[PReg]) -> None:
         asm.mov(32, gpr(regs[-1]), Mem(r15, disp=Exec.ARGS))
 
 
-@emits(I.Jmp)
-def _jmp(e: Emitter, inst: I.Jmp, regs: Sequence[PReg]) -> None:
+@emits(P.Jmp)
+def _jmp(e: Emitter, inst: P.Jmp, regs: Sequence[PReg]) -> None:
     e.jump_to_block(inst.target)
 
 
-@emits(I.JmpTable)
-def _jmp_table(e: Emitter, inst: I.JmpTable, regs: Sequence[PReg]) -> None:
+@emits(P.JmpTable)
+def _jmp_table(e: Emitter, inst: P.JmpTable, regs: Sequence[PReg]) -> None:
     asm = e.asm
     index = gpr(regs[0])
     asm.alu("cmp", 64, index, len(inst.targets))  # a body is far below 2^31 targets
@@ -624,12 +722,12 @@ def _jmp_table(e: Emitter, inst: I.JmpTable, regs: Sequence[PReg]) -> None:
     e.jump_tables.append((table, [e.block_labels[t] for t in inst.targets]))
 
 
-@emits(I.Ret)
-def _ret(e: Emitter, inst: I.Ret, regs: Sequence[PReg]) -> None:
+@emits(P.Ret)
+def _ret(e: Emitter, inst: P.Ret, regs: Sequence[PReg]) -> None:
     e.epilogue()
 
 
-@emits(I.TrapInst)
-def _trap(e: Emitter, inst: I.TrapInst, regs: Sequence[PReg]) -> None:
+@emits(P.TrapInst)
+def _trap(e: Emitter, inst: P.TrapInst, regs: Sequence[PReg]) -> None:
     e.asm.jmp(e.trap(inst.code))
 
