@@ -18,11 +18,13 @@ from ..api import ValueType
 from ..errors import UnsupportedError
 from ..lower.frontend import lower_function
 from ..lower.isel import CompileEnv, LoweredFunction
-from ..machinst.objcode import FunctionCode, ObjectCode, Relocation, RelocKind
+from ..machinst.emit import EmittedFunction, object_code
+from ..machinst.objcode import ObjectCode
 from ..regalloc import allocate
 from ..wasm.module import Module
 from . import cpu, lower_float, lower_int, lower_mem  # noqa: F401  (they register the rules)
 from .abi import REGISTER_ENV
+from .args import Label
 from .emit import Emitter
 from .encoding import Assembler
 from .lower import Amd64Lowering
@@ -62,24 +64,13 @@ def compile_module(module: Module, type_ids: Sequence[int], features: cpu.Featur
     func_types = env.func_types
     asm = Assembler()
     labels = [asm.new_label() for _ in func_types]
-    infos: dict[int, FunctionCode] = {}
-    tables = []
+    functions: dict[int, EmittedFunction[Label]] = {}
     _reject_v128(module)
     for index in range(module.num_imported_funcs, len(func_types)):
         lowering = Amd64Lowering(env, index, features)
         lower_function(module, index, lowering, func_types)
         alloc = allocate(lowering.vcode, REGISTER_ENV)
-        code = Emitter(asm, labels).emit_function(lowering.out, alloc, labels[index])
-        infos[index] = FunctionCode(index, code.start, code.end, code.srcmap)
-        tables.extend(code.jump_tables)
-    thunk_labels = {}
-    for ft in dict.fromkeys(func_types[module.num_imported_funcs :]):
-        thunk_labels[ft] = entry_thunk(asm, ft.params, ft.results)
-    raw = asm.finish()
-    relocs = [
-        Relocation(offset + 8 * k, RelocKind.ABS64, asm.label_offset(label))
-        for offset, targets in tables
-        for k, label in enumerate(targets)
-    ]
-    thunks = {ft: asm.label_offset(label) for ft, label in thunk_labels.items()}
-    return ObjectCode(bytes(raw), infos, thunks, relocs)
+        functions[index] = Emitter(asm, labels).emit_function(lowering.out, alloc, labels[index])
+    thunks = {ft: entry_thunk(asm, ft.params, ft.results)
+              for ft in dict.fromkeys(func_types[module.num_imported_funcs :])}  # fmt: skip
+    return object_code(asm, bytes(asm.finish()), functions, thunks)

@@ -1,10 +1,10 @@
-"""x86-64 emission: allocated machine IR -> bytes, with the frame, edits and metadata.
+"""x86-64 emission: the allocated machine IR of a function -> bytes in the module assembler.
 
-``emit_function`` walks a ``LoweredFunction`` in layout order with the allocator's
-``Allocation``: it writes the prologue, applies the allocator's moves around each
-instruction, calls the emitter registered for the instruction's class (with the
-allocated registers in visitor order), and appends the out-of-line trap stubs and
-jump tables. It records a source map (machine offset -> wasm offset) as it goes.
+The walk over blocks, the allocator's edits, the source map, trap stubs and jump
+tables is shared (:class:`wazaot.machinst.emit.EmitDriver`); this file gives it the
+x86 prologue and epilogue, moves between registers and spill slots, the trap stub,
+and one emitter per instruction class (``EMITTERS``), which receives the allocated
+registers in the order of the instruction's ``operands()`` visitor.
 
 Every function is emitted into the module's one ``Assembler``, so calls within a
 module are plain ``call rel32`` to a label.
@@ -13,104 +13,49 @@ module are plain ``call rel32`` to a label.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..lower.ops import Operation, Rounding
-from ..machinst import Args, PReg, RegClass, SpillSlot
+from ..machinst import PReg, RegClass, SpillSlot
 from ..machinst import pseudo as P
-from ..regalloc.output import Allocation, InstPosition, Move, ProgPoint
+from ..machinst.emit import EmitDriver, EmitFn, EmitterTable, MoveView
+from ..regalloc.output import Move
 from ..traps import TrapCode
 from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, Table, exit_code
 from . import inst as I
 from . import sequences
-from .abi import frame_slot_bytes, gpr, xmm
+from .abi import gpr, xmm
 from .args import Cond, Label, Mem
 from .encoding import Assembler
 from .regs import r11, r13, r14, r15, rbp, rsp
 
-WORD = 8
+__all__ = ["EMITTERS", "Emitter"]
+
+EMITTERS = EmitterTable()
+emits = EMITTERS.register
 
 
-@dataclass(slots=True)
-class Frame:
-    """Where a function's saved registers and spill slots sit below rbp."""
-
-    saved: list[PReg]
-    ctx_slot: int | None  # rbp offset of the saved module context
-    int_slots_base: int
-    float_slots_base: int
-    size: int  # bytes subtracted from rsp after push rbp
-
-    def slot_mem(self, slot: SpillSlot) -> Mem:
-        if slot.cls is RegClass.INT:
-            return Mem(rbp, disp=-(self.int_slots_base + 8 * (slot.index + 1)))
-        return Mem(rbp, disp=-(self.float_slots_base + 16 * (slot.index + 1)))
-
-
-def layout_frame(alloc: Allocation, lowered: Any) -> Frame:
-    saved = list(alloc.callee_saved_used)
-    used = 8 * len(saved)
-    ctx_slot = None
-    if lowered.calls_other_instances:
-        used += 8
-        ctx_slot = -used
-    int_base = used
-    used += 8 * alloc.num_spill_slots.get(RegClass.INT, 0)
-    used = (used + 15) & ~15
-    float_base = used
-    used += 16 * alloc.num_spill_slots.get(RegClass.FLOAT, 0)
-    size = (used + frame_slot_bytes(lowered.outgoing_slots) + 15) & ~15
-    return Frame(saved, ctx_slot, int_base, float_base, size)
-
-
-@dataclass(slots=True)
-class FunctionCode:
-    """Emission results of one function, offsets relative to the module's code."""
-
-    start: int
-    end: int
-    srcmap: list[tuple[int, int]]  # (machine offset, wasm offset), sorted
-    jump_tables: list[tuple[int, list[Label]]] = field(default_factory=list)
-
-
-class Emitter:
+class Emitter(EmitDriver[Label]):
     """Emits one function into the module assembler ``asm``."""
 
+    emitters = EMITTERS
+    asm: Assembler
+
     def __init__(self, asm: Assembler, func_labels: Sequence[Label], stack_trap: bool = True):
-        self.asm = asm
-        self.func_labels = func_labels
+        super().__init__(asm, func_labels)
         self.stack_trap = stack_trap
-        self.traps: list[tuple[Label, TrapCode, int]] = []
-        self.srcmap: list[tuple[int, int]] = []
-        self.src = 0
-        self.frame: Frame | None = None
-        self.block_labels: list[Label] = []
-        self.next_block = -1
-        self.jump_tables: list[tuple[Label, list[Label]]] = []
 
-    # -- helpers used by the instruction emitters ------------------------------------
-
-    def trap(self, code: TrapCode) -> Label:
-        """A label that traps with ``code`` (an out-of-line stub at the function end)."""
-        label = self.asm.new_label()
-        self.traps.append((label, code, self.src))
-        return label
-
-    def jump_to_block(self, block: int) -> None:
-        if block != self.next_block:
-            self.asm.jmp(self.block_labels[block])
-
-    def mark_source(self, offset: int) -> None:
-        if not self.srcmap or self.srcmap[-1][1] != offset:
-            self.srcmap.append((self.asm.offset, offset))
-        self.src = offset
-
-    # -- moves ---------------------------------------------------------------------------
-
-    def move(self, m: Move) -> None:
-        asm, src, dst = self.asm, m.src, m.dst
+    def slot_mem(self, slot: SpillSlot) -> Mem:
         assert self.frame is not None
+        return Mem(rbp, disp=self.frame.slot_offset(slot))
+
+    # -- hooks of the driver ------------------------------------------------------------
+
+    def jump(self, label: Label) -> None:
+        self.asm.jmp(label)
+
+    def move(self, m: MoveView) -> None:
+        asm, src, dst = self.asm, m.src, m.dst
         if isinstance(src, PReg) and isinstance(dst, PReg):
             if src is dst:
                 return
@@ -121,17 +66,15 @@ class Emitter:
         elif isinstance(dst, SpillSlot):
             assert isinstance(src, PReg)
             if src.cls is RegClass.INT:
-                asm.mov(64, self.frame.slot_mem(dst), gpr(src))
+                asm.mov(64, self.slot_mem(dst), gpr(src))
             else:
-                asm.movups(self.frame.slot_mem(dst), xmm(src))
+                asm.movups(self.slot_mem(dst), xmm(src))
         else:
             assert isinstance(src, SpillSlot) and isinstance(dst, PReg)
             if dst.cls is RegClass.INT:
-                asm.mov(64, gpr(dst), self.frame.slot_mem(src))
+                asm.mov(64, gpr(dst), self.slot_mem(src))
             else:
-                asm.movups(xmm(dst), self.frame.slot_mem(src))
-
-    # -- the function ----------------------------------------------------------------------
+                asm.movups(xmm(dst), self.slot_mem(src))
 
     def prologue(self) -> None:
         asm, frame = self.asm, self.frame
@@ -144,15 +87,25 @@ class Emitter:
             asm.alu("cmp", 64, rsp, Mem(r15, disp=Exec.STACK_LIMIT))
             asm.jcc(Cond.b, self.trap(TrapCode.STACK_EXHAUSTED))
         for i, preg in enumerate(frame.saved):
-            asm.mov(64, Mem(rbp, disp=-8 * (i + 1)), gpr(preg))
+            asm.mov(64, Mem(rbp, disp=frame.saved_offset(i)), gpr(preg))
         if frame.ctx_slot is not None:
             asm.mov(64, Mem(rbp, disp=frame.ctx_slot), r14)
+
+    def trap_stub(self, code: TrapCode) -> None:
+        asm = self.asm
+        if code == TrapCode.STACK_EXHAUSTED:
+            asm.mov(64, rsp, rbp)  # the frame may be past the limit: use the caller's
+        asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), exit_code(Exit.TRAP, code))
+        asm.call(Mem(r15, disp=Exec.EXIT_STUB))
+        asm.ud2()
+
+    # -- helpers of the emitters ----------------------------------------------------------
 
     def epilogue(self) -> None:
         asm, frame = self.asm, self.frame
         assert frame is not None
         for i, preg in enumerate(frame.saved):
-            asm.mov(64, gpr(preg), Mem(rbp, disp=-8 * (i + 1)))
+            asm.mov(64, gpr(preg), Mem(rbp, disp=frame.saved_offset(i)))
         asm.mov(64, rsp, rbp)
         asm.pop(rbp)
         asm.ret()
@@ -162,63 +115,6 @@ class Emitter:
         assert self.frame is not None and self.frame.ctx_slot is not None
         self.asm.mov(64, r14, Mem(rbp, disp=self.frame.ctx_slot))
         self.asm.mov(64, r13, Mem(r14, disp=ModuleCtx.MEMORY_BASE))
-
-    def emit_function(self, lowered: Any, alloc: Allocation, label: Label) -> FunctionCode:
-        asm = self.asm
-        vcode = lowered.vcode
-        self.frame = layout_frame(alloc, lowered)
-        self.block_labels = [asm.new_label() for _ in vcode.blocks]
-        asm.align(16)
-        start = asm.offset
-        asm.bind(label)
-        self.mark_source(lowered.srclocs[0][0] if lowered.srclocs[0] else 0)
-        self.prologue()
-        edits: dict[ProgPoint, list[Move]] = alloc.edits_by_point()
-        starts = vcode.inst_numbers()
-        for b, block in enumerate(vcode.blocks):
-            self.next_block = b + 1
-            asm.bind(self.block_labels[b])
-            srcs = lowered.srclocs[b]
-            for j, inst in enumerate(block.insts):
-                n = starts[b] + j
-                self.mark_source(srcs[j])
-                for m in edits.get(ProgPoint(n, InstPosition.BEFORE), ()):
-                    self.move(m)
-                if type(inst) is not Args:
-                    EMITTERS[type(inst)](self, inst, alloc.inst_allocs(n))
-                for m in edits.get(ProgPoint(n, InstPosition.AFTER), ()):
-                    self.move(m)
-        self.emit_trap_stubs()
-        tables = []
-        for table_label, targets in self.jump_tables:
-            asm.align(8)
-            asm.bind(table_label)
-            tables.append((asm.offset, targets))
-            asm.data(bytes(8 * len(targets)))
-        return FunctionCode(start, asm.offset, self.srcmap, tables)
-
-    def emit_trap_stubs(self) -> None:
-        asm = self.asm
-        for label, code, src in self.traps:
-            self.srcmap.append((asm.offset, src))
-            asm.bind(label)
-            if code == TrapCode.STACK_EXHAUSTED:
-                asm.mov(64, rsp, rbp)  # the frame may be past the limit: use the caller's
-            asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), exit_code(Exit.TRAP, code))
-            asm.call(Mem(r15, disp=Exec.EXIT_STUB))
-            asm.ud2()
-
-
-EmitFn = Callable[[Emitter, Any, Sequence[PReg]], None]
-EMITTERS: dict[type, EmitFn] = {}
-
-
-def emits(cls: type) -> Callable[[EmitFn], EmitFn]:
-    def register(fn: EmitFn) -> EmitFn:
-        EMITTERS[cls] = fn
-        return fn
-
-    return register
 
 
 # -- conditions -------------------------------------------------------------------------------
@@ -716,10 +612,8 @@ def _jmp_table(e: Emitter, inst: P.JmpTable, regs: Sequence[PReg]) -> None:
     index = gpr(regs[0])
     asm.alu("cmp", 64, index, len(inst.targets))  # a body is far below 2^31 targets
     asm.jcc(Cond.ae, e.block_labels[inst.default])
-    table = asm.new_label()
-    asm.lea(64, r11, Mem.rip(table))
+    asm.lea(64, r11, Mem.rip(e.jump_table(inst.targets)))
     asm.jmp(Mem(r11, index, 8))
-    e.jump_tables.append((table, [e.block_labels[t] for t in inst.targets]))
 
 
 @emits(P.Ret)
