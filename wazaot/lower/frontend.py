@@ -131,10 +131,9 @@ class FunctionLowering:
         """Adjust the count of lazy local reads for ``value`` entering (+1) or leaving
         (-1) the stack. ``local_refs[i]`` is exactly the number of ``_Local(i)`` on
         the stack, standing alone or inside a pending ``Compare``."""
-        t = type(value)
-        if t is _Local:
+        if type(value) is _Local:
             self.local_refs[value.index] = self.local_refs.get(value.index, 0) + delta
-        elif t is Compare:
+        elif type(value) is Compare:
             for a in value.args:
                 if type(a) is _Local:
                     self.local_refs[a.index] = self.local_refs.get(a.index, 0) + delta
@@ -163,10 +162,9 @@ class FunctionLowering:
 
     def operand(self, value: _StackValue) -> Operand:
         """A popped stack value as a backend operand (materialising comparisons)."""
-        t = type(value)
-        if t is _Local:
+        if type(value) is _Local:
             return Reg(self.local_vregs[value.index], value.type)
-        if t is Compare:
+        if type(value) is Compare:
             return self.backend.compare(self.resolve(value))
         return value  # type: ignore[return-value]
 
@@ -204,15 +202,14 @@ class FunctionLowering:
         stack = self.stack
         for i in range(start, len(stack)):
             value = stack[i]
-            t = type(value)
-            if t is _Local:
+            if type(value) is _Local:
                 self.local_refs[value.index] -= 1
                 vreg = self.backend.new_vreg(value.type)
                 self.backend.copy(vreg, Reg(self.local_vregs[value.index], value.type))
                 stack[i] = Reg(vreg, value.type)
-            elif t is Compare:
+            elif type(value) is Compare:
                 self._count(value, -1)
-                stack[i] = self.backend.compare(self.resolve(value))  # type: ignore[arg-type]
+                stack[i] = self.backend.compare(self.resolve(value))
 
     def detach_local(self, index: int) -> None:
         """Before local ``index`` changes, give its lazy readers a copy of the old value."""
@@ -230,10 +227,9 @@ class FunctionLowering:
 
         stack = self.stack
         for i, value in enumerate(stack):
-            t = type(value)
-            if t is _Local and value.index == index:
+            if type(value) is _Local and value.index == index:
                 stack[i] = old_value()
-            elif t is Compare and any(type(a) is _Local and a.index == index for a in value.args):
+            elif type(value) is Compare and any(type(a) is _Local and a.index == index for a in value.args):
                 args = tuple(old_value() if type(a) is _Local and a.index == index else a
                              for a in value.args)  # fmt: skip
                 stack[i] = Compare(value.op, args, value.type)
@@ -246,7 +242,7 @@ class FunctionLowering:
         b = self.backend
         dst_set = set(dsts)
         if any(type(v) is Reg and v.vreg in dst_set for v in values):
-            temps = []
+            temps: list[Operand] = []
             for v in values:
                 if type(v) is Reg:
                     t = b.new_vreg(v.type)

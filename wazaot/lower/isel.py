@@ -142,7 +142,7 @@ class Lowering:
     def reg(self, value: Operand) -> VReg:
         """The operand in a register (materialising a constant)."""
         if type(value) is Reg:
-            return value.vreg  # type: ignore[no-any-return]
+            return value.vreg
         dst = self.new_vreg(value.type)
         self.copy(dst, value)
         return dst
@@ -252,7 +252,7 @@ class Lowering:
         fn = self.rules.table.get(op.opcode)
         if fn is None:
             raise self.unsupported(op.name)
-        return fn(self, op, args, imm)  # type: ignore[no-any-return]
+        return fn(self, op, args, imm)
 
     def branch(self, cond: Operand | Compare, then_block: int, else_block: int) -> None:
         raise NotImplementedError
