@@ -1,4 +1,8 @@
-"""x86-64 register roles, the calling convention between wasm functions, and frames.
+"""x86-64 register roles and the calling convention between wasm functions, as data.
+
+The assignment of values to registers and stack slots (``wazaot.machinst.abi``) and
+the frame layout below rbp (``wazaot.machinst.frame``) are shared; this file gives
+them the registers.
 
 Register roles inside generated code::
 
@@ -25,6 +29,7 @@ Frame of a function, from high to low addresses::
     [rbp]             caller's rbp
     [rbp - 8]...      saved callee-saved registers, the saved module context
                       (functions that call another instance), spill slots
+                      (see wazaot.machinst.frame)
     [rsp + 8k]        outgoing stack slot k
 """
 
@@ -38,7 +43,7 @@ from .regs import GPRS, XMMS, Gpr, Xmm
 
 __all__ = [
     "CALL_CONV", "CALLEE_SAVED", "EXEC_CTX", "GP", "MEMORY_BASE", "MODULE_CTX", "REGISTER_ENV",
-    "SCRATCH", "FSCRATCH", "XMM", "Location", "Signature", "frame_slot_bytes", "gpr",
+    "SCRATCH", "FSCRATCH", "XMM", "Location", "Signature", "gpr",
     "reg_class", "signature", "xmm",
 ]  # fmt: skip
 
@@ -89,8 +94,3 @@ def xmm(p: PReg) -> Xmm:
 def signature(params: tuple[ValueType, ...], results: tuple[ValueType, ...]) -> Signature:
     """Where the values of a function type travel in the x86-64 wasm convention."""
     return _signature(CALL_CONV, tuple(params), tuple(results))
-
-
-def frame_slot_bytes(n: int) -> int:
-    """Bytes for ``n`` outgoing 8-byte slots, keeping rsp 16-byte aligned."""
-    return (8 * n + 15) & ~15
