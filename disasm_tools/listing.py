@@ -21,6 +21,8 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from wazaot.amd64 import backend as amd64_backend
+from wazaot.lower.isel import CompileEnv, LoweredFunction
 from wazaot.wasm.module import Module
 from wazaot.wasm.opcodes import NAMES
 
@@ -80,19 +82,9 @@ def machine_ir_listing(lowered: Any) -> str:
     return "\n".join(lines)
 
 
-def lower_for_listing(compiled: Any, func_index: int) -> Any:
+def lower_for_listing(compiled: Any, func_index: int) -> LoweredFunction:
     """Lower one function again (x86-64) to show its machine IR."""
-    from wazaot.amd64.lower import Amd64Lowering, CompileEnv
-    from wazaot.lower.frontend import lower_function
-    from wazaot.vmctx import ModuleLayout
-
-    module: Module = compiled.module
-    fts, gts, tts = module.func_types(), module.global_types(), module.table_types()
-    env = CompileEnv(module, fts, compiled.type_ids, ModuleLayout(len(gts), len(tts), len(fts)),
-                     gts, tts)  # fmt: skip
-    lowering = Amd64Lowering(env, func_index)
-    lower_function(module, func_index, lowering, fts)
-    return lowering.out
+    return amd64_backend.lower(CompileEnv.of(compiled.module, compiled.type_ids), func_index)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

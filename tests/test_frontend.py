@@ -18,9 +18,9 @@ import pytest
 from wazaot.api import ValueType
 from wazaot.lower.backend import Compare, Const, Reg
 from wazaot.lower.frontend import lower_function
+from wazaot.lower.ops import Op, Operation
 from wazaot.traps import TrapCode
 from wazaot.wasm.decoder import decode_module
-from wazaot.wasm.opcodes import NAMES
 
 M32, M64 = 0xFFFF_FFFF, 0xFFFF_FFFF_FFFF_FFFF
 
@@ -29,34 +29,30 @@ def _signed(v: int, bits: int) -> int:
     return v - (1 << bits) if v >> (bits - 1) else v
 
 
-def _binop(name: str):
-    ty, op = name.split(".")
-    bits = 32 if ty == "i32" else 64
+def _binop(op: Op):
+    """The Python function of a decoded integer operation."""
+    bits = op.size
     mask = M32 if bits == 32 else M64
-    s = lambda v: _signed(v, bits)  # noqa: E731
+    s = (lambda v: _signed(v, bits)) if op.signed else (lambda v: v)
+    O = Operation
     table = {
-        "add": lambda a, b: (a + b) & mask,
-        "sub": lambda a, b: (a - b) & mask,
-        "mul": lambda a, b: (a * b) & mask,
-        "and": lambda a, b: a & b,
-        "or": lambda a, b: a | b,
-        "xor": lambda a, b: a ^ b,
-        "shl": lambda a, b: (a << (b % bits)) & mask,
-        "shr_u": lambda a, b: a >> (b % bits),
-        "shr_s": lambda a, b: (s(a) >> (b % bits)) & mask,
-        "eq": lambda a, b: int(a == b),
-        "ne": lambda a, b: int(a != b),
-        "lt_s": lambda a, b: int(s(a) < s(b)),
-        "lt_u": lambda a, b: int(a < b),
-        "gt_s": lambda a, b: int(s(a) > s(b)),
-        "gt_u": lambda a, b: int(a > b),
-        "le_s": lambda a, b: int(s(a) <= s(b)),
-        "le_u": lambda a, b: int(a <= b),
-        "ge_s": lambda a, b: int(s(a) >= s(b)),
-        "ge_u": lambda a, b: int(a >= b),
-        "eqz": lambda a: int(a == 0),
+        O.ADD: lambda a, b: (a + b) & mask,
+        O.SUB: lambda a, b: (a - b) & mask,
+        O.MUL: lambda a, b: (a * b) & mask,
+        O.AND: lambda a, b: a & b,
+        O.OR: lambda a, b: a | b,
+        O.XOR: lambda a, b: a ^ b,
+        O.SHL: lambda a, b: (a << (b % bits)) & mask,
+        O.SHR: lambda a, b: (s(a) >> (b % bits)) & mask,
+        O.EQ: lambda a, b: int(a == b),
+        O.NE: lambda a, b: int(a != b),
+        O.LT: lambda a, b: int(s(a) < s(b)),
+        O.GT: lambda a, b: int(s(a) > s(b)),
+        O.LE: lambda a, b: int(s(a) <= s(b)),
+        O.GE: lambda a, b: int(s(a) >= s(b)),
+        O.EQZ: lambda a: int(a == 0),
     }
-    return table[op]
+    return table[op.operation]
 
 
 class _Block:
@@ -110,7 +106,7 @@ class InterpBackend:
         return self._val(regs, c)
 
     def _compute(self, regs, c):
-        return _binop(NAMES[c.op])(*[self._val(regs, a) for a in c.args])
+        return _binop(c.op)(*[self._val(regs, a) for a in c.args])
 
     # function boundary
     def params(self, types):
@@ -136,11 +132,10 @@ class InterpBackend:
     def trap(self, code):
         self._end(("trap", code))
 
-    def op(self, opcode, args, imm):
-        name = NAMES[opcode]
-        vt = ValueType.I32 if name.startswith("i32") else ValueType.I64
+    def op(self, op, args, imm):
+        vt = op.type
         dst = self.new_vreg(vt)
-        fn = _binop(name)
+        fn = _binop(op)
         self._emit(lambda regs: regs.__setitem__(dst, fn(*[self._val(regs, a) for a in args])))
         return [Reg(dst, vt)]
 

@@ -226,7 +226,14 @@ def mnemonic_text(form: Form, ops: tuple) -> str:
         return "movabs"
     if name in ("cmpss", "cmpsd"):
         return f"cmp{CMP_PREDICATES[ops[2].value]}{name[3:]}"
-    return name
+    return IMPLICIT_OPERANDS.get(name, name)
+
+
+# String instructions have implicit operands that capstone prints.
+IMPLICIT_OPERANDS = {
+    "rep movsb": "rep movsb byte ptr [rdi], byte ptr [rsi]",
+    "rep stosb": "rep stosb byte ptr [rdi], al",
+}
 
 
 def expected_text(form: Form, ops: tuple, rip_disp: int | None = None, gas: bool = False) -> str:
@@ -454,6 +461,10 @@ API = [
     (lambda a: a.ud2(), "ud2"),
     (lambda a: a.int3(), "int3"),
     (lambda a: a.mfence(), "mfence"),
+    (lambda a: a.rep_movsb(), "rep movsb byte ptr [rdi], byte ptr [rsi]"),
+    (lambda a: a.rep_stosb(), "rep stosb byte ptr [rdi], al"),
+    (lambda a: a.cld(), "cld"),
+    (lambda a: a.std(), "std"),
     (lambda a: a.sse("sqrtsd", xmm1, xmm15), "sqrtsd xmm1, xmm15"),
     (lambda a: a.sse("pcmpeqd", xmm0, xmm0), "pcmpeqd xmm0, xmm0"),
     (lambda a: a.movss(Mem(rsp), xmm1), "movss dword ptr [rsp], xmm1"),

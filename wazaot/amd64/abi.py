@@ -1,4 +1,8 @@
-"""x86-64 register roles, the calling convention between wasm functions, and frames.
+"""x86-64 register roles and the calling convention between wasm functions, as data.
+
+The assignment of values to registers and stack slots (``wazaot.machinst.abi``) and
+the frame layout below rbp (``wazaot.machinst.frame``) are shared; this file gives
+them the registers.
 
 Register roles inside generated code::
 
@@ -25,17 +29,23 @@ Frame of a function, from high to low addresses::
     [rbp]             caller's rbp
     [rbp - 8]...      saved callee-saved registers, the saved module context
                       (functions that call another instance), spill slots
+                      (see wazaot.machinst.frame)
     [rsp + 8k]        outgoing stack slot k
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-
 from ..api import ValueType
 from ..machinst import PReg, RegClass, RegisterEnv
+from ..machinst.abi import CallConv, Location, Signature, reg_class
+from ..machinst.abi import signature as _signature
 from .regs import GPRS, XMMS, Gpr, Xmm
+
+__all__ = [
+    "CALL_CONV", "CALLEE_SAVED", "EXEC_CTX", "GP", "MEMORY_BASE", "MODULE_CTX", "REGISTER_ENV",
+    "SCRATCH", "FSCRATCH", "XMM", "Location", "Signature", "gpr",
+    "reg_class", "signature", "xmm",
+]  # fmt: skip
 
 _GPR_NAMES = ("rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
               "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")  # fmt: skip
@@ -60,13 +70,15 @@ REGISTER_ENV = RegisterEnv(
     allocatable={RegClass.INT: ALLOCATABLE_GP, RegClass.FLOAT: ALLOCATABLE_XMM},
     callee_saved=frozenset(CALLEE_SAVED),
 )
-CALL_CLOBBERS = REGISTER_ENV.caller_saved()
-EXIT_CLOBBERS = ALLOCATABLE_GP + ALLOCATABLE_XMM  # an exit to the host preserves nothing
 
-INT_ARGS = (rdi, rsi, rdx, rcx, r8, r9)
-FLOAT_ARGS = tuple(XMM[:8])
-INT_RESULTS = (rax, rdx)
-FLOAT_RESULTS = (XMM[0], XMM[1])
+CALL_CONV = CallConv(
+    int_args=(rdi, rsi, rdx, rcx, r8, r9),
+    float_args=tuple(XMM[:8]),
+    int_results=(rax, rdx),
+    float_results=(XMM[0], XMM[1]),
+    call_clobbers=REGISTER_ENV.caller_saved(),
+    exit_clobbers=ALLOCATABLE_GP + ALLOCATABLE_XMM,  # an exit to the host preserves nothing
+)
 
 
 def gpr(p: PReg) -> Gpr:
@@ -79,51 +91,6 @@ def xmm(p: PReg) -> Xmm:
     return XMMS[p.hw]
 
 
-def reg_class(vt: ValueType) -> RegClass:
-    return RegClass.FLOAT if vt in (ValueType.F32, ValueType.F64, ValueType.V128) else RegClass.INT
-
-
-@dataclass(frozen=True, slots=True)
-class Location:
-    """Where one parameter or result travels: a register, or stack slot ``slot``."""
-
-    reg: PReg | None
-    slot: int = -1
-
-
-@dataclass(frozen=True, slots=True)
-class Signature:
-    """The locations of a function type's parameters and results."""
-
-    params: tuple[Location, ...]
-    results: tuple[Location, ...]
-    stack_slots: int  # outgoing slots the caller reserves (parameters + results)
-
-
-def _assign(types: Sequence[ValueType], ints: Sequence[PReg], floats: Sequence[PReg],
-            first_slot: int) -> tuple[list[Location], int]:  # fmt: skip
-    out = []
-    ni = nf = 0
-    slot = first_slot
-    for vt in types:
-        if reg_class(vt) is RegClass.INT and ni < len(ints):
-            out.append(Location(ints[ni]))
-            ni += 1
-        elif reg_class(vt) is RegClass.FLOAT and nf < len(floats) and vt != ValueType.V128:
-            out.append(Location(floats[nf]))
-            nf += 1
-        else:
-            out.append(Location(None, slot))
-            slot += 2 if vt == ValueType.V128 else 1
-    return out, slot
-
-
-def signature(params: Sequence[ValueType], results: Sequence[ValueType]) -> Signature:
-    p, n = _assign(params, INT_ARGS, FLOAT_ARGS, 0)
-    r, n = _assign(results, INT_RESULTS, FLOAT_RESULTS, n)
-    return Signature(tuple(p), tuple(r), n)
-
-
-def frame_slot_bytes(n: int) -> int:
-    """Bytes for ``n`` outgoing 8-byte slots, keeping rsp 16-byte aligned."""
-    return (8 * n + 15) & ~15
+def signature(params: tuple[ValueType, ...], results: tuple[ValueType, ...]) -> Signature:
+    """Where the values of a function type travel in the x86-64 wasm convention."""
+    return _signature(CALL_CONV, tuple(params), tuple(results))

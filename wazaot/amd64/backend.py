@@ -12,21 +12,32 @@ jump tables patched with absolute addresses, made read+execute.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..api import ValueType
 from ..errors import UnsupportedError
 from ..lower.frontend import lower_function
-from ..machinst.objcode import FunctionCode, ObjectCode, Relocation, RelocKind
+from ..lower.isel import CompileEnv, LoweredFunction
+from ..machinst.emit import EmittedFunction, object_code
+from ..machinst.objcode import ObjectCode
 from ..regalloc import allocate
-from ..vmctx import ModuleLayout
 from ..wasm.module import Module
-from . import cpu
+from . import cpu, lower_float, lower_int, lower_mem  # noqa: F401  (they register the rules)
 from .abi import REGISTER_ENV
+from .args import Label
 from .emit import Emitter
 from .encoding import Assembler
-from .lower import Amd64Lowering, CompileEnv
+from .lower import Amd64Lowering
 from .trampolines import entry_thunk
 
-__all__ = ["compile_module"]
+__all__ = ["compile_module", "lower"]
+
+
+def lower(env: CompileEnv, func_index: int, features: cpu.Features = cpu.ALL) -> LoweredFunction:
+    """Defined function ``func_index`` in machine IR on virtual registers."""
+    lowering = Amd64Lowering(env, func_index, features)
+    lower_function(env.module, func_index, lowering, env.func_types)
+    return lowering.out
 
 
 def _reject_v128(module: Module) -> None:
@@ -46,33 +57,20 @@ def _reject_v128(module: Module) -> None:
                                    code.offset)  # fmt: skip
 
 
-def compile_module(module: Module, type_ids: list[int], features: cpu.Features) -> ObjectCode:
+def compile_module(module: Module, type_ids: Sequence[int], features: cpu.Features) -> ObjectCode:
     """Lower, allocate and emit every defined function of ``module``, then the entry
     thunks of their function types; jump tables become ABS64 relocations."""
-    func_types = module.func_types()
-    global_types, table_types = module.global_types(), module.table_types()
-    layout = ModuleLayout(len(global_types), len(table_types), len(func_types))
-    env = CompileEnv(module, func_types, type_ids, layout, global_types, table_types, features)
+    env = CompileEnv.of(module, type_ids)
+    func_types = env.func_types
     asm = Assembler()
     labels = [asm.new_label() for _ in func_types]
-    infos: dict[int, FunctionCode] = {}
-    tables = []
+    functions: dict[int, EmittedFunction[Label]] = {}
     _reject_v128(module)
     for index in range(module.num_imported_funcs, len(func_types)):
-        lowering = Amd64Lowering(env, index)
+        lowering = Amd64Lowering(env, index, features)
         lower_function(module, index, lowering, func_types)
         alloc = allocate(lowering.vcode, REGISTER_ENV)
-        code = Emitter(asm, labels).emit_function(lowering.out, alloc, labels[index])
-        infos[index] = FunctionCode(index, code.start, code.end, code.srcmap)
-        tables.extend(code.jump_tables)
-    thunk_labels = {}
-    for ft in dict.fromkeys(func_types[module.num_imported_funcs :]):
-        thunk_labels[ft] = entry_thunk(asm, ft.params, ft.results)
-    raw = asm.finish()
-    relocs = [
-        Relocation(offset + 8 * k, RelocKind.ABS64, asm.label_offset(label))
-        for offset, targets in tables
-        for k, label in enumerate(targets)
-    ]
-    thunks = {ft: asm.label_offset(label) for ft, label in thunk_labels.items()}
-    return ObjectCode(bytes(raw), infos, thunks, relocs)
+        functions[index] = Emitter(asm, labels).emit_function(lowering.out, alloc, labels[index])
+    thunks = {ft: entry_thunk(asm, ft.params, ft.results)
+              for ft in dict.fromkeys(func_types[module.num_imported_funcs :])}  # fmt: skip
+    return object_code(asm, bytes(asm.finish()), functions, thunks)

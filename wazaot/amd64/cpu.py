@@ -13,6 +13,11 @@ import platform
 from dataclasses import dataclass
 
 from ..errors import UnsupportedError
+from ..native.call import ffi
+from ..native.execmem import CodeMemory
+from .args import Mem
+from .encoding import Assembler
+from .regs import r8, rax, rbx, rcx, rdi, rdx, rsi
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +33,6 @@ ALL = Features(lzcnt=True, tzcnt=True, popcnt=True, sse41=True)
 
 def _cpuid(leaf: int, subleaf: int = 0) -> tuple[int, int, int, int]:
     """Run ``cpuid`` natively: returns (eax, ebx, ecx, edx)."""
-    from ..native.call import ffi
-    from ..native.execmem import CodeMemory
-    from .encoding import Assembler, Mem
-    from .regs import r8, rax, rbx, rcx, rdi, rdx, rsi
-
     asm = Assembler()  # void f(uint32 leaf, uint32 subleaf, uint32 out[4]) (SysV)
     asm.push(rbx)
     asm.mov(64, r8, rdx)

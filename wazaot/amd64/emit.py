@@ -1,10 +1,10 @@
-"""x86-64 emission: allocated machine IR -> bytes, with the frame, edits and metadata.
+"""x86-64 emission: the allocated machine IR of a function -> bytes in the module assembler.
 
-``emit_function`` walks a ``LoweredFunction`` in layout order with the allocator's
-``Allocation``: it writes the prologue, applies the allocator's moves around each
-instruction, calls the emitter registered for the instruction's class (with the
-allocated registers in visitor order), and appends the out-of-line trap stubs and
-jump tables. It records a source map (machine offset -> wasm offset) as it goes.
+The walk over blocks, the allocator's edits, the source map, trap stubs and jump
+tables is shared (:class:`wazaot.machinst.emit.EmitDriver`); this file gives it the
+x86 prologue and epilogue, moves between registers and spill slots, the trap stub,
+and one emitter per instruction class (``EMITTERS``), which receives the allocated
+registers in the order of the instruction's ``operands()`` visitor.
 
 Every function is emitted into the module's one ``Assembler``, so calls within a
 module are plain ``call rel32`` to a label.
@@ -13,101 +13,49 @@ module are plain ``call rel32`` to a label.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..machinst import Args, PReg, RegClass, SpillSlot
-from ..regalloc.output import Allocation, InstPosition, Move, ProgPoint
+from ..lower.ops import Operation, Rounding
+from ..machinst import PReg, RegClass, SpillSlot
+from ..machinst import pseudo as P
+from ..machinst.emit import EmitDriver, EmitFn, EmitterTable, MoveView
+from ..regalloc.output import Move
 from ..traps import TrapCode
 from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, Table, exit_code
 from . import inst as I
-from . import seqs, sequences
-from .abi import frame_slot_bytes, gpr, xmm
-from .encoding import Assembler, Cond, Label, Mem
+from . import sequences
+from .abi import gpr, xmm
+from .args import Cond, Label, Mem
+from .encoding import Assembler
 from .regs import r11, r13, r14, r15, rbp, rsp
 
-WORD = 8
+__all__ = ["EMITTERS", "Emitter"]
+
+EMITTERS = EmitterTable()
+emits = EMITTERS.register
 
 
-@dataclass(slots=True)
-class Frame:
-    """Where a function's saved registers and spill slots sit below rbp."""
-
-    saved: list[PReg]
-    ctx_slot: int | None  # rbp offset of the saved module context
-    int_slots_base: int
-    float_slots_base: int
-    size: int  # bytes subtracted from rsp after push rbp
-
-    def slot_mem(self, slot: SpillSlot) -> Mem:
-        if slot.cls is RegClass.INT:
-            return Mem(rbp, disp=-(self.int_slots_base + 8 * (slot.index + 1)))
-        return Mem(rbp, disp=-(self.float_slots_base + 16 * (slot.index + 1)))
-
-
-def layout_frame(alloc: Allocation, lowered: Any) -> Frame:
-    saved = list(alloc.callee_saved_used)
-    used = 8 * len(saved)
-    ctx_slot = None
-    if lowered.calls_other_instances:
-        used += 8
-        ctx_slot = -used
-    int_base = used
-    used += 8 * alloc.num_spill_slots.get(RegClass.INT, 0)
-    used = (used + 15) & ~15
-    float_base = used
-    used += 16 * alloc.num_spill_slots.get(RegClass.FLOAT, 0)
-    size = (used + frame_slot_bytes(lowered.outgoing_slots) + 15) & ~15
-    return Frame(saved, ctx_slot, int_base, float_base, size)
-
-
-@dataclass(slots=True)
-class FunctionCode:
-    """Emission results of one function, offsets relative to the module's code."""
-
-    start: int
-    end: int
-    srcmap: list[tuple[int, int]]  # (machine offset, wasm offset), sorted
-    jump_tables: list[tuple[int, list[Label]]] = field(default_factory=list)
-
-
-class Emitter:
+class Emitter(EmitDriver[Label]):
     """Emits one function into the module assembler ``asm``."""
 
+    emitters = EMITTERS
+    asm: Assembler
+
     def __init__(self, asm: Assembler, func_labels: Sequence[Label], stack_trap: bool = True):
-        self.asm = asm
-        self.func_labels = func_labels
+        super().__init__(asm, func_labels)
         self.stack_trap = stack_trap
-        self.traps: list[tuple[Label, TrapCode, int]] = []
-        self.srcmap: list[tuple[int, int]] = []
-        self.src = 0
-        self.frame: Frame | None = None
-        self.block_labels: list[Label] = []
-        self.next_block = -1
-        self.jump_tables: list[tuple[Label, list[Label]]] = []
 
-    # -- helpers used by the instruction emitters ------------------------------------
-
-    def trap(self, code: TrapCode) -> Label:
-        """A label that traps with ``code`` (an out-of-line stub at the function end)."""
-        label = self.asm.new_label()
-        self.traps.append((label, code, self.src))
-        return label
-
-    def jump_to_block(self, block: int) -> None:
-        if block != self.next_block:
-            self.asm.jmp(self.block_labels[block])
-
-    def mark_source(self, offset: int) -> None:
-        if not self.srcmap or self.srcmap[-1][1] != offset:
-            self.srcmap.append((self.asm.offset, offset))
-        self.src = offset
-
-    # -- moves ---------------------------------------------------------------------------
-
-    def move(self, m: Move) -> None:
-        asm, src, dst = self.asm, m.src, m.dst
+    def slot_mem(self, slot: SpillSlot) -> Mem:
         assert self.frame is not None
+        return Mem(rbp, disp=self.frame.slot_offset(slot))
+
+    # -- hooks of the driver ------------------------------------------------------------
+
+    def jump(self, label: Label) -> None:
+        self.asm.jmp(label)
+
+    def move(self, m: MoveView) -> None:
+        asm, src, dst = self.asm, m.src, m.dst
         if isinstance(src, PReg) and isinstance(dst, PReg):
             if src is dst:
                 return
@@ -118,17 +66,15 @@ class Emitter:
         elif isinstance(dst, SpillSlot):
             assert isinstance(src, PReg)
             if src.cls is RegClass.INT:
-                asm.mov(64, self.frame.slot_mem(dst), gpr(src))
+                asm.mov(64, self.slot_mem(dst), gpr(src))
             else:
-                asm.movups(self.frame.slot_mem(dst), xmm(src))
+                asm.movups(self.slot_mem(dst), xmm(src))
         else:
             assert isinstance(src, SpillSlot) and isinstance(dst, PReg)
             if dst.cls is RegClass.INT:
-                asm.mov(64, gpr(dst), self.frame.slot_mem(src))
+                asm.mov(64, gpr(dst), self.slot_mem(src))
             else:
-                asm.movups(xmm(dst), self.frame.slot_mem(src))
-
-    # -- the function ----------------------------------------------------------------------
+                asm.movups(xmm(dst), self.slot_mem(src))
 
     def prologue(self) -> None:
         asm, frame = self.asm, self.frame
@@ -141,15 +87,25 @@ class Emitter:
             asm.alu("cmp", 64, rsp, Mem(r15, disp=Exec.STACK_LIMIT))
             asm.jcc(Cond.b, self.trap(TrapCode.STACK_EXHAUSTED))
         for i, preg in enumerate(frame.saved):
-            asm.mov(64, Mem(rbp, disp=-8 * (i + 1)), gpr(preg))
+            asm.mov(64, Mem(rbp, disp=frame.saved_offset(i)), gpr(preg))
         if frame.ctx_slot is not None:
             asm.mov(64, Mem(rbp, disp=frame.ctx_slot), r14)
+
+    def trap_stub(self, code: TrapCode) -> None:
+        asm = self.asm
+        if code == TrapCode.STACK_EXHAUSTED:
+            asm.mov(64, rsp, rbp)  # the frame may be past the limit: use the caller's
+        asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), exit_code(Exit.TRAP, code))
+        asm.call(Mem(r15, disp=Exec.EXIT_STUB))
+        asm.ud2()
+
+    # -- helpers of the emitters ----------------------------------------------------------
 
     def epilogue(self) -> None:
         asm, frame = self.asm, self.frame
         assert frame is not None
         for i, preg in enumerate(frame.saved):
-            asm.mov(64, gpr(preg), Mem(rbp, disp=-8 * (i + 1)))
+            asm.mov(64, gpr(preg), Mem(rbp, disp=frame.saved_offset(i)))
         asm.mov(64, rsp, rbp)
         asm.pop(rbp)
         asm.ret()
@@ -159,63 +115,6 @@ class Emitter:
         assert self.frame is not None and self.frame.ctx_slot is not None
         self.asm.mov(64, r14, Mem(rbp, disp=self.frame.ctx_slot))
         self.asm.mov(64, r13, Mem(r14, disp=ModuleCtx.MEMORY_BASE))
-
-    def emit_function(self, lowered: Any, alloc: Allocation, label: Label) -> FunctionCode:
-        asm = self.asm
-        vcode = lowered.vcode
-        self.frame = layout_frame(alloc, lowered)
-        self.block_labels = [asm.new_label() for _ in vcode.blocks]
-        asm.align(16)
-        start = asm.offset
-        asm.bind(label)
-        self.mark_source(lowered.srclocs[0][0] if lowered.srclocs[0] else 0)
-        self.prologue()
-        edits: dict[ProgPoint, list[Move]] = alloc.edits_by_point()
-        starts = vcode.inst_numbers()
-        for b, block in enumerate(vcode.blocks):
-            self.next_block = b + 1
-            asm.bind(self.block_labels[b])
-            srcs = lowered.srclocs[b]
-            for j, inst in enumerate(block.insts):
-                n = starts[b] + j
-                self.mark_source(srcs[j])
-                for m in edits.get(ProgPoint(n, InstPosition.BEFORE), ()):
-                    self.move(m)
-                if type(inst) is not Args:
-                    EMITTERS[type(inst)](self, inst, alloc.inst_allocs(n))
-                for m in edits.get(ProgPoint(n, InstPosition.AFTER), ()):
-                    self.move(m)
-        self.emit_trap_stubs()
-        tables = []
-        for table_label, targets in self.jump_tables:
-            asm.align(8)
-            asm.bind(table_label)
-            tables.append((asm.offset, targets))
-            asm.data(bytes(8 * len(targets)))
-        return FunctionCode(start, asm.offset, self.srcmap, tables)
-
-    def emit_trap_stubs(self) -> None:
-        asm = self.asm
-        for label, code, src in self.traps:
-            self.srcmap.append((asm.offset, src))
-            asm.bind(label)
-            if code == TrapCode.STACK_EXHAUSTED:
-                asm.mov(64, rsp, rbp)  # the frame may be past the limit: use the caller's
-            asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), exit_code(Exit.TRAP, code))
-            asm.call(Mem(r15, disp=Exec.EXIT_STUB))
-            asm.ud2()
-
-
-EmitFn = Callable[[Emitter, Any, Sequence[PReg]], None]
-EMITTERS: dict[type, EmitFn] = {}
-
-
-def emits(cls: type) -> Callable[[EmitFn], EmitFn]:
-    def register(fn: EmitFn) -> EmitFn:
-        EMITTERS[cls] = fn
-        return fn
-
-    return register
 
 
 # -- conditions -------------------------------------------------------------------------------
@@ -238,11 +137,20 @@ def set_flags(e: Emitter, cond: I.Condition, regs: Sequence[PReg]) -> Cond | str
     assert type(cond) is I.FloatCond
     a, b = xmm(regs[0]), xmm(regs[1])
     ucomis = asm.ucomiss if cond.prec == 32 else asm.ucomisd
-    if cond.op in ("lt", "le"):
+    if cond.op is Operation.LT or cond.op is Operation.LE:
         a, b = b, a
     ucomis(a, b)
-    return {"eq": "feq", "ne": "fne", "lt": Cond.a, "gt": Cond.a, "le": Cond.ae,
-            "ge": Cond.ae}[cond.op]  # fmt: skip
+    return _FLOAT_CC[cond.op]
+
+
+# After ``ucomis`` (lt/le with swapped operands): the condition, or "feq"/"fne" for
+# the two that also test the parity flag.
+_FLOAT_CC: dict[Operation, Cond | str] = {
+    Operation.EQ: "feq", Operation.NE: "fne", Operation.LT: Cond.a, Operation.GT: Cond.a,
+    Operation.LE: Cond.ae, Operation.GE: Cond.ae,
+}  # fmt: skip
+_FCMP = {Operation.EQ: "eq", Operation.NE: "ne", Operation.LT: "lt", Operation.GT: "gt",
+         Operation.LE: "le", Operation.GE: "ge"}  # fmt: skip
 
 
 def n_cond_regs(cond: I.Condition) -> int:
@@ -296,7 +204,7 @@ def _set_cond(e: Emitter, inst: I.SetCond, regs: Sequence[PReg]) -> None:
     dst = gpr(regs[-1])
     cond = inst.cond
     if type(cond) is I.FloatCond:
-        sequences.fcmp_set(asm, cond.prec, cond.op, dst, xmm(regs[0]), xmm(regs[1]))  # type: ignore[arg-type]
+        sequences.fcmp_set(asm, cond.prec, _FCMP[cond.op], dst, xmm(regs[0]), xmm(regs[1]))  # type: ignore[arg-type]
         return
     cc = set_flags(e, cond, regs)
     asm.setcc(cc, dst)  # type: ignore[arg-type]
@@ -352,15 +260,15 @@ def _fconst(e: Emitter, inst: I.FConst, regs: Sequence[PReg]) -> None:
 def _alu_rrr(e: Emitter, inst: I.AluRRR, regs: Sequence[PReg]) -> None:
     lhs, rhs, dst = regs
     assert dst is lhs
-    if inst.op == "imul":
+    if inst.op is I.AluOp.IMUL:
         e.asm.imul(inst.size, gpr(dst), gpr(rhs))
     else:
-        e.asm.alu(inst.op, inst.size, gpr(dst), gpr(rhs))
+        e.asm.alu(inst.op.value, inst.size, gpr(dst), gpr(rhs))
 
 
 @emits(I.AluRRImm)
 def _alu_rr_imm(e: Emitter, inst: I.AluRRImm, regs: Sequence[PReg]) -> None:
-    e.asm.alu(inst.op, inst.size, gpr(regs[1]), inst.imm)
+    e.asm.alu(inst.op.value, inst.size, gpr(regs[1]), inst.imm)
 
 
 @emits(I.MulImm)
@@ -372,20 +280,15 @@ def _mul_imm(e: Emitter, inst: I.MulImm, regs: Sequence[PReg]) -> None:
 @emits(I.ShiftRR)
 def _shift_rr(e: Emitter, inst: I.ShiftRR, regs: Sequence[PReg]) -> None:
     lhs, count, dst = regs
-    e.asm.shift(inst.op, inst.size, gpr(dst), gpr(count))
+    e.asm.shift(inst.op.value, inst.size, gpr(dst), gpr(count))
 
 
 @emits(I.ShiftImm)
 def _shift_imm(e: Emitter, inst: I.ShiftImm, regs: Sequence[PReg]) -> None:
     if inst.imm:
-        e.asm.shift(inst.op, inst.size, gpr(regs[1]), inst.imm)
+        e.asm.shift(inst.op.value, inst.size, gpr(regs[1]), inst.imm)
     elif inst.size == 32:
         e.asm.mov(32, gpr(regs[1]), gpr(regs[1]))  # keep the upper half zero
-
-
-@emits(I.Unary)
-def _unary(e: Emitter, inst: I.Unary, regs: Sequence[PReg]) -> None:
-    e.asm.unary(inst.op, inst.size, gpr(regs[1]))
 
 
 @emits(I.Extend)
@@ -400,23 +303,109 @@ def _extend(e: Emitter, inst: I.Extend, regs: Sequence[PReg]) -> None:
 @emits(I.DivRem)
 def _div_rem(e: Emitter, inst: I.DivRem, regs: Sequence[PReg]) -> None:
     lhs, rhs, dst = regs[0], regs[1], regs[-1]
-    seqs.div_rem(e, inst.kind, inst.size, gpr(dst), gpr(lhs), gpr(rhs))
+    kind = ("rem_" if inst.rem else "div_") + ("s" if inst.signed else "u")
+    sequences.div_rem(e.asm, kind, inst.size, gpr(dst), gpr(lhs), gpr(rhs), e.trap)  # type: ignore[arg-type]
 
 
 @emits(I.FAlu)
 def _falu(e: Emitter, inst: I.FAlu, regs: Sequence[PReg]) -> None:
     lhs, rhs, dst = regs
     assert dst is lhs
-    e.asm.sse(inst.op + ("ss" if inst.prec == 32 else "sd"), xmm(dst), xmm(rhs))
+    e.asm.sse(inst.op.value + ("ss" if inst.prec == 32 else "sd"), xmm(dst), xmm(rhs))
 
 
-@emits(I.Seq)
-def _seq(e: Emitter, inst: I.Seq, regs: Sequence[PReg]) -> None:
-    n = len(inst.srcs)
-    srcs = regs[:n]
-    temps = regs[n : n + len(inst.temps)]
-    dst = regs[-1]
-    seqs.SEQUENCES[inst.name](e, inst.args, dst, srcs, temps)
+# -- sequences (sequences.py) ----------------------------------------------------------------
+# Their operands are the sources, then dst.
+
+
+@emits(I.Clz)
+def _clz(e: Emitter, inst: I.Clz, regs: Sequence[PReg]) -> None:
+    fn = sequences.clz_native if inst.native else sequences.clz_fallback
+    fn(e.asm, inst.size, gpr(regs[1]), gpr(regs[0]))  # type: ignore[arg-type]
+
+
+@emits(I.Ctz)
+def _ctz(e: Emitter, inst: I.Ctz, regs: Sequence[PReg]) -> None:
+    fn = sequences.ctz_native if inst.native else sequences.ctz_fallback
+    fn(e.asm, inst.size, gpr(regs[1]), gpr(regs[0]))  # type: ignore[arg-type]
+
+
+@emits(I.Popcnt)
+def _popcnt(e: Emitter, inst: I.Popcnt, regs: Sequence[PReg]) -> None:
+    fn = sequences.popcnt_native if inst.native else sequences.popcnt_fallback
+    fn(e.asm, inst.size, gpr(regs[1]), gpr(regs[0]))  # type: ignore[arg-type]
+
+
+def _float_binary(fn: Callable[..., None]) -> EmitFn:
+    def emit(e: Emitter, inst: Any, regs: Sequence[PReg]) -> None:
+        a, b, dst = regs
+        fn(e.asm, inst.prec, xmm(dst), xmm(a), xmm(b))
+
+    return emit
+
+
+def _float_unary(fn: Callable[..., None]) -> EmitFn:
+    def emit(e: Emitter, inst: Any, regs: Sequence[PReg]) -> None:
+        src, dst = regs
+        fn(e.asm, inst.prec, xmm(dst), xmm(src))
+
+    return emit
+
+
+emits(I.FMin)(_float_binary(sequences.fmin))
+emits(I.FMax)(_float_binary(sequences.fmax))
+emits(I.FCopysign)(_float_binary(sequences.fcopysign))
+emits(I.FSqrt)(_float_unary(sequences.fsqrt))
+emits(I.FNeg)(_float_unary(sequences.fneg))
+emits(I.FAbs)(_float_unary(sequences.fabs))
+
+_ROUNDING = {Rounding.NEAREST: "nearest", Rounding.FLOOR: "floor", Rounding.CEIL: "ceil",
+             Rounding.TRUNC: "trunc"}  # fmt: skip
+
+
+@emits(I.FRound)
+def _fround(e: Emitter, inst: I.FRound, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    sequences.fround(e.asm, inst.prec, _ROUNDING[inst.mode], xmm(dst), xmm(src))  # type: ignore[arg-type]
+
+
+@emits(I.TruncChecked)
+def _trunc_checked(e: Emitter, inst: I.TruncChecked, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    sequences.trunc_checked(e.asm, inst.src_prec, inst.size, inst.signed, gpr(dst),  # type: ignore[arg-type]
+                            xmm(src), e.trap)  # fmt: skip
+
+
+@emits(I.TruncSat)
+def _trunc_sat(e: Emitter, inst: I.TruncSat, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    sequences.trunc_sat(e.asm, inst.src_prec, inst.size, inst.signed, gpr(dst), xmm(src))  # type: ignore[arg-type]
+
+
+@emits(I.Convert)
+def _convert(e: Emitter, inst: I.Convert, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    sequences.convert(e.asm, inst.src_size, inst.signed, inst.prec, xmm(dst), gpr(src))  # type: ignore[arg-type]
+
+
+@emits(I.Demote)
+def _demote(e: Emitter, inst: I.Demote, regs: Sequence[PReg]) -> None:
+    sequences.demote(e.asm, xmm(regs[1]), xmm(regs[0]))
+
+
+@emits(I.Promote)
+def _promote(e: Emitter, inst: I.Promote, regs: Sequence[PReg]) -> None:
+    sequences.promote(e.asm, xmm(regs[1]), xmm(regs[0]))
+
+
+@emits(I.Reinterpret)
+def _reinterpret(e: Emitter, inst: I.Reinterpret, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    sequences.reinterpret(e.asm, inst.size, _any_reg(dst), _any_reg(src))  # type: ignore[arg-type]
+
+
+def _any_reg(p: PReg) -> Any:
+    return gpr(p) if p.cls is RegClass.INT else xmm(p)
 
 
 # -- memory -------------------------------------------------------------------------------------
@@ -443,9 +432,10 @@ def _checked_address(e: Emitter, addr: PReg, offset: int, width: int) -> Mem:
 def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
     asm = e.asm
     addr, dst = regs
-    width, signed, bits, is_float = inst.kind
+    op = inst.op
+    width, signed, bits = op.bits // 8, op.signed, op.size
     mem = _checked_address(e, addr, inst.offset, width)
-    if is_float:
+    if op.is_float:
         (asm.movss if width == 4 else asm.movsd)(xmm(dst), mem)
     elif width == 8:
         asm.mov(64, gpr(dst), mem)
@@ -464,11 +454,54 @@ def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
 def _wasm_store(e: Emitter, inst: I.WasmStore, regs: Sequence[PReg]) -> None:
     asm = e.asm
     src, addr = regs
-    mem = _checked_address(e, addr, inst.offset, inst.width)
-    if inst.is_float:
-        (asm.movss if inst.width == 4 else asm.movsd)(mem, xmm(src))
+    op = inst.op
+    mem = _checked_address(e, addr, inst.offset, op.bits // 8)
+    if op.is_float:
+        (asm.movss if op.bits == 32 else asm.movsd)(mem, xmm(src))
     else:
-        asm.mov(inst.width * 8, mem, gpr(src))
+        asm.mov(op.bits, mem, gpr(src))
+
+
+@emits(I.MemCopy)
+def _mem_copy(e: Emitter, inst: I.MemCopy, regs: Sequence[PReg]) -> None:
+    # rdi, rsi, rcx hold dst, src, n (i32s, upper halves zero): the 64-bit sums
+    # cannot overflow, and n == 0 still traps on an offset past the end.
+    asm = e.asm
+    dst, src, n = (gpr(r) for r in regs)
+    oob = e.trap(TrapCode.OUT_OF_BOUNDS_MEMORY)
+    for addr in (dst, src):
+        asm.lea(64, r11, Mem(addr, n, 1))
+        asm.alu("cmp", 64, r11, Mem(r14, disp=ModuleCtx.MEMORY_SIZE))
+        asm.jcc(Cond.a, oob)
+    asm.alu("add", 64, dst, r13)
+    asm.alu("add", 64, src, r13)
+    # Forwards unless dst lies in (src, src + n): then the copy would read bytes it
+    # has already overwritten, so copy backwards (memmove).
+    backward, done = asm.new_label(), asm.new_label()
+    asm.mov(64, r11, dst)
+    asm.alu("sub", 64, r11, src)
+    asm.alu("cmp", 64, r11, n)
+    asm.jcc(Cond.b, backward)
+    asm.rep_movsb()
+    asm.jmp(done)
+    asm.bind(backward)
+    asm.lea(64, src, Mem(src, n, 1, -1))
+    asm.lea(64, dst, Mem(dst, n, 1, -1))
+    asm.std()
+    asm.rep_movsb()
+    asm.cld()
+    asm.bind(done)
+
+
+@emits(I.MemFill)
+def _mem_fill(e: Emitter, inst: I.MemFill, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    dst, _, n = (gpr(r) for r in regs)
+    asm.lea(64, r11, Mem(dst, n, 1))
+    asm.alu("cmp", 64, r11, Mem(r14, disp=ModuleCtx.MEMORY_SIZE))
+    asm.jcc(Cond.a, e.trap(TrapCode.OUT_OF_BOUNDS_MEMORY))
+    asm.alu("add", 64, dst, r13)
+    asm.rep_stosb()  # stores al: only the low byte of the value
 
 
 @emits(I.LoadCtx)
@@ -511,11 +544,14 @@ def _table_access(e: Emitter, inst: I.TableAccess, regs: Sequence[PReg]) -> None
         asm.mov(64, gpr(regs[1]), Mem(r11, index, 8))
 
 
-@emits(I.StackSlot)
-def _stack_slot(e: Emitter, inst: I.StackSlot, regs: Sequence[PReg]) -> None:
+@emits(P.StackSlot)
+def _stack_slot(e: Emitter, inst: P.StackSlot, regs: Sequence[PReg]) -> None:
     asm = e.asm
     reg = regs[0]
-    mem = Mem(rbp, disp=16 + 8 * inst.slot) if inst.area == "in" else Mem(rsp, disp=8 * inst.slot)
+    if inst.area is P.SlotArea.INCOMING:
+        mem = Mem(rbp, disp=16 + 8 * inst.slot)
+    else:
+        mem = Mem(rsp, disp=8 * inst.slot)
     if reg.cls is RegClass.INT:
         if inst.store:
             asm.mov(64, mem, gpr(reg))
@@ -530,14 +566,14 @@ def _stack_slot(e: Emitter, inst: I.StackSlot, regs: Sequence[PReg]) -> None:
 # -- calls, exits, control flow -------------------------------------------------------------------
 
 
-@emits(I.Call)
-def _call(e: Emitter, inst: I.Call, regs: Sequence[PReg]) -> None:
+@emits(P.Call)
+def _call(e: Emitter, inst: P.Call, regs: Sequence[PReg]) -> None:
     asm = e.asm
-    if inst.kind == "direct":
+    if inst.kind is P.CallKind.DIRECT:
         asm.call(e.func_labels[inst.target])
         return
     asm.mov(64, r11, Mem(r14, disp=inst.target))
-    if inst.kind == "indirect":
+    if inst.kind is P.CallKind.INDIRECT:
         index = gpr(regs[len(inst.args)])
         asm.alu("cmp", 64, index, Mem(r11, disp=Table.SIZE))
         asm.jcc(Cond.ae, e.trap(TrapCode.UNDEFINED_ELEMENT))
@@ -554,8 +590,8 @@ def _call(e: Emitter, inst: I.Call, regs: Sequence[PReg]) -> None:
     e.restore_context()
 
 
-@emits(I.Exit)
-def _exit(e: Emitter, inst: I.Exit, regs: Sequence[PReg]) -> None:
+@emits(P.Exit)
+def _exit(e: Emitter, inst: P.Exit, regs: Sequence[PReg]) -> None:
     asm = e.asm
     for i, reg in enumerate(regs[: len(inst.args)]):
         asm.mov(64, Mem(r15, disp=Exec.ARGS + 8 * i), gpr(reg))
@@ -565,29 +601,27 @@ def _exit(e: Emitter, inst: I.Exit, regs: Sequence[PReg]) -> None:
         asm.mov(32, gpr(regs[-1]), Mem(r15, disp=Exec.ARGS))
 
 
-@emits(I.Jmp)
-def _jmp(e: Emitter, inst: I.Jmp, regs: Sequence[PReg]) -> None:
+@emits(P.Jmp)
+def _jmp(e: Emitter, inst: P.Jmp, regs: Sequence[PReg]) -> None:
     e.jump_to_block(inst.target)
 
 
-@emits(I.JmpTable)
-def _jmp_table(e: Emitter, inst: I.JmpTable, regs: Sequence[PReg]) -> None:
+@emits(P.JmpTable)
+def _jmp_table(e: Emitter, inst: P.JmpTable, regs: Sequence[PReg]) -> None:
     asm = e.asm
     index = gpr(regs[0])
     asm.alu("cmp", 64, index, len(inst.targets))  # a body is far below 2^31 targets
     asm.jcc(Cond.ae, e.block_labels[inst.default])
-    table = asm.new_label()
-    asm.lea(64, r11, Mem.rip(table))
+    asm.lea(64, r11, Mem.rip(e.jump_table(inst.targets)))
     asm.jmp(Mem(r11, index, 8))
-    e.jump_tables.append((table, [e.block_labels[t] for t in inst.targets]))
 
 
-@emits(I.Ret)
-def _ret(e: Emitter, inst: I.Ret, regs: Sequence[PReg]) -> None:
+@emits(P.Ret)
+def _ret(e: Emitter, inst: P.Ret, regs: Sequence[PReg]) -> None:
     e.epilogue()
 
 
-@emits(I.TrapInst)
-def _trap(e: Emitter, inst: I.TrapInst, regs: Sequence[PReg]) -> None:
+@emits(P.TrapInst)
+def _trap(e: Emitter, inst: P.TrapInst, regs: Sequence[PReg]) -> None:
     e.asm.jmp(e.trap(inst.code))
 

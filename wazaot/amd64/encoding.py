@@ -4,7 +4,8 @@ Every instruction form is one row of a table in the notation of the Intel manual
 (``("add", "16 32 64", "rm, i8", "83 /0 ib")``). At import time the rows are expanded
 into one :class:`Form` per operand size and indexed by mnemonic; a few helpers
 (:func:`rex`, :func:`modrm`, :func:`sib`, :func:`modrm_sib_disp`) interpret a form.
-The SSE rows live in :mod:`wazaot.amd64.encoding_sse`.
+The SSE rows live in :mod:`wazaot.amd64.encoding_sse`; the operand types (:class:`Mem`,
+:class:`Imm`, :class:`Label`, :class:`Cond`) in :mod:`wazaot.amd64.args`.
 
 Calling convention of the API
 -----------------------------
@@ -57,8 +58,15 @@ import struct
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .args import SCALE_BITS, Cond, Imm, Label, Mem, Operand, Symbol, fits_signed
 from .encoding_sse import SSE_ROWS, SseInstructions
 from .regs import Gpr, Xmm, rax, rcx
+
+__all__ = [
+    "FORMS", "Assembler", "Cond", "Form", "Imm", "Label", "Mem", "Operand", "Reloc",
+    "RelocKind", "Symbol", "fits_signed", "modrm", "modrm_sib_disp", "nop_bytes",
+    "patch_abs64", "patch_rel32", "rex", "sib",
+]  # fmt: skip
 
 # --------------------------------------------------------------------------------------
 # Bit-level helpers
@@ -109,113 +117,9 @@ def sib(scale: int, index: int, base: int) -> int:
         scale: log2 of 1/2/4/8        index 100 (no REX.X): no index
         base 101 with mod 00: no base, a disp32 follows
     """
-    return _SCALE_BITS[scale] << 6 | (index & 7) << 3 | (base & 7)
+    return SCALE_BITS[scale] << 6 | (index & 7) << 3 | (base & 7)
 
 
-_SCALE_BITS = {1: 0, 2: 1, 4: 2, 8: 3}
-
-
-def fits_signed(value: int, bits: int) -> bool:
-    """Whether ``value`` is representable as a signed ``bits``-bit integer."""
-    return -(1 << (bits - 1)) <= value < (1 << (bits - 1))
-
-
-# --------------------------------------------------------------------------------------
-# Operands
-
-
-@dataclass(frozen=True, slots=True)
-class Imm:
-    """An immediate operand. Plain ints are accepted wherever an Imm is."""
-
-    value: int
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.value, int) or isinstance(self.value, bool):
-            raise TypeError(f"immediate must be an int, not {self.value!r}")
-
-
-@dataclass(frozen=True, slots=True)
-class Label:
-    """A position in the code, created by :meth:`Assembler.new_label`."""
-
-    id: int
-
-    def __repr__(self) -> str:
-        return f"L{self.id}"
-
-
-@dataclass(frozen=True, slots=True)
-class Symbol:
-    """An external target, resolved by the linker through a :class:`Reloc`."""
-
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class Mem:
-    """A memory operand ``[base + index*scale + disp]``, or ``[rip + target + disp]``.
-
-    ``base`` None with an index is ``[index*scale + disp32]``; both None is an absolute
-    ``[disp32]``. Build RIP-relative operands with :meth:`Mem.rip`.
-    """
-
-    base: Gpr | None
-    index: Gpr | None = None
-    scale: int = 1
-    disp: int = 0
-    target: Label | Symbol | None = None
-
-    def __post_init__(self) -> None:
-        if self.base is not None and not isinstance(self.base, Gpr):
-            raise ValueError(f"memory base must be a GPR, not {self.base!r}")
-        if self.index is not None:
-            if not isinstance(self.index, Gpr):
-                raise ValueError(f"memory index must be a GPR, not {self.index!r}")
-            if self.index.num == 4:
-                raise ValueError("rsp cannot be an index register")
-        if self.scale not in _SCALE_BITS:
-            raise ValueError(f"scale must be 1, 2, 4 or 8, not {self.scale}")
-        if self.index is None and self.scale != 1:
-            raise ValueError("a scale needs an index register")
-        if not isinstance(self.disp, int) or not fits_signed(self.disp, 32):
-            raise ValueError(f"displacement out of the signed 32-bit range: {self.disp!r}")
-        if self.target is not None and (self.base is not None or self.index is not None):
-            raise ValueError("a RIP-relative operand has no base or index")
-
-    @classmethod
-    def rip(cls, target: Label | Symbol, disp: int = 0) -> Mem:
-        """``[rip + disp32]`` addressing ``target + disp``."""
-        return cls(None, None, 1, disp, target)
-
-
-class Cond(enum.Enum):
-    """x86 condition codes; the value is the ``cc`` nibble of jcc/setcc/cmovcc."""
-
-    o = 0x0
-    no = 0x1
-    b = 0x2  # unsigned <, carry
-    ae = 0x3  # unsigned >=
-    e = 0x4  # equal, zero
-    ne = 0x5
-    be = 0x6  # unsigned <=
-    a = 0x7  # unsigned >
-    s = 0x8
-    ns = 0x9
-    p = 0xA  # parity: unordered after ucomis*
-    np = 0xB
-    l = 0xC  # signed <
-    ge = 0xD
-    le = 0xE
-    g = 0xF
-
-    def invert(self) -> Cond:
-        """The opposite condition (the low bit of the nibble negates it)."""
-        return Cond(self.value ^ 1)
-
-
-Operand = Gpr | Xmm | Mem | Imm | int | Label | Symbol | Cond
-"""Anything an instruction accepts as an operand."""
 
 
 class Addressing(NamedTuple):
@@ -492,6 +396,12 @@ def _integer_rows() -> list[Row]:
         ("nop", "-", "", "90"),
         ("mfence", "-", "", "0F AE F0"),
         ("cpuid", "-", "", "0F A2"),  # eax, ecx in; eax, ebx, ecx, edx out
+        # String operations on rdi/rsi/rcx/al (memory.copy, memory.fill); DF picks the
+        # direction: cld forward (the ABI's state), std backward.
+        ("rep movsb", "-", "", "F3 A4"),
+        ("rep stosb", "-", "", "F3 AA"),
+        ("cld", "-", "", "FC"),
+        ("std", "-", "", "FD"),
     ]
 
 
@@ -938,6 +848,22 @@ class Assembler(SseInstructions):
     def mfence(self) -> None:
         """mfence."""
         self.emit("mfence", None)
+
+    def rep_movsb(self) -> None:
+        """rep movsb: copy rcx bytes from [rsi] to [rdi] (backwards when DF is set)."""
+        self.emit("rep movsb", None)
+
+    def rep_stosb(self) -> None:
+        """rep stosb: store al into rcx bytes from [rdi]."""
+        self.emit("rep stosb", None)
+
+    def cld(self) -> None:
+        """cld: string operations count upwards (DF = 0, as the ABI requires)."""
+        self.emit("cld", None)
+
+    def std(self) -> None:
+        """std: string operations count downwards (DF = 1)."""
+        self.emit("std", None)
 
     def cpuid(self) -> None:
         """cpuid: the processor's feature leaf ``eax`` (subleaf ``ecx``) into

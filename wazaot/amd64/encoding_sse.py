@@ -9,12 +9,8 @@ REX prefix. Instructions with a GPR operand (``movd``, ``movq``, ``cvtsi2sd``,
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from .args import Imm, Mem, Operand
 from .regs import Gpr, Xmm
-
-if TYPE_CHECKING:  # encoding.py imports this module
-    from .encoding import Imm, Mem, Operand
 
 _ARITH = {"add": 0x58, "mul": 0x59, "sub": 0x5C, "min": 0x5D, "div": 0x5E, "max": 0x5F}
 _ARITH["sqrt"] = 0x51

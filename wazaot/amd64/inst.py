@@ -9,26 +9,26 @@ Conditions are small operand groups of their own (``IntCond``, ``FloatCond``,
 are one instruction: the flags never have to survive between two instructions,
 whatever moves the allocator puts there.
 
-Pseudo-instructions (``DivRem``, ``WasmLoad``, ``Seq``...) expand to several machine
-instructions, possibly with an out-of-line trap; they keep whatever temporaries
-they need as early defs so the allocator keeps them apart from the inputs.
+Pseudo-instructions (``DivRem``, ``WasmLoad``, ``FMin``, ``TruncChecked``...) expand
+to several machine instructions (``sequences.py``), possibly with an out-of-line trap;
+each is a class of its own. The pseudo-instructions every architecture shares (calls,
+returns, jumps, exits, stack slots) are in :mod:`wazaot.machinst.pseudo`.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
-from typing import Any
 
+from ..lower.ops import Op, Operation, Rounding
 from ..machinst import ConstraintKind, Operand, OperandCollector, OperandKind, OperandPos, PReg
 from ..machinst import Reg as R
-from ..traps import TrapCode
-from ..vmctx import Builtin
-from .abi import CALL_CLOBBERS as _CALL_CLOBBERS
-from .abi import EXIT_CLOBBERS as _EXIT_CLOBBERS
 from .abi import rax as _RAX
 from .abi import rcx as _RCX
+from .abi import rdi as _RDI
 from .abi import rdx as _RDX
-from .encoding import Cond
+from .abi import rsi as _RSI
+from .args import Cond
 
 
 class _Inst:
@@ -48,6 +48,45 @@ class _Term(_Inst):
 
     def is_terminator(self) -> bool:
         return True
+
+
+class AluOp(enum.Enum):
+    """The two-operand integer operations of ``AluRRR``/``AluRRImm`` (the mnemonic)."""
+
+    ADD = "add"
+    SUB = "sub"
+    AND = "and"
+    OR = "or"
+    XOR = "xor"
+    IMUL = "imul"
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class ShiftOp(enum.Enum):
+    """The shifts and rotations (the mnemonic)."""
+
+    SHL = "shl"
+    SHR = "shr"
+    SAR = "sar"
+    ROL = "rol"
+    ROR = "ror"
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class FAluOp(enum.Enum):
+    """The scalar SSE arithmetic of ``FAlu`` (the mnemonic without ss/sd)."""
+
+    ADD = "add"
+    SUB = "sub"
+    MUL = "mul"
+    DIV = "div"
+
+    def __repr__(self) -> str:
+        return self.name
 
 
 def early_fixed_def(c: OperandCollector, reg: R, preg: PReg) -> None:
@@ -87,9 +126,9 @@ class NonZero:
 
 @dataclass(frozen=True, slots=True)
 class FloatCond:
-    """A wasm float comparison: ``op`` in eq ne lt gt le ge, ``prec`` 32 or 64."""
+    """A wasm float comparison: ``op`` one of EQ NE LT GT LE GE, ``prec`` 32 or 64."""
 
-    op: str
+    op: Operation
     prec: int
     lhs: R
     rhs: R
@@ -149,9 +188,9 @@ class FConst(_Inst):
 
 @dataclass(frozen=True, slots=True)
 class AluRRR(_Inst):
-    """dst := lhs op rhs, op in add sub and or xor imul (two-address: dst reuses lhs)."""
+    """dst := lhs op rhs (two-address: dst reuses lhs)."""
 
-    op: str
+    op: AluOp
     size: int
     dst: R
     lhs: R
@@ -167,7 +206,7 @@ class AluRRR(_Inst):
 class AluRRImm(_Inst):
     """dst := lhs op imm (imm fits a sign-extended 32-bit immediate)."""
 
-    op: str
+    op: AluOp
     size: int
     dst: R
     lhs: R
@@ -194,9 +233,9 @@ class MulImm(_Inst):
 
 @dataclass(frozen=True, slots=True)
 class ShiftRR(_Inst):
-    """dst := lhs op count, op in shl shr sar rol ror; the count in cl."""
+    """dst := lhs op count; the count in cl."""
 
-    op: str
+    op: ShiftOp
     size: int
     dst: R
     lhs: R
@@ -210,7 +249,9 @@ class ShiftRR(_Inst):
 
 @dataclass(frozen=True, slots=True)
 class ShiftImm(_Inst):
-    op: str
+    """dst := lhs op imm."""
+
+    op: ShiftOp
     size: int
     dst: R
     lhs: R
@@ -222,25 +263,12 @@ class ShiftImm(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class Unary(_Inst):
-    """dst := op src, op in neg not (two-address)."""
-
-    op: str
-    size: int
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_reuse_def(self.dst, 0)
-
-
-@dataclass(frozen=True, slots=True)
 class DivRem(_Inst):
-    """Checked division: ``kind`` in div_s div_u rem_s rem_u. lhs in rax; the quotient
-    comes out in rax, the remainder in rdx (defined early, so rhs avoids rdx)."""
+    """Checked division (``rem``: the remainder), signed or not. lhs in rax; the
+    quotient comes out in rax, the remainder in rdx (defined early, so rhs avoids rdx)."""
 
-    kind: str
+    rem: bool
+    signed: bool
     size: int
     dst: R
     lhs: R
@@ -250,7 +278,7 @@ class DivRem(_Inst):
     def operands(self, c: OperandCollector) -> None:
         c.reg_fixed_use(self.lhs, _RAX)  # type: ignore[arg-type]
         c.reg_use(self.rhs)
-        if self.kind.startswith("div"):
+        if not self.rem:
             early_fixed_def(c, self.scratch, _RDX)
             c.reg_fixed_def(self.dst, _RAX)  # type: ignore[arg-type]
         else:
@@ -276,9 +304,9 @@ class Extend(_Inst):
 
 @dataclass(frozen=True, slots=True)
 class FAlu(_Inst):
-    """dst := lhs op rhs for op in add sub mul div (``addss``/``addsd``...): two-address."""
+    """dst := lhs op rhs (``addss``/``addsd``...): two-address."""
 
-    op: str
+    op: FAluOp
     prec: int
     dst: R
     lhs: R
@@ -290,26 +318,173 @@ class FAlu(_Inst):
         c.reg_reuse_def(self.dst, 0)
 
 
+# -- multi-instruction sequences (sequences.py) ----------------------------------------------
+#
+# Each reads its sources, then writes dst (which may share a register with any source).
+
+
 @dataclass(frozen=True, slots=True)
-class Seq(_Inst):
-    """A sequence of ``sequences.py`` that computes ``dst`` from ``srcs``.
+class _BitCount(_Inst):
+    """``native``: the processor has the instruction (lzcnt, tzcnt, popcnt)."""
 
-    ``name`` selects the emitting function, ``args`` are its non-register
-    arguments; ``fixed`` pins sources (by position) to registers; temporaries are
-    early defs so they differ from every source and from dst.
-    """
-
-    name: str
-    args: tuple[Any, ...]
+    size: int
+    native: bool
     dst: R
-    srcs: tuple[R, ...]
-    temps: tuple[R, ...] = ()
+    src: R
 
     def operands(self, c: OperandCollector) -> None:
-        for s in self.srcs:
-            c.reg_use(s)
-        for t in self.temps:
-            c.reg_early_def(t)
+        c.reg_use(self.src)
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class Clz(_BitCount):
+    """i32/i64.clz: ``lzcnt``, or ``bsr`` and a fix-up."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ctz(_BitCount):
+    """i32/i64.ctz: ``tzcnt``, or ``bsf`` and a fix-up."""
+
+
+@dataclass(frozen=True, slots=True)
+class Popcnt(_BitCount):
+    """i32/i64.popcnt: ``popcnt``, or a SWAR count."""
+
+
+@dataclass(frozen=True, slots=True)
+class _FUnary(_Inst):
+    prec: int
+    dst: R
+    src: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.src)
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class FSqrt(_FUnary):
+    """f32/f64.sqrt."""
+
+
+@dataclass(frozen=True, slots=True)
+class FNeg(_FUnary):
+    """f32/f64.neg: flips the sign bit."""
+
+
+@dataclass(frozen=True, slots=True)
+class FAbs(_FUnary):
+    """f32/f64.abs: clears the sign bit."""
+
+
+@dataclass(frozen=True, slots=True)
+class FRound(_FUnary):
+    """f32/f64.ceil, floor, trunc, nearest (``roundss``/``roundsd``)."""
+
+    mode: Rounding = Rounding.NEAREST
+
+
+@dataclass(frozen=True, slots=True)
+class _FBinary(_Inst):
+    prec: int
+    dst: R
+    a: R
+    b: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.a)
+        c.reg_use(self.b)
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class FMin(_FBinary):
+    """f32/f64.min (NaNs and signed zeros as wasm wants)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FMax(_FBinary):
+    """f32/f64.max (NaNs and signed zeros as wasm wants)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FCopysign(_FBinary):
+    """f32/f64.copysign: a's magnitude, b's sign."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Trunc(_Inst):
+    src_prec: int
+    size: int
+    signed: bool
+    dst: R
+    src: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.src)
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class TruncChecked(_Trunc):
+    """i32/i64.trunc_f32/f64_s/u: traps on NaN and on values out of range."""
+
+
+@dataclass(frozen=True, slots=True)
+class TruncSat(_Trunc):
+    """i32/i64.trunc_sat_f32/f64_s/u: NaN gives 0, values out of range clamp."""
+
+
+@dataclass(frozen=True, slots=True)
+class Convert(_Inst):
+    """f32/f64.convert_i32/i64_s/u, correctly rounded."""
+
+    src_size: int
+    signed: bool
+    prec: int
+    dst: R
+    src: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.src)
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class Demote(_Inst):
+    """f32.demote_f64."""
+
+    dst: R
+    src: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.src)
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class Promote(_Inst):
+    """f64.promote_f32."""
+
+    dst: R
+    src: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.src)
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class Reinterpret(_Inst):
+    """A ``size``-bit move between a GPR and an XMM register (``movd``/``movq``)."""
+
+    size: int
+    dst: R
+    src: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.src)
         c.reg_def(self.dst)
 
 
@@ -349,10 +524,9 @@ class Select(_Inst):
 
 @dataclass(frozen=True, slots=True)
 class WasmLoad(_Inst):
-    """A bounds-checked linear-memory load. ``kind``: (bytes, signed, dst bits,
-    float) as in ``lower_mem.LOADS``."""
+    """A bounds-checked linear-memory load (``op`` a decoded LOAD: type, bits, signed)."""
 
-    kind: tuple[int, bool, int, bool]
+    op: Op
     dst: R
     addr: R
     offset: int
@@ -364,10 +538,9 @@ class WasmLoad(_Inst):
 
 @dataclass(frozen=True, slots=True)
 class WasmStore(_Inst):
-    """A bounds-checked linear-memory store of ``width`` bytes (float: from an XMM)."""
+    """A bounds-checked linear-memory store (``op`` a decoded STORE: type, bits)."""
 
-    width: int
-    is_float: bool
+    op: Op
     src: R
     addr: R
     offset: int
@@ -422,109 +595,47 @@ class TableAccess(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class StackSlot(_Inst):
-    """A move between a register and a stack slot of the calling convention:
-    ``area`` "in" ([rbp + 16 + 8k]) or "out" ([rsp + 8k]); ``store`` direction."""
+class MemCopy(_Inst):
+    """memory.copy of ``n`` bytes from ``src`` to ``dst`` (i32 addresses), bounds-checked,
+    with ``rep movsb``: the operands travel in rdi, rsi and rcx, which it consumes."""
 
-    area: str
-    store: bool
-    reg: R
-    slot: int
+    dst: R
+    src: R
+    n: R
 
     def operands(self, c: OperandCollector) -> None:
-        if self.store:
-            c.reg_use(self.reg)
-        else:
-            c.reg_def(self.reg)
-
-
-# -- calls and exits ------------------------------------------------------------------------
+        c.reg_fixed_use(self.dst, _RDI)  # type: ignore[arg-type]
+        c.reg_fixed_use(self.src, _RSI)  # type: ignore[arg-type]
+        c.reg_fixed_use(self.n, _RCX)  # type: ignore[arg-type]
+        c.reg_clobbers([_RDI, _RSI, _RCX])
 
 
 @dataclass(frozen=True, slots=True)
-class Call(_Inst):
-    """A call. ``kind``: "direct" (``target`` a function index of this module),
-    "import" (``target`` the funcs slot of the module context) or "indirect"
-    (``target`` the table descriptor slot, ``index`` the element, ``type_id`` checked).
-    Arguments and results travel in fixed registers."""
+class MemFill(_Inst):
+    """memory.fill of ``n`` bytes at ``dst`` with the low byte of ``value``,
+    bounds-checked, with ``rep stosb``: rdi, rax (al) and rcx, which it consumes."""
 
-    kind: str
-    target: int
-    args: tuple[tuple[R, PReg], ...]
-    results: tuple[tuple[R, PReg], ...]
-    index: R | None = None
-    type_id: int = 0
+    dst: R
+    value: R
+    n: R
 
     def operands(self, c: OperandCollector) -> None:
-        for reg, preg in self.args:
-            c.reg_fixed_use(reg, preg)  # type: ignore[arg-type]
-        if self.index is not None:
-            c.reg_use(self.index)
-        for reg, preg in self.results:
-            c.reg_fixed_def(reg, preg)  # type: ignore[arg-type]
-        c.reg_clobbers(_CALL_CLOBBERS)
+        c.reg_fixed_use(self.dst, _RDI)  # type: ignore[arg-type]
+        c.reg_fixed_use(self.value, _RAX)  # type: ignore[arg-type]
+        c.reg_fixed_use(self.n, _RCX)  # type: ignore[arg-type]
+        c.reg_clobbers([_RDI, _RCX])
 
 
-@dataclass(frozen=True, slots=True)
-class Exit(_Inst):
-    """Leave to the runtime for builtin ``builtin`` with ``args`` (stored in the
-    execution context's args[]); ``dst`` receives args[0] afterwards."""
-
-    builtin: Builtin
-    args: tuple[R, ...]
-    dst: R | None = None
-
-    def operands(self, c: OperandCollector) -> None:
-        for a in self.args:
-            c.reg_use(a)
-        if self.dst is not None:
-            c.reg_def(self.dst)
-        c.reg_clobbers(_EXIT_CLOBBERS)
-
-
-# -- terminators ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Jmp(_Term):
-    target: int
-
-    def operands(self, c: OperandCollector) -> None:
-        pass
+# -- terminators (the shared ones are in wazaot.machinst.pseudo) ----------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class JmpCond(_Term):
+    """Go to ``taken`` if ``cond`` holds, else to ``not_taken``."""
+
     cond: Condition
     taken: int
     not_taken: int
 
     def operands(self, c: OperandCollector) -> None:
         self.cond.operands(c)
-
-
-@dataclass(frozen=True, slots=True)
-class JmpTable(_Term):
-    index: R
-    targets: tuple[int, ...]
-    default: int
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.index)
-
-
-@dataclass(frozen=True, slots=True)
-class Ret(_Term):
-    values: tuple[tuple[R, PReg], ...]
-
-    def operands(self, c: OperandCollector) -> None:
-        for reg, preg in self.values:
-            c.reg_fixed_use(reg, preg)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True, slots=True)
-class TrapInst(_Term):
-    code: TrapCode
-
-    def operands(self, c: OperandCollector) -> None:
-        pass

@@ -6,92 +6,105 @@ from typing import Any
 
 from ..api import ValueType
 from ..lower.backend import Const, Operand, Reg
-from ..wasm.opcodes import NAMES
-from .inst import AluRRImm, AluRRR, DivRem, Extend, MovRR, MulImm, Seq, ShiftImm, ShiftRR
-from .rules import rule
+from ..lower.ops import Op, Operation
+from ..lower.rules import INTS
+from .inst import (
+    AluOp,
+    AluRRImm,
+    AluRRR,
+    Clz,
+    Ctz,
+    DivRem,
+    Extend,
+    MovRR,
+    MulImm,
+    Popcnt,
+    ShiftImm,
+    ShiftOp,
+    ShiftRR,
+)
+from .lower import Amd64Lowering
+from .rules import RULES
 
-_ALU = {"add": "add", "sub": "sub", "and": "and", "or": "or", "xor": "xor", "mul": "imul"}
-_COMMUTATIVE = {"add", "and", "or", "xor", "mul"}
-_SHIFTS = {"shl": "shl", "shr_s": "sar", "shr_u": "shr", "rotl": "rol", "rotr": "ror"}
+_ALU = {Operation.ADD: AluOp.ADD, Operation.SUB: AluOp.SUB, Operation.AND: AluOp.AND,
+        Operation.OR: AluOp.OR, Operation.XOR: AluOp.XOR, Operation.MUL: AluOp.IMUL}  # fmt: skip
+_COMMUTATIVE = {Operation.ADD, Operation.AND, Operation.OR, Operation.XOR, Operation.MUL}
+_SHIFTS = {
+    (Operation.SHL, False): ShiftOp.SHL, (Operation.SHR, True): ShiftOp.SAR,
+    (Operation.SHR, False): ShiftOp.SHR, (Operation.ROTL, False): ShiftOp.ROL,
+    (Operation.ROTR, False): ShiftOp.ROR,
+}  # fmt: skip
+_BIT_COUNTS = {Operation.CLZ: Clz, Operation.CTZ: Ctz, Operation.POPCNT: Popcnt}
 
 
-def _split(opcode: int) -> tuple[ValueType, int, str]:
-    ty, op = NAMES[opcode].split(".", 1)
-    vt = ValueType.I32 if ty == "i32" else ValueType.I64
-    return vt, 32 if vt == ValueType.I32 else 64, op
-
-
-@rule("i32.add", "i32.sub", "i32.and", "i32.or", "i32.xor", "i32.mul",
-      "i64.add", "i64.sub", "i64.and", "i64.or", "i64.xor", "i64.mul")  # fmt: skip
-def alu(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
-    vt, size, op = _split(opcode)
+@RULES.operations(Operation.ADD, Operation.SUB, Operation.AND, Operation.OR, Operation.XOR,
+                  Operation.MUL, types=INTS)  # fmt: skip
+def alu(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt, size = op.type, op.size
+    assert vt is not None
     a, b = args
-    if op in _COMMUTATIVE and type(a) is Const and type(b) is not Const:
+    if op.operation in _COMMUTATIVE and type(a) is Const and type(b) is not Const:
         a, b = b, a
     dst = lw.new_vreg(vt)
     k = lw.imm32(b, size)
     if k is not None:
-        if op == "mul":
+        if op.operation is Operation.MUL:
             lw.emit(MulImm(size, dst, lw.reg(a), k))
         else:
-            lw.emit(AluRRImm(_ALU[op], size, dst, lw.reg(a), k))
+            lw.emit(AluRRImm(_ALU[op.operation], size, dst, lw.reg(a), k))
     else:
-        lw.emit(AluRRR(_ALU[op], size, dst, lw.reg(a), lw.reg(b)))
+        lw.emit(AluRRR(_ALU[op.operation], size, dst, lw.reg(a), lw.reg(b)))
     return [Reg(dst, vt)]
 
 
-@rule("i32.shl", "i32.shr_s", "i32.shr_u", "i32.rotl", "i32.rotr",
-      "i64.shl", "i64.shr_s", "i64.shr_u", "i64.rotl", "i64.rotr")  # fmt: skip
-def shift(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
-    vt, size, op = _split(opcode)
+@RULES.operations(Operation.SHL, Operation.SHR, Operation.ROTL, Operation.ROTR)
+def shift(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt, size = op.type, op.size
+    assert vt is not None
+    shift_op = _SHIFTS[op.operation, op.signed]
     a, b = args
     dst = lw.new_vreg(vt)
     if type(b) is Const:
-        lw.emit(ShiftImm(_SHIFTS[op], size, dst, lw.reg(a), b.bits & (size - 1)))
+        lw.emit(ShiftImm(shift_op, size, dst, lw.reg(a), b.bits & (size - 1)))
     else:
         # A count of its own, so that the value and the count are distinct vregs.
         count = lw.new_vreg(ValueType.I64)
         lw.emit(MovRR(count, lw.reg(b)))
-        lw.emit(ShiftRR(_SHIFTS[op], size, dst, lw.reg(a), count))
+        lw.emit(ShiftRR(shift_op, size, dst, lw.reg(a), count))
     return [Reg(dst, vt)]
 
 
-@rule("i32.div_s", "i32.div_u", "i32.rem_s", "i32.rem_u",
-      "i64.div_s", "i64.div_u", "i64.rem_s", "i64.rem_u")  # fmt: skip
-def div_rem(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
-    vt, size, op = _split(opcode)
+@RULES.operations(Operation.DIV, Operation.REM, types=INTS)
+def div_rem(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = op.type
+    assert vt is not None
     a, b = args
-    lhs = lw.new_vreg(vt)
-    lw.copy(lhs, a)
-    rhs = lw.new_vreg(vt)
-    lw.copy(rhs, b)
+    lhs = lw.fresh(a, vt)
+    rhs = lw.fresh(b, vt)
     dst = lw.new_vreg(vt)
-    lw.emit(DivRem(op, size, dst, lhs, rhs, lw.new_vreg(vt)))
+    lw.emit(DivRem(op.operation is Operation.REM, op.signed, op.size, dst, lhs, rhs,
+                   lw.new_vreg(vt)))  # fmt: skip
     return [Reg(dst, vt)]
 
 
-@rule("i32.clz", "i32.ctz", "i32.popcnt", "i64.clz", "i64.ctz", "i64.popcnt")
-def bit_count(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
-    vt, size, op = _split(opcode)
+@RULES.operations(Operation.CLZ, Operation.CTZ, Operation.POPCNT)
+def bit_count(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = op.type
+    assert vt is not None
     dst = lw.new_vreg(vt)
-    features = lw.env.features
-    native = {"clz": features.lzcnt, "ctz": features.tzcnt, "popcnt": features.popcnt}[op]
-    lw.emit(Seq(op, (size, native), dst, (lw.reg(args[0]),)))
+    features = lw.features
+    native = {Operation.CLZ: features.lzcnt, Operation.CTZ: features.tzcnt,
+              Operation.POPCNT: features.popcnt}[op.operation]  # fmt: skip
+    lw.emit(_BIT_COUNTS[op.operation](op.size, native, dst, lw.reg(args[0])))
     return [Reg(dst, vt)]
 
 
-_EXTENDS = {
-    "i32.extend8_s": (True, 8, 32), "i32.extend16_s": (True, 16, 32),
-    "i64.extend8_s": (True, 8, 64), "i64.extend16_s": (True, 16, 64),
-    "i64.extend32_s": (True, 32, 64), "i64.extend_i32_s": (True, 32, 64),
-    "i64.extend_i32_u": (False, 32, 64), "i32.wrap_i64": (False, 32, 32),
-}  # fmt: skip
-
-
-@rule(*_EXTENDS)
-def extend(lw: Any, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
-    signed, from_bits, size = _EXTENDS[NAMES[opcode]]
-    vt = ValueType.I32 if size == 32 else ValueType.I64
+@RULES.operations(Operation.EXTEND, Operation.WRAP)
+def extend(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    # i32.wrap_i64 and i64.extend_i32_u are both ``mov r32, r32``.
+    vt = op.type
+    assert vt is not None
+    from_bits = 32 if op.operation is Operation.WRAP else op.bits
     dst = lw.new_vreg(vt)
-    lw.emit(Extend(signed, from_bits, size, dst, lw.reg(args[0])))
+    lw.emit(Extend(op.signed, from_bits, op.size, dst, lw.reg(args[0])))
     return [Reg(dst, vt)]

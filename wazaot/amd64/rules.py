@@ -1,30 +1,16 @@
-"""The registry of instruction-selection rules: wasm opcode -> function.
+"""The x86-64 instruction-selection rules, by opcode.
 
-Rules are registered explicitly with ``@rule("i32.add", ...)`` in ``lower_int.py``,
-``lower_float.py`` and ``lower_mem.py``; ``Amd64Lowering.op`` looks them up by opcode.
-A rule takes the lowering, the opcode, the operands and the immediate, emits
-instructions and returns the results.
+``lower_int.py``, ``lower_float.py`` and ``lower_mem.py`` register their rules into
+:data:`RULES` explicitly (``@RULES.operations(...)``, ``@RULES.opcodes(...)``); the
+rules every architecture shares (exits to the runtime, ``wazaot.lower.builtins``) are
+included. ``backend.py`` imports the three rule modules, which completes the table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from ..wasm.opcodes import OP
+from ..lower.builtins import BUILTIN_RULES
+from ..lower.rules import RuleSet
 
-RuleFn = Callable[[Any, int, list, Any], list]
-RULES: dict[int, RuleFn] = {}
-
-
-def rule(*names: str) -> Callable[[RuleFn], RuleFn]:
-    """Register the decorated function for the wasm instructions ``names``."""
-
-    def register(fn: RuleFn) -> RuleFn:
-        for name in names:
-            code = OP[name]
-            assert code not in RULES, f"two rules for {name}"
-            RULES[code] = fn
-        return fn
-
-    return register
+RULES: RuleSet[Any] = RuleSet("x86-64", include=BUILTIN_RULES)

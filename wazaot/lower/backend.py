@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from ..api import ValueType
 from ..traps import TrapCode
+from .ops import Op
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,10 +44,10 @@ class Const:
 
 @dataclass(frozen=True, slots=True)
 class Compare:
-    """``op(args)`` for a wasm comparison opcode (``i32.lt_s``, ``f64.ge``, ``i32.eqz``
-    ...) whose i32 result has not been computed."""
+    """``op(args)`` for a wasm comparison (``i32.lt_s``, ``f64.ge``, ``i32.eqz`` ...,
+    decoded) whose i32 result has not been computed."""
 
-    op: int
+    op: Op
     args: tuple[Reg | Const, ...]
     type: ValueType = ValueType.I32
 
@@ -87,8 +88,8 @@ class Backend(Protocol):
         """Trap unconditionally (ends the block)."""
 
     # -- instructions --------------------------------------------------------------
-    def op(self, opcode: int, args: list[Operand], imm: Any) -> list[Operand]:
-        """Lower one wasm instruction with a fixed stack effect (arithmetic,
+    def op(self, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+        """Lower one decoded wasm instruction with a fixed stack effect (arithmetic,
         conversions, loads, stores, memory and table instructions, global access);
         returns its results."""
 

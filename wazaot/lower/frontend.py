@@ -24,14 +24,16 @@ How values flow:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..api import ValueType
 from ..traps import TrapCode
 from ..wasm.module import FuncType, Module
-from ..wasm.opcodes import OP, SIGNATURES
+from ..wasm.opcodes import OP
 from .backend import Backend, Compare, Const, Operand, Reg
+from .ops import OPS
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,18 +47,6 @@ class _Local:
 _StackValue = Reg | Const | Compare | _Local
 
 _FIRST_COMPARE, _LAST_COMPARE = OP["i32.eqz"], OP["f64.ge"]
-
-# Stack effects of the instructions typed by their immediates that go to Backend.op.
-_ARITY: dict[int, tuple[int, int]] = {
-    OP["global.get"]: (0, 1),
-    OP["global.set"]: (1, 0),
-    OP["table.get"]: (1, 1),
-    OP["table.set"]: (2, 0),
-    OP["table.grow"]: (2, 1),
-    OP["table.fill"]: (3, 0),
-    OP["ref.is_null"]: (1, 1),
-    OP["ref.func"]: (0, 1),
-}
 
 
 @dataclass(slots=True)
@@ -79,7 +69,7 @@ class FunctionLowering:
     """Lowers function ``func_index`` of ``module`` through ``backend``."""
 
     def __init__(self, module: Module, func_index: int, backend: Backend,
-                 func_types: list[FuncType] | None = None):  # fmt: skip
+                 func_types: Sequence[FuncType] | None = None):  # fmt: skip
         self.module = module
         self.func_index = func_index
         self.backend = backend
@@ -120,7 +110,7 @@ class FunctionLowering:
             if handler is not None:
                 handler(self, imm)
             elif _FIRST_COMPARE <= op <= _LAST_COMPARE:
-                self.push_compare(op, len(SIGNATURES[op][0]))
+                self.push_compare(op)
             else:
                 self.generic(op, imm)
 
@@ -141,10 +131,9 @@ class FunctionLowering:
         """Adjust the count of lazy local reads for ``value`` entering (+1) or leaving
         (-1) the stack. ``local_refs[i]`` is exactly the number of ``_Local(i)`` on
         the stack, standing alone or inside a pending ``Compare``."""
-        t = type(value)
-        if t is _Local:
+        if type(value) is _Local:
             self.local_refs[value.index] = self.local_refs.get(value.index, 0) + delta
-        elif t is Compare:
+        elif type(value) is Compare:
             for a in value.args:
                 if type(a) is _Local:
                     self.local_refs[a.index] = self.local_refs.get(a.index, 0) + delta
@@ -173,10 +162,9 @@ class FunctionLowering:
 
     def operand(self, value: _StackValue) -> Operand:
         """A popped stack value as a backend operand (materialising comparisons)."""
-        t = type(value)
-        if t is _Local:
+        if type(value) is _Local:
             return Reg(self.local_vregs[value.index], value.type)
-        if t is Compare:
+        if type(value) is Compare:
             return self.backend.compare(self.resolve(value))
         return value  # type: ignore[return-value]
 
@@ -196,11 +184,12 @@ class FunctionLowering:
             return self.resolve(value)
         return self.operand(value)
 
-    def push_compare(self, op: int, n: int) -> None:
-        """Push a pending comparison of the top ``n`` values. Lazy local reads stay
-        lazy inside it (and counted), so a later ``local.set`` still detaches them."""
+    def push_compare(self, opcode: int) -> None:
+        """Push a pending comparison of the top values. Lazy local reads stay lazy
+        inside it (and counted), so a later ``local.set`` still detaches them."""
+        op = OPS[opcode]
         args = []
-        for _ in range(n):
+        for _ in range(op.n_params):
             value = self.pop()
             if type(value) is Compare:
                 value = self.backend.compare(self.resolve(value))
@@ -213,15 +202,14 @@ class FunctionLowering:
         stack = self.stack
         for i in range(start, len(stack)):
             value = stack[i]
-            t = type(value)
-            if t is _Local:
+            if type(value) is _Local:
                 self.local_refs[value.index] -= 1
                 vreg = self.backend.new_vreg(value.type)
                 self.backend.copy(vreg, Reg(self.local_vregs[value.index], value.type))
                 stack[i] = Reg(vreg, value.type)
-            elif t is Compare:
+            elif type(value) is Compare:
                 self._count(value, -1)
-                stack[i] = self.backend.compare(self.resolve(value))  # type: ignore[arg-type]
+                stack[i] = self.backend.compare(self.resolve(value))
 
     def detach_local(self, index: int) -> None:
         """Before local ``index`` changes, give its lazy readers a copy of the old value."""
@@ -239,10 +227,9 @@ class FunctionLowering:
 
         stack = self.stack
         for i, value in enumerate(stack):
-            t = type(value)
-            if t is _Local and value.index == index:
+            if type(value) is _Local and value.index == index:
                 stack[i] = old_value()
-            elif t is Compare and any(type(a) is _Local and a.index == index for a in value.args):
+            elif type(value) is Compare and any(type(a) is _Local and a.index == index for a in value.args):
                 args = tuple(old_value() if type(a) is _Local and a.index == index else a
                              for a in value.args)  # fmt: skip
                 stack[i] = Compare(value.op, args, value.type)
@@ -255,7 +242,7 @@ class FunctionLowering:
         b = self.backend
         dst_set = set(dsts)
         if any(type(v) is Reg and v.vreg in dst_set for v in values):
-            temps = []
+            temps: list[Operand] = []
             for v in values:
                 if type(v) is Reg:
                     t = b.new_vreg(v.type)
@@ -507,16 +494,11 @@ class FunctionLowering:
     def op_ref_null(self, vt: ValueType) -> None:
         self.push(Const(vt, 0))
 
-    def generic(self, op: int, imm: Any) -> None:
-        sig = SIGNATURES.get(op)
-        if sig is not None:
-            n_args, result_types = len(sig[0]), sig[1]
-        else:
-            n_args, n_results = _ARITY[op]
-            result_types = (None,) * n_results  # type: ignore[assignment]
-        args = self.pop_operands(n_args)
+    def generic(self, opcode: int, imm: Any) -> None:
+        op = OPS[opcode]
+        args = self.pop_operands(op.n_params)
         results = self.backend.op(op, args, imm)
-        assert len(results) == len(result_types), (op, results)
+        assert len(results) == op.n_results, (op, results)
         for r in results:
             self.push(r)
 
@@ -556,7 +538,7 @@ _HANDLERS: dict[int, Any] = {
 
 
 def lower_function(module: Module, func_index: int, backend: Backend,
-                   func_types: list[FuncType] | None = None) -> None:  # fmt: skip
+                   func_types: Sequence[FuncType] | None = None) -> None:  # fmt: skip
     """Lower defined function ``func_index`` (function index space) into ``backend``.
     ``func_types`` is ``module.func_types()``, computed once by callers that lower
     many functions."""

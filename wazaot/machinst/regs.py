@@ -7,15 +7,25 @@ are therefore identity, done in C, which matters because a function of any size
 creates registers by the tens of thousands and the allocator hashes them constantly.
 Each register also carries a small dense integer (``VReg.index``, ``PReg.index``) that
 the allocator uses to index plain lists instead of dictionaries.
+
+Several threads may compile at once: a register is created under a lock (the lookup of
+an existing one takes none), so that two threads never make two objects for one
+register. The intern tables are bounded: at most :data:`MAX_PREGS` physical registers
+(a few dozen per architecture exist) and virtual register indices below
+:data:`MAX_VREGS` (the table of each class is as long as the largest function
+compiled so far needs).
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any, ClassVar
 
 __all__ = [
+    "MAX_PREGS",
+    "MAX_VREGS",
     "Loc",
     "PReg",
     "Reg",
@@ -24,6 +34,16 @@ __all__ = [
     "VReg",
     "preg_count",
 ]
+
+
+MAX_PREGS = 1024
+"""How many distinct physical registers a process may create (every architecture's
+register files together)."""
+
+MAX_VREGS = 1 << 23
+"""Virtual register indices must be below this (a function needing more is refused)."""
+
+_INTERN_LOCK = threading.Lock()
 
 
 class RegClass(IntEnum):
@@ -71,14 +91,20 @@ class PReg:
             return existing
         if not 0 <= hw < 256:
             raise ValueError(f"hardware register number out of range: {hw}")
-        self = object.__new__(cls)
-        object.__setattr__(self, "cls", key[0])
-        object.__setattr__(self, "hw", hw)
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "index", len(cls._by_index))
-        cls._by_index.append(self)
-        cls._interned[key] = self
-        return self
+        with _INTERN_LOCK:
+            existing = cls._interned.get(key)  # another thread may have won
+            if existing is not None:
+                return existing
+            if len(cls._by_index) >= MAX_PREGS:
+                raise ValueError(f"more than {MAX_PREGS} physical registers")
+            self = object.__new__(cls)
+            object.__setattr__(self, "cls", key[0])
+            object.__setattr__(self, "hw", hw)
+            object.__setattr__(self, "name", name)
+            object.__setattr__(self, "index", len(cls._by_index))
+            cls._by_index.append(self)
+            cls._interned[key] = self
+            return self
 
     @classmethod
     def from_index(cls, index: int) -> PReg:
@@ -128,15 +154,19 @@ class VReg:
             existing = table[index]
             if existing is not None:
                 return existing
-        elif index >= 0:
-            table.extend([None] * (index + 1 - len(table)))
-        else:
-            raise ValueError(f"negative virtual register index: {index}")
-        self = object.__new__(cls)
-        object.__setattr__(self, "cls", RegClass(reg_class))
-        object.__setattr__(self, "index", index)
-        table[index] = self
-        return self
+        if not 0 <= index < MAX_VREGS:
+            raise ValueError(f"virtual register index out of range: {index}")
+        with _INTERN_LOCK:
+            if index >= len(table):
+                table.extend([None] * (index + 1 - len(table)))
+            existing = table[index]  # another thread may have won
+            if existing is not None:
+                return existing
+            self = object.__new__(cls)
+            object.__setattr__(self, "cls", RegClass(reg_class))
+            object.__setattr__(self, "index", index)
+            table[index] = self
+            return self
 
     @property
     def is_virtual(self) -> bool:

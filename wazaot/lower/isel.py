@@ -1,0 +1,264 @@
+"""Instruction selection shared by every architecture: the ``Backend`` bookkeeping.
+
+:class:`Lowering` implements the parts of ``wazaot.lower.backend.Backend`` that know
+no instruction set, for one function:
+
+- virtual registers, blocks, the current source offset, appending instructions
+  (:meth:`Lowering.emit`, :meth:`Lowering.terminate`) and the source map they feed;
+- operands: :meth:`Lowering.reg` materialises a constant through the architecture's
+  :meth:`Lowering.gen_const` hook, :meth:`Lowering.copy` moves through
+  :meth:`Lowering.gen_move`;
+- parameters, results and calls over the architecture's calling convention (a
+  :class:`~wazaot.machinst.abi.CallConv`, data only), with the shared
+  pseudo-instructions of :mod:`wazaot.machinst.pseudo`;
+- jumps, jump tables, traps, and the dispatch of every other instruction to the
+  architecture's :class:`~wazaot.lower.rules.RuleSet`.
+
+An architecture subclasses it (``<arch>/lower.py``), sets ``call_conv`` and ``rules``,
+and implements the hooks and what depends on its flags or condition codes
+(``branch``, ``select``, ``compare``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ..api import ValueType
+from ..errors import UnsupportedError
+from ..machinst import Args, MachInst, VCode, VReg
+from ..machinst.abi import CallConv, Signature, reg_class, signature
+from ..machinst.pseudo import (
+    Call,
+    CallKind,
+    Exit,
+    Jmp,
+    JmpTable,
+    Ret,
+    SlotArea,
+    StackSlot,
+    TrapInst,
+)
+from ..traps import TrapCode
+from ..vmctx import Builtin, ModuleLayout
+from ..wasm.module import FuncType, GlobalType, Module, TableType
+from .backend import Compare, Const, Operand, Reg
+from .ops import Op
+from .rules import RuleSet
+
+__all__ = ["CompileEnv", "LoweredFunction", "Lowering"]
+
+
+@dataclass(frozen=True, slots=True)
+class CompileEnv:
+    """What lowering needs to know about the module beyond one function."""
+
+    module: Module
+    func_types: Sequence[FuncType]
+    type_ids: Sequence[int]  # canonical id of each type index
+    layout: ModuleLayout
+    global_types: Sequence[GlobalType]
+    table_types: Sequence[TableType]
+
+    @classmethod
+    def of(cls, module: Module, type_ids: Sequence[int]) -> CompileEnv:
+        """The environment of ``module`` (its types and context layout)."""
+        fts, gts, tts = module.func_types(), module.global_types(), module.table_types()
+        return cls(module, fts, type_ids, ModuleLayout(len(gts), len(tts), len(fts)), gts, tts)
+
+
+@dataclass(slots=True)
+class LoweredFunction:
+    """A function in machine IR, with what the emitter needs besides the VCode."""
+
+    vcode: VCode
+    srclocs: list[list[int]]  # per block, the wasm offset of each instruction
+    signature: Signature
+    outgoing_slots: int = 0
+    calls_other_instances: bool = False
+    func_index: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Lowering:
+    """The ISA-neutral half of a ``Backend``: see the module docstring."""
+
+    call_conv: ClassVar[CallConv]
+    rules: ClassVar[RuleSet[Any]]
+    isa_name: ClassVar[str]  # for messages: "the <isa_name> backend cannot compile ..."
+
+    def __init__(self, env: CompileEnv, func_index: int):
+        self.env = env
+        self.func_index = func_index
+        ft = env.func_types[func_index]
+        self.func_type = ft
+        self.vcode = VCode()
+        self.srclocs: list[list[int]] = []
+        self.cur = -1
+        self.src = 0
+        self.sig = signature(self.call_conv, ft.params, ft.results)
+        self.out = LoweredFunction(self.vcode, self.srclocs, self.sig, func_index=func_index)
+
+    # -- hooks of the architecture ---------------------------------------------------
+
+    def gen_move(self, dst: VReg, src: VReg) -> MachInst:
+        """A register copy of either class."""
+        raise NotImplementedError
+
+    def gen_const(self, dst: VReg, value: Const) -> MachInst:
+        """dst := the constant ``value``."""
+        raise NotImplementedError
+
+    # -- registers, blocks, instructions -------------------------------------------
+
+    def new_vreg(self, vt: ValueType) -> VReg:
+        return self.vcode.new_vreg(reg_class(vt))
+
+    def new_block(self) -> int:
+        self.srclocs.append([])
+        return self.vcode.new_block()
+
+    def set_block(self, block: int) -> None:
+        self.cur = block
+
+    def set_source(self, offset: int) -> None:
+        self.src = offset
+
+    def emit(self, inst: MachInst) -> None:
+        self.vcode.blocks[self.cur].insts.append(inst)
+        self.srclocs[self.cur].append(self.src)
+
+    def terminate(self, inst: MachInst, succs: list[int]) -> None:
+        self.emit(inst)
+        self.vcode.blocks[self.cur].succs = list(dict.fromkeys(succs))
+
+    def unsupported(self, what: str) -> UnsupportedError:
+        """The error for something this backend cannot compile yet."""
+        return UnsupportedError(f"the {self.isa_name} backend cannot compile {what} yet", self.src)
+
+    # -- operands --------------------------------------------------------------------
+
+    def reg(self, value: Operand) -> VReg:
+        """The operand in a register (materialising a constant)."""
+        if type(value) is Reg:
+            return value.vreg
+        dst = self.new_vreg(value.type)
+        self.copy(dst, value)
+        return dst
+
+    def fresh(self, value: Operand, vt: ValueType) -> VReg:
+        """A vreg of its own holding ``value``: for an operand an instruction overwrites
+        (or that must sit in a fixed register while its value lives on elsewhere)."""
+        vreg = self.new_vreg(vt)
+        self.copy(vreg, value)
+        return vreg
+
+    def copy(self, dst: Any, src: Operand) -> None:
+        if type(src) is Reg:
+            if src.vreg is not dst:
+                self.emit(self.gen_move(dst, src.vreg))
+        else:
+            self.emit(self.gen_const(dst, src))  # type: ignore[arg-type]
+
+    # -- control flow ----------------------------------------------------------------
+
+    def jump(self, target: int) -> None:
+        self.terminate(Jmp(target), [target])
+
+    def br_table(self, index: Operand, targets: list[int], default: int) -> None:
+        self.terminate(JmpTable(self.reg(index), tuple(targets), default), targets + [default])
+
+    def trap(self, code: TrapCode) -> None:
+        self.terminate(TrapInst(code), [])
+
+    def exit(self, builtin: Builtin, args: Sequence[Operand],
+             result: ValueType | None) -> list[Operand]:  # fmt: skip
+        """Leave to the runtime for ``builtin``; returns its result, if any."""
+        dst = self.new_vreg(result) if result is not None else None
+        self.emit(Exit(builtin, tuple(self.reg(a) for a in args), dst,
+                       self.call_conv.exit_clobbers))  # fmt: skip
+        return [Reg(dst, result)] if dst is not None and result is not None else []
+
+    # -- function boundary and calls ---------------------------------------------------
+
+    def params(self, types: tuple[ValueType, ...]) -> list[Any]:
+        vregs = [self.new_vreg(vt) for vt in types]
+        fixed = tuple((v, loc.reg) for v, loc in zip(vregs, self.sig.params) if loc.reg)
+        self.emit(Args(fixed))
+        for v, loc in zip(vregs, self.sig.params):
+            if loc.reg is None:
+                self.emit(StackSlot(SlotArea.INCOMING, False, v, loc.slot))
+        return vregs
+
+    def ret(self, values: list[Operand]) -> None:
+        fixed = []
+        for value, loc in zip(values, self.sig.results):
+            reg = self.reg(value)
+            if loc.reg is None:
+                self.emit(StackSlot(SlotArea.INCOMING, True, reg, loc.slot))
+            else:
+                fixed.append((reg, loc.reg))
+        self.terminate(Ret(tuple(fixed)), [])
+
+    def _call(self, kind: CallKind, target: int, ft: FuncType, args: list[Operand],
+              index: Operand | None = None, type_id: int = 0) -> list[Operand]:  # fmt: skip
+        sig = signature(self.call_conv, ft.params, ft.results)
+        self.out.outgoing_slots = max(self.out.outgoing_slots, sig.stack_slots)
+        fixed_args = []
+        for value, loc in zip(args, sig.params):
+            reg = self.reg(value)
+            if loc.reg is None:
+                self.emit(StackSlot(SlotArea.OUTGOING, True, reg, loc.slot))
+            else:
+                fixed_args.append((reg, loc.reg))
+        index_reg = self.reg(index) if index is not None else None
+        results = [self.new_vreg(vt) for vt in ft.results]
+        fixed_results = tuple((r, loc.reg) for r, loc in zip(results, sig.results) if loc.reg)
+        self.emit(Call(kind, target, tuple(fixed_args), fixed_results, index_reg, type_id,
+                       self.call_conv.call_clobbers))  # fmt: skip
+        for r, loc in zip(results, sig.results):
+            if loc.reg is None:
+                self.emit(StackSlot(SlotArea.OUTGOING, False, r, loc.slot))
+        if kind is not CallKind.DIRECT:
+            self.out.calls_other_instances = True
+        return [Reg(r, vt) for r, vt in zip(results, ft.results)]
+
+    def call(self, func_index: int, args: list[Operand]) -> list[Operand]:
+        env = self.env
+        ft = env.func_types[func_index]
+        if func_index < env.module.num_imported_funcs:
+            return self._call(CallKind.IMPORT, env.layout.func_slot(func_index), ft, args)
+        return self._call(CallKind.DIRECT, func_index, ft, args)
+
+    def call_indirect(self, type_index: int, table: int, index: Operand,
+                      args: list[Operand]) -> list[Operand]:  # fmt: skip
+        env = self.env
+        return self._call(CallKind.INDIRECT, env.layout.table_slot(table),
+                          env.module.types[type_index], args, index,
+                          env.type_ids[type_index])  # fmt: skip
+
+    def return_call(self, func_index: int, args: list[Operand]) -> None:
+        # Tail calls as call + return until the tail-call issue makes them constant-space.
+        self.ret(self.call(func_index, args))
+
+    def return_call_indirect(self, type_index: int, table: int, index: Operand,
+                             args: list[Operand]) -> None:  # fmt: skip
+        self.ret(self.call_indirect(type_index, table, index, args))
+
+    # -- everything else -----------------------------------------------------------------
+
+    def op(self, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+        fn = self.rules.table.get(op.opcode)
+        if fn is None:
+            raise self.unsupported(op.name)
+        return fn(self, op, args, imm)
+
+    def branch(self, cond: Operand | Compare, then_block: int, else_block: int) -> None:
+        raise NotImplementedError
+
+    def compare(self, cmp: Compare) -> Operand:
+        raise NotImplementedError
+
+    def select(self, cond: Operand | Compare, a: Operand, b: Operand, vt: ValueType) -> Operand:
+        raise NotImplementedError

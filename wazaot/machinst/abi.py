@@ -1,0 +1,87 @@
+"""Calling conventions as data, and where a function type's values travel.
+
+An architecture describes its convention between wasm functions with one
+:class:`CallConv`: which registers carry integer and float parameters and results,
+and what a call or an exit to the host clobbers. :func:`signature` assigns each
+parameter and result of a function type a register or an 8-byte stack slot from it;
+the shared lowering (``wazaot.lower.isel``) and the trampolines read the result.
+Nothing here knows an instruction set::
+
+    params  (i32, f64, i64)  with int_args (rdi rsi ...) float_args (xmm0 ...)
+         -> rdi, xmm0, rsi
+    stack slots: numbered from 0 in the caller's outgoing area, parameters first,
+    then results; a v128 takes two.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..api import ValueType
+from .regs import PReg, RegClass
+
+__all__ = ["CallConv", "Location", "Signature", "reg_class", "signature"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallConv:
+    """The registers of a calling convention (all other values go on the stack)."""
+
+    int_args: tuple[PReg, ...]
+    float_args: tuple[PReg, ...]
+    int_results: tuple[PReg, ...]
+    float_results: tuple[PReg, ...]
+    call_clobbers: tuple[PReg, ...]  # what a call to a wasm function may overwrite
+    exit_clobbers: tuple[PReg, ...]  # what an exit to the host may overwrite
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where one parameter or result travels: a register, or stack slot ``slot``."""
+
+    reg: PReg | None
+    slot: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    """The locations of a function type's parameters and results."""
+
+    params: tuple[Location, ...]
+    results: tuple[Location, ...]
+    stack_slots: int  # outgoing slots the caller reserves (parameters + results)
+
+
+def reg_class(vt: ValueType) -> RegClass:
+    """The register file that holds values of type ``vt``."""
+    return RegClass.FLOAT if vt in (ValueType.F32, ValueType.F64, ValueType.V128) else RegClass.INT
+
+
+def _assign(types: Sequence[ValueType], ints: Sequence[PReg], floats: Sequence[PReg],
+            first_slot: int) -> tuple[list[Location], int]:  # fmt: skip
+    out = []
+    ni = nf = 0
+    slot = first_slot
+    for vt in types:
+        if reg_class(vt) is RegClass.INT and ni < len(ints):
+            out.append(Location(ints[ni]))
+            ni += 1
+        elif reg_class(vt) is RegClass.FLOAT and nf < len(floats) and vt != ValueType.V128:
+            out.append(Location(floats[nf]))
+            nf += 1
+        else:
+            out.append(Location(None, slot))
+            slot += 2 if vt == ValueType.V128 else 1
+    return out, slot
+
+
+@functools.lru_cache(maxsize=1024)
+def signature(cc: CallConv, params: tuple[ValueType, ...],
+              results: tuple[ValueType, ...]) -> Signature:  # fmt: skip
+    """The locations of ``params`` and ``results`` under ``cc`` (cached: a module
+    calls the same few types again and again)."""
+    p, n = _assign(params, cc.int_args, cc.float_args, 0)
+    r, n = _assign(results, cc.int_results, cc.float_results, n)
+    return Signature(tuple(p), tuple(r), n)

@@ -1,0 +1,241 @@
+"""The emission driver every architecture shares: allocated machine IR -> code buffer.
+
+``<arch>/emit.py`` subclasses :class:`EmitDriver` with what is ISA-specific (the
+prologue, moves between registers and spill slots, the body of a trap stub) and an
+:class:`EmitterTable` of one emitter per instruction class. The driver does the rest
+for one function::
+
+    align, bind the function label, prologue
+    for each block in layout order, for each instruction n:
+        source map entry (machine offset -> wasm offset) when the offset changes
+        the allocator's moves before n; emitter(inst, registers of n); moves after n
+    out-of-line trap stubs (each with the source offset of the instruction that asked)
+    jump tables: 8-byte slots, filled by ABS64 relocations at link time
+
+and :func:`object_code` turns the module's buffer into an ``ObjectCode``.
+It reads the allocation through :class:`AllocationView` (``wazaot.regalloc``'s
+``Allocation`` fits it) so that this package does not depend on the allocator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from ..traps import TrapCode
+from ..wasm.module import FuncType
+from .frame import FrameLayout, layout_frame
+from .objcode import FunctionCode, ObjectCode, Relocation, RelocKind
+from .regs import Loc, PReg, RegClass
+from .vcode import Args, VCode
+
+__all__ = [
+    "AllocationView", "CodeBuffer", "EmitDriver", "EmitFn", "EmitterTable", "EmittedFunction",
+    "LoweredView", "MoveView", "object_code",
+]  # fmt: skip
+
+LabelT = TypeVar("LabelT")
+
+
+class CodeBuffer(Protocol[LabelT]):
+    """What the driver needs of an architecture's assembler."""
+
+    @property
+    def offset(self) -> int: ...
+    def new_label(self) -> LabelT: ...
+    def bind(self, label: LabelT) -> None: ...
+    def label_offset(self, label: LabelT) -> int: ...
+    def align(self, n: int) -> None: ...
+    def data(self, raw: bytes) -> None: ...
+
+
+class MoveView(Protocol):
+    """One move the allocator inserted (``wazaot.regalloc.Move``)."""
+
+    @property
+    def src(self) -> Loc: ...
+    @property
+    def dst(self) -> Loc: ...
+
+
+class AllocationView(Protocol):
+    """What the driver reads of an allocation (``wazaot.regalloc.Allocation``)."""
+
+    @property
+    def edits(self) -> Sequence[tuple[tuple[int, int], MoveView]]:
+        """``((inst, 0 before / 1 after), move)``, sorted by point."""
+        ...
+
+    @property
+    def num_spill_slots(self) -> Mapping[RegClass, int]: ...
+    @property
+    def callee_saved_used(self) -> Sequence[PReg]: ...
+    def inst_allocs(self, inst: int) -> Sequence[PReg]: ...
+
+
+class LoweredView(Protocol):
+    """What the driver reads of a lowered function (``wazaot.lower.isel.LoweredFunction``)."""
+
+    @property
+    def vcode(self) -> VCode: ...
+    @property
+    def srclocs(self) -> list[list[int]]: ...
+    @property
+    def outgoing_slots(self) -> int: ...
+    @property
+    def calls_other_instances(self) -> bool: ...
+
+
+EmitFn = Callable[[Any, Any, Sequence[PReg]], None]
+"""``emitter(driver, inst, regs)``: ``regs`` in the order of ``inst.operands()``."""
+
+
+class EmitterTable(dict[type, EmitFn]):
+    """An architecture's emitters by instruction class."""
+
+    def register(self, cls: type) -> Callable[[Callable[..., None]], Callable[..., None]]:
+        """Decorator: the emitter of instructions of class ``cls``."""
+
+        def add(fn: Callable[..., None]) -> Callable[..., None]:
+            if cls in self:
+                raise ValueError(f"two emitters for {cls.__name__}")
+            self[cls] = fn
+            return fn
+
+        return add
+
+
+@dataclass(slots=True)
+class EmittedFunction(Generic[LabelT]):
+    """Where one function landed in the module's buffer, with its source map and the
+    jump tables to relocate (offset of the table, the label of each entry)."""
+
+    start: int
+    end: int
+    srcmap: list[tuple[int, int]]  # (machine offset, wasm offset), sorted
+    jump_tables: list[tuple[int, list[LabelT]]] = field(default_factory=list)
+
+
+class EmitDriver(Generic[LabelT]):
+    """Emits one function into the module's buffer ``asm``; see the module docstring."""
+
+    emitters: EmitterTable
+    jump_table_align = 8
+
+    def __init__(self, asm: Any, func_labels: Sequence[LabelT]):
+        self.asm = asm
+        self.func_labels = func_labels
+        self.traps: list[tuple[LabelT, TrapCode, int]] = []
+        self.srcmap: list[tuple[int, int]] = []
+        self.src = 0
+        self.frame: FrameLayout | None = None
+        self.block_labels: list[LabelT] = []
+        self.next_block = -1
+        self.jump_tables: list[tuple[LabelT, list[LabelT]]] = []
+
+    # -- hooks of the architecture -------------------------------------------------------
+
+    def prologue(self) -> None:
+        raise NotImplementedError
+
+    def move(self, m: MoveView) -> None:
+        """A move between registers and spill slots (at most one slot)."""
+        raise NotImplementedError
+
+    def trap_stub(self, code: TrapCode) -> None:
+        """The body of an out-of-line stub that traps with ``code``."""
+        raise NotImplementedError
+
+    def jump(self, label: LabelT) -> None:
+        """An unconditional jump."""
+        raise NotImplementedError
+
+    # -- helpers for the instruction emitters ------------------------------------------
+
+    def trap(self, code: TrapCode) -> LabelT:
+        """A label that traps with ``code`` (an out-of-line stub at the function end)."""
+        label: LabelT = self.asm.new_label()
+        self.traps.append((label, code, self.src))
+        return label
+
+    def jump_to_block(self, block: int) -> None:
+        """Go to ``block``, unless it is the next one in layout order."""
+        if block != self.next_block:
+            self.jump(self.block_labels[block])
+
+    def jump_table(self, targets: Sequence[int]) -> LabelT:
+        """The label of a table of the addresses of blocks ``targets`` (emitted after
+        the function's code)."""
+        label: LabelT = self.asm.new_label()
+        self.jump_tables.append((label, [self.block_labels[t] for t in targets]))
+        return label
+
+    def mark_source(self, offset: int) -> None:
+        if not self.srcmap or self.srcmap[-1][1] != offset:
+            self.srcmap.append((self.asm.offset, offset))
+        self.src = offset
+
+    # -- the function --------------------------------------------------------------------
+
+    def emit_function(self, lowered: LoweredView, alloc: AllocationView,
+                      label: LabelT) -> EmittedFunction[LabelT]:  # fmt: skip
+        asm = self.asm
+        vcode = lowered.vcode
+        self.frame = layout_frame(alloc.callee_saved_used, alloc.num_spill_slots,
+                                  lowered.calls_other_instances, lowered.outgoing_slots)  # fmt: skip
+        self.block_labels = [asm.new_label() for _ in vcode.blocks]
+        asm.align(16)
+        start = asm.offset
+        asm.bind(label)
+        self.mark_source(lowered.srclocs[0][0] if lowered.srclocs[0] else 0)
+        self.prologue()
+        emitters = self.emitters
+        # The edits are sorted by point: walk them alongside the instructions.
+        edits = alloc.edits
+        k, n_edits = 0, len(edits)
+        n = 0
+        for b, block in enumerate(vcode.blocks):
+            self.next_block = b + 1
+            asm.bind(self.block_labels[b])
+            srcs = lowered.srclocs[b]
+            for j, inst in enumerate(block.insts):
+                self.mark_source(srcs[j])
+                while k < n_edits and edits[k][0] == (n, 0):
+                    self.move(edits[k][1])
+                    k += 1
+                if type(inst) is not Args:
+                    emitters[type(inst)](self, inst, alloc.inst_allocs(n))
+                while k < n_edits and edits[k][0] == (n, 1):
+                    self.move(edits[k][1])
+                    k += 1
+                n += 1
+        assert k == n_edits, "an edit at a point past the last instruction"
+        self.emit_trap_stubs()
+        tables = []
+        for table_label, targets in self.jump_tables:
+            asm.align(self.jump_table_align)
+            asm.bind(table_label)
+            tables.append((asm.offset, targets))
+            asm.data(bytes(8 * len(targets)))
+        return EmittedFunction(start, asm.offset, self.srcmap, tables)
+
+    def emit_trap_stubs(self) -> None:
+        asm = self.asm
+        for label, code, src in self.traps:
+            self.srcmap.append((asm.offset, src))
+            asm.bind(label)
+            self.trap_stub(code)
+
+
+def object_code(asm: CodeBuffer[LabelT], code: bytes, functions: Mapping[int, EmittedFunction[LabelT]],
+                thunks: Mapping[FuncType, LabelT]) -> ObjectCode:  # fmt: skip
+    """The module's ``ObjectCode``: every jump table entry becomes an ABS64 relocation."""
+    relocs = [
+        Relocation(offset + 8 * k, RelocKind.ABS64, asm.label_offset(label))
+        for f in functions.values()
+        for offset, targets in f.jump_tables
+        for k, label in enumerate(targets)
+    ]
+    infos = {i: FunctionCode(i, f.start, f.end, f.srcmap) for i, f in functions.items()}
+    return ObjectCode(code, infos, {ft: asm.label_offset(lb) for ft, lb in thunks.items()}, relocs)

@@ -1,0 +1,169 @@
+"""Pseudo-instructions every architecture shares: control flow, calls, exits to the host
+and the moves between registers and the calling convention's stack slots.
+
+They carry no ISA detail: registers are ``Reg`` values, fixed registers come from the
+architecture's :class:`~wazaot.machinst.abi.CallConv`, and each architecture registers
+an emitter for each class (``<arch>/emit.py``). Shared lowering
+(``wazaot.lower.isel``) creates them; like every instruction they are frozen
+dataclasses with one ``operands()`` visitor.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from ..traps import TrapCode
+from ..vmctx import Builtin
+from .operands import OperandCollector
+from .regs import PReg, Reg, VReg
+
+__all__ = [
+    "Call", "CallKind", "Exit", "Jmp", "JmpTable", "Ret", "SlotArea", "StackSlot", "TrapInst",
+]  # fmt: skip
+
+
+class _Inst:
+    """Defaults of the ``MachInst`` protocol for an ordinary instruction."""
+
+    __slots__ = ()
+
+    def is_move(self) -> tuple[Reg, Reg] | None:
+        return None
+
+    def is_terminator(self) -> bool:
+        return False
+
+
+class _Term(_Inst):
+    """Defaults for an instruction that ends a block."""
+
+    __slots__ = ()
+
+    def is_terminator(self) -> bool:
+        return True
+
+
+class SlotArea(enum.Enum):
+    """Which stack slots of the calling convention: the ones this function was called
+    with (its parameters and results) or the ones it passes to a callee."""
+
+    INCOMING = "in"
+    OUTGOING = "out"
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class CallKind(enum.Enum):
+    """How a call finds its callee."""
+
+    DIRECT = "direct"  # a function of this module: a label
+    IMPORT = "import"  # an imported function: its funcref in the module context
+    INDIRECT = "indirect"  # call_indirect: a table element, checked against a type id
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True, slots=True)
+class StackSlot(_Inst):
+    """A move between ``reg`` and stack slot ``slot`` of ``area`` (``store``: to the
+    slot). Slot k of the incoming area is the caller's outgoing slot k."""
+
+    area: SlotArea
+    store: bool
+    reg: Reg
+    slot: int
+
+    def operands(self, c: OperandCollector) -> None:
+        if self.store:
+            c.reg_use(self.reg)
+        else:
+            c.reg_def(self.reg)
+
+
+@dataclass(frozen=True, slots=True)
+class Call(_Inst):
+    """A call. ``kind`` DIRECT: ``target`` is a function index of this module; IMPORT:
+    the funcs slot of the module context; INDIRECT: the table descriptor slot, with
+    ``index`` the element and ``type_id`` the expected type. Arguments and results
+    travel in fixed registers (stack ones through ``StackSlot``)."""
+
+    kind: CallKind
+    target: int
+    args: tuple[tuple[VReg, PReg], ...]
+    results: tuple[tuple[VReg, PReg], ...]
+    index: VReg | None = None
+    type_id: int = 0
+    clobbers: tuple[PReg, ...] = field(default=(), repr=False)
+
+    def operands(self, c: OperandCollector) -> None:
+        for reg, preg in self.args:
+            c.reg_fixed_use(reg, preg)
+        if self.index is not None:
+            c.reg_use(self.index)
+        for reg, preg in self.results:
+            c.reg_fixed_def(reg, preg)
+        c.reg_clobbers(self.clobbers)
+
+
+@dataclass(frozen=True, slots=True)
+class Exit(_Inst):
+    """Leave to the runtime for ``builtin`` with ``args`` (stored in the execution
+    context's args[]); ``dst`` receives args[0] afterwards."""
+
+    builtin: Builtin
+    args: tuple[Reg, ...]
+    dst: Reg | None = None
+    clobbers: tuple[PReg, ...] = field(default=(), repr=False)
+
+    def operands(self, c: OperandCollector) -> None:
+        for a in self.args:
+            c.reg_use(a)
+        if self.dst is not None:
+            c.reg_def(self.dst)
+        c.reg_clobbers(self.clobbers)
+
+
+@dataclass(frozen=True, slots=True)
+class Jmp(_Term):
+    """Go to block ``target``."""
+
+    target: int
+
+    def operands(self, c: OperandCollector) -> None:
+        pass
+
+
+@dataclass(frozen=True, slots=True)
+class JmpTable(_Term):
+    """``br_table``: go to ``targets[index]``, or ``default`` when out of range."""
+
+    index: Reg
+    targets: tuple[int, ...]
+    default: int
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.index)
+
+
+@dataclass(frozen=True, slots=True)
+class Ret(_Term):
+    """Return ``values`` in their result registers (stack results are stored before)."""
+
+    values: tuple[tuple[VReg, PReg], ...]
+
+    def operands(self, c: OperandCollector) -> None:
+        for reg, preg in self.values:
+            c.reg_fixed_use(reg, preg)
+
+
+@dataclass(frozen=True, slots=True)
+class TrapInst(_Term):
+    """Trap with ``code``."""
+
+    code: TrapCode
+
+    def operands(self, c: OperandCollector) -> None:
+        pass
