@@ -11,6 +11,8 @@ The public surface (API.md)::
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
+
 from .api import ValueType
 from .errors import (
     CompileError,
@@ -25,8 +27,6 @@ from .runtime import CompiledModule, Runtime, RuntimeConfig
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
         return version("wazaot")
     except PackageNotFoundError:  # running from a source tree that was never installed

@@ -97,9 +97,6 @@ def summarize(cm: CompiledModule, path: str, seconds: float, verbose: bool = Fal
 
 
 def _compile_file(rt: Runtime, path: str, err: TextIO) -> tuple[CompiledModule, float] | None:
-    # Import the front end before timing, so the summary reports compile time only.
-    from .wasm import decoder, validator  # noqa: F401
-
     try:
         data = _read(path)
     except OSError as exc:

@@ -355,11 +355,12 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, name: str | None,
     for i, t_inst in enumerate(inst.tables):
         me.set_table(i, t_inst.address)
 
+    spaces: dict[ExternKind, list[Any]] = {
+        ExternKind.FUNC: inst.functions, ExternKind.TABLE: inst.tables,
+        ExternKind.MEMORY: inst.memories, ExternKind.GLOBAL: inst.globals,
+    }  # fmt: skip
     for exp in mod.exports:
-        space: list[Any] = {
-            ExternKind.FUNC: inst.functions, ExternKind.TABLE: inst.tables,
-            ExternKind.MEMORY: inst.memories, ExternKind.GLOBAL: inst.globals,
-        }[exp.kind]  # fmt: skip
+        space = spaces[exp.kind]
         inst.exports[exp.name] = (exp.kind, space[exp.index])
 
     # From here on, segments may put this instance's functions into imported tables
@@ -438,14 +439,21 @@ class HostModule:
 # -- the public objects (API.md "Module instances and exports") ---------------------------
 
 
-class Function(functools.partial):  # type: ignore[type-arg]
-    """An exported (or host) function: ``call`` with raw values, or call it Pythonically.
+class Function(functools.partial[Any]):
+    """An exported (or host) function: ``f.call(*raw)`` with raw values, returning the
+    raw results as a list, or ``f(*values)`` with Python values, returning None, a
+    value or a tuple (API.md "Values").
 
-    Both are the call engine's prepared closures: ``call`` is set on the instance
-    (the method below documents it and is shadowed), and calling the object itself
-    runs the Pythonic closure through ``functools.partial``'s C-level ``__call__``,
-    which saves a Python frame on every call.
+    Both are the call engine's prepared closures: ``call`` is the raw one, an
+    attribute of the instance, and calling the object itself runs the Pythonic one
+    through ``functools.partial``'s C-level ``__call__``, which saves a Python frame
+    on every call.
     """
+
+    _func: FunctionInstance
+    definition: FunctionDefinition
+    call: Callable[..., list[int]]
+    """``call(*raw_args, ctx=None) -> list[int]``: call with raw-encoded arguments."""
 
     def __new__(cls, func: FunctionInstance) -> Function:
         ce = func.call_engine()
@@ -454,10 +462,6 @@ class Function(functools.partial):  # type: ignore[type-arg]
         self.definition = func.definition
         self.call = ce.call_raw
         return self
-
-    def call(self, *args: int, ctx: Any = None) -> list[int]:  # type: ignore[no-redef]
-        """Call with raw-encoded arguments; returns the raw results."""
-        raise AssertionError("shadowed by the instance's prepared call")
 
     def __repr__(self) -> str:
         return f"<Function {self.definition.debug_name or self.definition.name}>"

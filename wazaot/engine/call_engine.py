@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from .module_engine import NativeModuleEngine
     from .thread import ThreadState
 
-CallFn = Callable[[Sequence[Any]], Any]
+CallFn = Callable[..., Any]
+CheckFn = Callable[[Sequence[Any]], list[int]]
 
 
 # How a call returns what the entry trampoline gave back (slot 0 as its tail reads
@@ -72,7 +73,7 @@ def _result_plan(results: Sequence[ValueType], pythonic: bool) -> tuple[int, Ent
 
 
 def _make_call(engine: NativeEngine, record: Any, name: str, params: Sequence[ValueType],
-               fast_range: tuple[int, int, int] | None, check: CallFn,
+               fast_range: tuple[int, int, int] | None, check: CheckFn,
                results: Sequence[ValueType], pythonic: bool) -> CallFn:  # fmt: skip
     """The prepared call: ``call(*args) -> results``.
 
@@ -92,9 +93,9 @@ def _make_call(engine: NativeEngine, record: Any, name: str, params: Sequence[Va
     def enter_checked(state: ThreadState, args: Sequence[Any]) -> int:
         values = check(args)
         if direct:
-            return entry(state.ctx_ptr, record, *values)  # type: ignore[no-any-return]
+            return entry(state.ctx_ptr, record, *values)
         slot_io.store(state.slots, params, values)
-        return entry(state.ctx_ptr, record)  # type: ignore[no-any-return]
+        return entry(state.ctx_ptr, record)
 
     def finish(state: ThreadState, r: int) -> Any:
         if r == FAILED and state.ctx.status:
@@ -164,7 +165,7 @@ class NativeCallEngine:
                                         results, pythonic=True)  # fmt: skip
 
     def call(self, ctx: Any, module: Any, params: Sequence[int]) -> list[int]:
-        return self.call_raw(*params)  # type: ignore[no-any-return]
+        return self.call_raw(*params)
 
 
 class HostCallEngine:
