@@ -330,6 +330,7 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, name: str | None,
     me = engine.new_module_engine(name, mod, list(inst.functions), [])
     me.instance = inst
     inst.engine = me
+    engine.set_caller(me, inst.api_module())
     definitions = compiled.function_definitions
     func_types = mod.func_types()
     type_indices = mod.func_type_indices()

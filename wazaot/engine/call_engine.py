@@ -193,21 +193,40 @@ class HostCallEngine:
         return self._results(self._fn(None, *self._check(args)))
 
 
-class HostCall:
-    """A host function as wasm code calls it: parameters from the slots, results back."""
+HostCall = Callable[["ThreadState"], None]
+"""A host function as wasm code calls it (through ``exit_stub`` and the exit
+callback): parameters from the thread's slots, the caller from the exit's module
+context, results checked and stored back in the slots."""
 
-    __slots__ = ("_fn", "_load", "_results", "_types", "_engine")
 
-    def __init__(self, engine: NativeEngine, fn: Callable[..., Any], name: str,
-                 params: Sequence[ValueType], results: Sequence[ValueType]):  # fmt: skip
-        self._engine = engine
-        self._fn = fn
-        self._load = slot_io.loader(params)
-        self._types = tuple(results)
-        self._results = host_results_checker(name, results, engine.is_funcref)
+def host_call(engine: NativeEngine, fn: Callable[..., Any], name: str,
+              params: Sequence[ValueType], results: Sequence[ValueType]) -> HostCall:  # fmt: skip
+    """The prepared ``HostCall`` of ``fn``; one scalar parameter and result (the
+    common case) take no function call besides ``fn`` itself."""
+    callers = engine.callers  # module context address -> the public Module
+    load = slot_io.loader(params)
+    check = host_results_checker(name, results, engine.is_funcref)
+    types = tuple(results)
+    one_in = raw_fast_range(params[0]) if len(params) == 1 else None
+    one_out = raw_fast_range(results[0]) if len(results) == 1 else None
 
-    def invoke(self, state: ThreadState) -> None:
-        caller = self._engine.instance_by_ctx(int(state.ctx.exit_module))
+    if one_in is not None and one_out is not None:
+        in_mask = one_in[2]
+        low, high, mask = one_out
+
+        def invoke1(state: ThreadState) -> None:
+            slots = state.slots
+            out = fn(callers.get(state.ctx.exit_module), slots[0] & in_mask)
+            if type(out) is int and low <= out < high:
+                slots[0] = out & mask
+            else:
+                slots[0] = check(out)[0]
+
+        return invoke1
+
+    def invoke(state: ThreadState) -> None:
         slots = state.slots
-        out = self._fn(caller.api_module() if caller is not None else None, *self._load(slots))
-        slot_io.store(slots, self._types, self._results(out))
+        out = fn(callers.get(state.ctx.exit_module), *load(slots))
+        slot_io.store(slots, types, check(out))
+
+    return invoke

@@ -30,7 +30,7 @@ from ..native.call import ffi
 from ..native.execmem import CodeMemory
 from ..vmctx import EntryTail, ModuleLayout
 from ..wasm.module import FuncType, Module
-from .call_engine import HostCall
+from .call_engine import HostCall, host_call
 from .code import CodeMap, ModuleCode, link
 from .module_engine import HostCode, NativeModuleEngine
 from .thread import ThreadState
@@ -107,7 +107,8 @@ class NativeEngine:
         self.closed = False
         self._lock = threading.RLock()
         self._type_ids: dict[FuncType, int] = {}
-        self._host_calls: list[HostCall] = []
+        self.host_calls: list[HostCall] = []  # by host function id
+        self.callers: dict[int, Any] = {}  # module context address -> public Module
         self._compiled: dict[int, CompiledCode] = {}
         self._module_engines: dict[int, NativeModuleEngine] = {}  # by module context address
         self._funcrefs: dict[int, NativeModuleEngine] = {}  # record address -> owner
@@ -197,9 +198,9 @@ class NativeEngine:
         isa = self._isa()
         types = [ft for _, ft, _ in functions]
         with self._lock:
-            first = len(self._host_calls)
+            first = len(self.host_calls)
             for debug_name, ft, fn in functions:
-                self._host_calls.append(HostCall(self, fn, debug_name, ft.params, ft.results))
+                self.host_calls.append(host_call(self, fn, debug_name, ft.params, ft.results))
         type_ids = [self.type_id(ft) for ft in types]
         me = NativeModuleEngine(self, name, ModuleLayout(0, 0, len(types)), None, 0, type_ids,
                                 types)  # fmt: skip
@@ -211,9 +212,6 @@ class NativeEngine:
             for i in range(len(types)):
                 me.set_host_code(i, host_code.memory.address + stubs.offsets[str(first + i)])
         return me
-
-    def host_call(self, host_id: int) -> HostCall:
-        return self._host_calls[host_id]
 
     # -- module engines -------------------------------------------------------------------
 
@@ -228,6 +226,11 @@ class NativeEngine:
         """The store instance whose module context is at ``ctx_address``, or None."""
         me = self._module_engines.get(ctx_address)
         return me.instance if me is not None else None
+
+    def set_caller(self, me: NativeModuleEngine, module: Any) -> None:
+        """``module`` is what host functions get as ``caller`` when ``me``'s code
+        calls them."""
+        self.callers[me.ctx_address] = module
 
     # -- threads and calls -----------------------------------------------------------------
 
@@ -322,6 +325,7 @@ class NativeEngine:
             self._compiled.clear()
             self._module_engines.clear()
             self._funcrefs.clear()
+            self.callers.clear()
             self.code_map.clear()
             for state in list(self._threads):
                 state.stack.close()

@@ -42,12 +42,13 @@ _WORD_MASK = 0xFFFF_FFFF_FFFF_FFFF
 class ThreadState:
     """One thread's execution context, wasm stack and slot buffer for one engine."""
 
-    __slots__ = ("engine", "stack", "ctx", "ctx_ptr", "address", "slots", "thread_id",
-                 "pending", "__weakref__")  # fmt: skip
+    __slots__ = ("engine", "host_calls", "stack", "ctx", "ctx_ptr", "address", "slots",
+                 "thread_id", "pending", "__weakref__")  # fmt: skip
 
     def __init__(self, engine: Any, exit_stub: int, gate: int,
                  stack_size: int = DEFAULT_STACK_SIZE):  # fmt: skip
         self.engine = engine
+        self.host_calls = engine.host_calls
         self.stack = NativeStack(stack_size)
         self.ctx = ffi.new("wazaot_exec_ctx *")
         self.ctx_ptr = ffi.cast("void *", self.ctx)
@@ -104,6 +105,8 @@ class ThreadState:
         return Trap(message, frames, omitted)
 
 
+_HOST_CALL, _BUILTIN, _TRAP = int(Exit.HOST_CALL), int(Exit.BUILTIN), int(Exit.TRAP)
+
 _STATES: dict[int, weakref.ref[ThreadState]] = {}
 """Every live thread state by the address of its execution context (weakly: a
 state goes when its thread ends)."""
@@ -117,10 +120,10 @@ def serve_exit(exec_ctx: int, code: int) -> int:
         return 1
     try:
         kind = code & 0xFF
-        if kind == Exit.HOST_CALL:
-            state.engine.host_call(code >> 8).invoke(state)
+        if kind == _HOST_CALL:
+            state.host_calls[code >> 8](state)
             return 0
-        if kind == Exit.BUILTIN:
+        if kind == _BUILTIN:
             instance = state.engine.instance_by_ctx(int(state.ctx.exit_module))
             try:
                 BUILTINS[code >> 8](instance, state.ctx.args)
@@ -128,7 +131,7 @@ def serve_exit(exec_ctx: int, code: int) -> int:
                 trap.wasm_backtrace, trap.frames_omitted = state.backtrace(state.engine.code_map)
                 raise
             return 0
-        if kind == Exit.TRAP:
+        if kind == _TRAP:
             state.pending = state.trap(TrapCode(code >> 8).message)
             return 1
         raise AssertionError(f"unknown exit code {code:#x}")
