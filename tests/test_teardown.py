@@ -404,3 +404,62 @@ def test_a_capped_backtrace_says_how_many_frames_it_left_out() -> None:
         # perhaps the one whose prologue found the stack exhausted.
         assert shown + omitted in (depth, depth + 1), (shown, omitted, depth)
         assert all("deep" in str(frame) for frame in backtrace)
+
+
+# -- calls after close, and close from inside wasm ---------------------------------------
+
+
+def test_calls_after_runtime_close_raise_and_never_enter() -> None:
+    proc = run_python(
+        """
+        def refused(f):
+            try:
+                f.call(3)
+            except RuntimeError:
+                return "refused"
+            return "ran"
+
+        rt = wazaot.Runtime()
+        spin = rt.instantiate(rt.compile(SPIN)).exported_function("spin")
+        assert spin.call(3) == [3]
+        rt.close()
+        assert refused(spin) == "refused"
+        try:
+            spin(3)
+        except RuntimeError as e:
+            assert "closed" in str(e), e
+        else:
+            raise AssertionError("a Pythonic call after close ran")
+        out = []  # a thread that never called before is refused too
+        t = threading.Thread(target=lambda: out.append(refused(spin)))
+        t.start()
+        t.join()
+        assert out == ["refused"], out
+        print("ok")
+        """
+    )
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", report(proc)
+
+
+def test_close_from_a_host_function_raises_and_the_runtime_stays_usable() -> None:
+    with wazaot.Runtime() as rt:
+        errors: list[BaseException] = []
+
+        def close_me(caller: object, x: int) -> int:
+            try:
+                rt.close()
+            except RuntimeError as e:
+                errors.append(e)
+            return x
+
+        rt.new_host_module_builder("env").function(
+            "close_me", close_me, params=[wazaot.ValueType.I32], results=[wazaot.ValueType.I32]
+        ).instantiate()
+        f = rt.instantiate(rt.compile(wat("""(module
+            (import "env" "close_me" (func $c (param i32) (result i32)))
+            (func (export "f") (param i32) (result i32) (call $c (local.get 0))))"""))
+        ).exported_function("f")
+        assert f(7) == 7
+        assert len(errors) == 1 and "run wasm code" in str(errors[0])
+        assert not rt.closed and f(8) == 8
+    assert rt.closed
