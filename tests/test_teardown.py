@@ -463,3 +463,14 @@ def test_close_from_a_host_function_raises_and_the_runtime_stays_usable() -> Non
         assert len(errors) == 1 and "run wasm code" in str(errors[0])
         assert not rt.closed and f(8) == 8
     assert rt.closed
+
+
+def test_a_module_closed_before_any_call_refuses_calls_from_python() -> None:
+    with wazaot.Runtime() as rt:
+        mod = rt.instantiate(rt.compile(wat('(module (func (export "f") (result i32) i32.const 1))')))
+        f = mod.exported_function("f")
+        mod.close()  # before this Runtime ran anything
+        with pytest.raises(RuntimeError, match="closed"):
+            f.call()
+        with pytest.raises(RuntimeError, match="closed"):
+            f()

@@ -286,8 +286,8 @@ class NativeEngine:
         """From now on the entry trampoline refuses to run ``me``'s functions for
         Python (their records' thunks become ``closed_thunk``); wasm code still calls
         them (other instances may import them)."""
-        if self._stubs is not None:
-            me.set_thunks(self._stubs.closed_thunk)
+        if not self.closed:
+            me.set_thunks(self._runtime_stubs().closed_thunk)
 
     # -- teardown ---------------------------------------------------------------------------
 
