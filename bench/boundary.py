@@ -42,12 +42,15 @@ from itertools import repeat as forever
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+for _path in (REPO, BENCH):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 import cffi  # noqa: E402
 import wasmtime  # noqa: E402
+from compile_and_run import table  # noqa: E402  (the benchmarks' one table printer)
 
 import wazaot  # noqa: E402
 
@@ -374,22 +377,6 @@ def fmt_ratio(a: float | None, b: float | None) -> str:
         return "-"
     r = a / b
     return f"{r:,.0f}x" if abs(r) >= 100 else f"{r:.2f}x"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> None:
-    """Print ``rows`` under ``headers``; the first ``left`` columns are left-aligned."""
-    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-
-    def line(cells: Sequence[str]) -> str:
-        out = []
-        for i, (c, w) in enumerate(zip(cells, widths)):
-            out.append(f"{c:<{w}}" if i < left else f"{c:>{w}}")
-        return "  ".join(out).rstrip()
-
-    print(line(headers))
-    print("  ".join("-" * w for w in widths))
-    for r in rows:
-        print(line(r))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,31 +23,13 @@ from dataclasses import dataclass
 from ..lower.ops import Op, Operation, Rounding
 from ..machinst import ConstraintKind, Operand, OperandCollector, OperandKind, OperandPos, PReg
 from ..machinst import Reg as R
+from ..machinst.pseudo import InstBase, TermBase
 from .abi import rax as _RAX
 from .abi import rcx as _RCX
 from .abi import rdi as _RDI
 from .abi import rdx as _RDX
 from .abi import rsi as _RSI
 from .args import Cond
-
-
-class _Inst:
-    """Defaults of the ``MachInst`` protocol."""
-
-    __slots__ = ()
-
-    def is_move(self) -> tuple[R, R] | None:
-        return None
-
-    def is_terminator(self) -> bool:
-        return False
-
-
-class _Term(_Inst):
-    __slots__ = ()
-
-    def is_terminator(self) -> bool:
-        return True
 
 
 class AluOp(enum.Enum):
@@ -145,7 +127,7 @@ Condition = IntCond | NonZero | FloatCond
 
 
 @dataclass(frozen=True, slots=True)
-class MovRR(_Inst):
+class MovRR(InstBase):
     """A register copy of either class (``mov r64, r64`` or ``movaps``)."""
 
     dst: R
@@ -160,7 +142,7 @@ class MovRR(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class MovImm(_Inst):
+class MovImm(InstBase):
     """dst := imm (``size`` 32 zero-extends)."""
 
     size: int
@@ -172,7 +154,7 @@ class MovImm(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class FConst(_Inst):
+class FConst(InstBase):
     """An f32/f64 constant from its bit pattern."""
 
     prec: int
@@ -187,7 +169,7 @@ class FConst(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class AluRRR(_Inst):
+class AluRRR(InstBase):
     """dst := lhs op rhs (two-address: dst reuses lhs)."""
 
     op: AluOp
@@ -203,7 +185,7 @@ class AluRRR(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class AluRRImm(_Inst):
+class AluRRImm(InstBase):
     """dst := lhs op imm (imm fits a sign-extended 32-bit immediate)."""
 
     op: AluOp
@@ -218,7 +200,7 @@ class AluRRImm(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class MulImm(_Inst):
+class MulImm(InstBase):
     """dst := src * imm (``imul r, r/m, imm32``: three-address)."""
 
     size: int
@@ -232,7 +214,7 @@ class MulImm(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class ShiftRR(_Inst):
+class ShiftRR(InstBase):
     """dst := lhs op count; the count in cl."""
 
     op: ShiftOp
@@ -248,7 +230,7 @@ class ShiftRR(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class ShiftImm(_Inst):
+class ShiftImm(InstBase):
     """dst := lhs op imm."""
 
     op: ShiftOp
@@ -263,7 +245,7 @@ class ShiftImm(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class DivRem(_Inst):
+class DivRem(InstBase):
     """Checked division (``rem``: the remainder), signed or not. lhs in rax; the
     quotient comes out in rax, the remainder in rdx (defined early, so rhs avoids rdx)."""
 
@@ -287,7 +269,7 @@ class DivRem(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class Extend(_Inst):
+class Extend(InstBase):
     """Sign or zero extension (``movsx``/``movzx``/``movsxd``/``mov r32, r32``):
     ``from_bits`` of src to ``size`` bits of dst."""
 
@@ -303,7 +285,7 @@ class Extend(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class FAlu(_Inst):
+class FAlu(InstBase):
     """dst := lhs op rhs (``addss``/``addsd``...): two-address."""
 
     op: FAluOp
@@ -324,7 +306,7 @@ class FAlu(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class _BitCount(_Inst):
+class _BitCount(InstBase):
     """``native``: the processor has the instruction (lzcnt, tzcnt, popcnt)."""
 
     size: int
@@ -353,7 +335,7 @@ class Popcnt(_BitCount):
 
 
 @dataclass(frozen=True, slots=True)
-class _FUnary(_Inst):
+class _FUnary(InstBase):
     prec: int
     dst: R
     src: R
@@ -386,7 +368,7 @@ class FRound(_FUnary):
 
 
 @dataclass(frozen=True, slots=True)
-class _FBinary(_Inst):
+class _FBinary(InstBase):
     prec: int
     dst: R
     a: R
@@ -414,7 +396,7 @@ class FCopysign(_FBinary):
 
 
 @dataclass(frozen=True, slots=True)
-class _Trunc(_Inst):
+class _Trunc(InstBase):
     src_prec: int
     size: int
     signed: bool
@@ -437,7 +419,7 @@ class TruncSat(_Trunc):
 
 
 @dataclass(frozen=True, slots=True)
-class Convert(_Inst):
+class Convert(InstBase):
     """f32/f64.convert_i32/i64_s/u, correctly rounded."""
 
     src_size: int
@@ -452,7 +434,7 @@ class Convert(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class Demote(_Inst):
+class Demote(InstBase):
     """f32.demote_f64."""
 
     dst: R
@@ -464,7 +446,7 @@ class Demote(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class Promote(_Inst):
+class Promote(InstBase):
     """f64.promote_f32."""
 
     dst: R
@@ -476,7 +458,7 @@ class Promote(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class Reinterpret(_Inst):
+class Reinterpret(InstBase):
     """A ``size``-bit move between a GPR and an XMM register (``movd``/``movq``)."""
 
     size: int
@@ -492,7 +474,7 @@ class Reinterpret(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class SetCond(_Inst):
+class SetCond(InstBase):
     """dst := cond ? 1 : 0 (an i32)."""
 
     cond: Condition
@@ -504,7 +486,7 @@ class SetCond(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class Select(_Inst):
+class Select(InstBase):
     """dst := cond ? a : b, for either register class (a cmov or a short branch)."""
 
     cond: Condition
@@ -523,7 +505,7 @@ class Select(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class WasmLoad(_Inst):
+class WasmLoad(InstBase):
     """A bounds-checked linear-memory load (``op`` a decoded LOAD: type, bits, signed)."""
 
     op: Op
@@ -537,7 +519,7 @@ class WasmLoad(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class WasmStore(_Inst):
+class WasmStore(InstBase):
     """A bounds-checked linear-memory store (``op`` a decoded STORE: type, bits)."""
 
     op: Op
@@ -551,7 +533,7 @@ class WasmStore(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class LoadCtx(_Inst):
+class LoadCtx(InstBase):
     """dst := the 64-bit word at [module context + disp]; with ``deref``, then the
     ``width``-byte value at [that + field] (a global's cell, a table's size)."""
 
@@ -566,7 +548,7 @@ class LoadCtx(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class StoreGlobal(_Inst):
+class StoreGlobal(InstBase):
     """[[module context + disp]] := src (a global's cell)."""
 
     src: R
@@ -578,7 +560,7 @@ class StoreGlobal(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class TableAccess(_Inst):
+class TableAccess(InstBase):
     """table.get (dst) or table.set (src) with the bounds check."""
 
     table_disp: int
@@ -595,7 +577,7 @@ class TableAccess(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class MemCopy(_Inst):
+class MemCopy(InstBase):
     """memory.copy of ``n`` bytes from ``src`` to ``dst`` (i32 addresses), bounds-checked,
     with ``rep movsb``: the operands travel in rdi, rsi and rcx, which it consumes."""
 
@@ -611,7 +593,7 @@ class MemCopy(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class MemFill(_Inst):
+class MemFill(InstBase):
     """memory.fill of ``n`` bytes at ``dst`` with the low byte of ``value``,
     bounds-checked, with ``rep stosb``: rdi, rax (al) and rcx, which it consumes."""
 
@@ -630,7 +612,7 @@ class MemFill(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class JmpCond(_Term):
+class JmpCond(TermBase):
     """Go to ``taken`` if ``cond`` holds, else to ``not_taken``."""
 
     cond: Condition

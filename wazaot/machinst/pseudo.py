@@ -19,12 +19,15 @@ from .operands import OperandCollector
 from .regs import PReg, Reg, VReg
 
 __all__ = [
+    "InstBase",
+    "TermBase",
     "Call", "CallKind", "Exit", "Jmp", "JmpTable", "Ret", "SlotArea", "StackSlot", "TrapInst",
 ]  # fmt: skip
 
 
-class _Inst:
-    """Defaults of the ``MachInst`` protocol for an ordinary instruction."""
+class InstBase:
+    """Defaults of the ``MachInst`` protocol for an ordinary instruction (every
+    architecture's instructions derive from it or from ``TermBase``)."""
 
     __slots__ = ()
 
@@ -35,7 +38,7 @@ class _Inst:
         return False
 
 
-class _Term(_Inst):
+class TermBase(InstBase):
     """Defaults for an instruction that ends a block."""
 
     __slots__ = ()
@@ -67,7 +70,7 @@ class CallKind(enum.Enum):
 
 
 @dataclass(frozen=True, slots=True)
-class StackSlot(_Inst):
+class StackSlot(InstBase):
     """A move between ``reg`` and stack slot ``slot`` of ``area`` (``store``: to the
     slot). Slot k of the incoming area is the caller's outgoing slot k."""
 
@@ -84,7 +87,7 @@ class StackSlot(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class Call(_Inst):
+class Call(InstBase):
     """A call. ``kind`` DIRECT: ``target`` is a function index of this module; IMPORT:
     the funcs slot of the module context; INDIRECT: the table descriptor slot, with
     ``index`` the element and ``type_id`` the expected type. Arguments and results
@@ -109,7 +112,7 @@ class Call(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class Exit(_Inst):
+class Exit(InstBase):
     """Leave to the runtime for ``builtin`` with ``args`` (stored in the execution
     context's args[]); ``dst`` receives args[0] afterwards."""
 
@@ -127,7 +130,7 @@ class Exit(_Inst):
 
 
 @dataclass(frozen=True, slots=True)
-class Jmp(_Term):
+class Jmp(TermBase):
     """Go to block ``target``."""
 
     target: int
@@ -137,7 +140,7 @@ class Jmp(_Term):
 
 
 @dataclass(frozen=True, slots=True)
-class JmpTable(_Term):
+class JmpTable(TermBase):
     """``br_table``: go to ``targets[index]``, or ``default`` when out of range."""
 
     index: Reg
@@ -149,7 +152,7 @@ class JmpTable(_Term):
 
 
 @dataclass(frozen=True, slots=True)
-class Ret(_Term):
+class Ret(TermBase):
     """Return ``values`` in their result registers (stack results are stored before)."""
 
     values: tuple[tuple[VReg, PReg], ...]
@@ -160,7 +163,7 @@ class Ret(_Term):
 
 
 @dataclass(frozen=True, slots=True)
-class TrapInst(_Term):
+class TrapInst(TermBase):
     """Trap with ``code``."""
 
     code: TrapCode
