@@ -115,6 +115,29 @@ def test_config_arch_names(given: str, arch: str) -> None:
     assert RuntimeConfig(arch=given).arch == arch
 
 
+def test_an_arch_without_a_backend_raises_unsupported_from_compile() -> None:
+    other = "arm64" if host_arch() == "amd64" else "amd64"
+    with Runtime(RuntimeConfig(arch=other)) as runtime:
+        with pytest.raises(wazaot.UnsupportedError) as info:
+            runtime.compile(ADD_WASM.read_bytes())
+        assert isinstance(info.value, wazaot.CompileError)
+        assert other in str(info.value)
+
+
+def test_the_engine_implements_the_seed_interfaces(rt: Runtime) -> None:
+    cm = rt.compile(ADD_WASM.read_bytes())
+    assert isinstance(rt.engine, Engine) and rt.engine.compiled_module_count() >= 1
+    mod = rt.instantiate(cm)
+    inst = mod._inst
+    assert isinstance(inst.engine, ModuleEngine)
+    add = inst.exports["add"][1]
+    ce = inst.engine.new_call_engine(None, add)
+    assert isinstance(ce, CallEngine) and ce.call(None, mod, [2, 3]) == [5]
+    assert inst.engine.function_instance_reference(add.definition.index) == add.address
+    rt.engine.delete_compiled_module(cm.module)
+    assert mod.exported_function("add")(2, 3) == 5  # instances keep their code
+
+
 @pytest.mark.parametrize("arch", ["riscv64", "", "i386", 64])
 def test_config_rejects_unknown_arch(arch: Any) -> None:
     with pytest.raises(ValueError, match="arch"):
