@@ -87,6 +87,9 @@ class InterpBackend:
     def set_source(self, offset):
         pass
 
+    def loop_header(self):
+        pass
+
     def _emit(self, fn):
         assert self.cur is not None and self.cur.term is None, "code after a terminator"
         self.cur.ops.append(fn)

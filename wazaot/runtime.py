@@ -484,6 +484,11 @@ class Runtime:
             self._check_name_free(alias)
             self._modules[alias] = module
 
+    def interrupt(self) -> None:
+        """From any thread: every call now running in this Runtime stops and raises
+        ``wazaot.Trap`` ("interrupted"). Calls that start afterwards run normally."""
+        self.engine.interrupt()
+
     def module(self, name: str) -> Any | None:
         """The instance registered or instantiated under ``name``, or None."""
         return self._modules.get(name)

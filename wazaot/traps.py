@@ -22,6 +22,7 @@ class TrapCode(enum.IntEnum):
     STACK_EXHAUSTED = 10
     NULL_REFERENCE = 11
     OUT_OF_BOUNDS_DATA = 12
+    INTERRUPTED = 13  # the interrupt flag was set (a timeout, Runtime.interrupt, Ctrl-C)
 
     @property
     def message(self) -> str:
@@ -41,4 +42,5 @@ _MESSAGES = {
     TrapCode.STACK_EXHAUSTED: "call stack exhausted",
     TrapCode.NULL_REFERENCE: "null reference",
     TrapCode.OUT_OF_BOUNDS_DATA: "out of bounds memory access",
+    TrapCode.INTERRUPTED: "interrupted",
 }

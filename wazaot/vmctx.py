@@ -20,7 +20,9 @@ Execution context (``wazaot_exec_ctx``)::
     stack_top     where the next entry starts its frames on the wasm stack
     call_target   the code address the entry thunk calls
     slots         the argument/result buffer of entries and host calls (uint64 each)
-    interrupt     set by another thread to stop the call (polled; later)
+    interrupt     non-zero: stop the calls of this thread (a timeout, Runtime.interrupt,
+                  Ctrl-C); loop headers test it, and ``stack_limit`` is raised at the
+                  same time so that the next prologue traps too
     exit_stub     the code address generated code calls to exit (the trampolines'):
                   it switches to the host stack and calls ``callback``
     caller_module the module context of the caller of a cross-instance call (a host
@@ -35,6 +37,8 @@ Execution context (``wazaot_exec_ctx``)::
                   is closing, and the entry trampoline then refuses to enter
     status        how the latest entry ended: 0 returned, 1 exited (an exception is
                   pending in Python), 2 refused (the Runtime or module is closed)
+    real_limit    the stack limit proper; an outermost entry clears ``interrupt`` and
+                  puts it back in ``stack_limit``
 
 Module context (``wazaot_module_ctx``): a fixed header followed by per-module
 arrays whose offsets a ``ModuleLayout`` computes from the module's counts::
@@ -79,6 +83,7 @@ typedef struct {
     uint64_t active;
     uint64_t gate;
     uint64_t status;
+    uint64_t real_limit;
 } wazaot_exec_ctx;
 
 typedef struct {
@@ -129,6 +134,7 @@ class Exec:
     ACTIVE = 240
     GATE = 248
     STATUS = 256
+    REAL_LIMIT = 264
 
 
 class ModuleCtx:
@@ -168,6 +174,7 @@ class Exit(enum.IntEnum):
     TRAP = 1  # argument: the TrapCode
     HOST_CALL = 2  # argument: the host function's id in the Runtime
     BUILTIN = 3  # argument: a Builtin; operands in args[]
+    LISTENER = 4  # argument: function index << 1 | 1 after the call; values in the slots
 
 
 class Builtin(enum.IntEnum):

@@ -601,6 +601,26 @@ def _exit(e: Emitter, inst: P.Exit, regs: Sequence[PReg]) -> None:
         asm.mov(32, gpr(regs[-1]), Mem(r15, disp=Exec.ARGS))
 
 
+@emits(P.Notify)
+def _notify(e: Emitter, inst: P.Notify, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    if regs:
+        asm.mov(64, r11, Mem(r15, disp=Exec.SLOTS))
+    for i, reg in enumerate(regs):
+        if reg.cls is RegClass.INT:
+            asm.mov(64, Mem(r11, disp=8 * i), gpr(reg))
+        else:
+            asm.movsd(Mem(r11, disp=8 * i), xmm(reg))
+    asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), inst.code)
+    asm.call(Mem(r15, disp=Exec.EXIT_STUB))
+
+
+@emits(P.InterruptCheck)
+def _interrupt_check(e: Emitter, inst: P.InterruptCheck, regs: Sequence[PReg]) -> None:
+    e.asm.alu("cmp", 64, Mem(r15, disp=Exec.INTERRUPT), 0)
+    e.asm.jcc(Cond.ne, e.trap(TrapCode.INTERRUPTED))
+
+
 @emits(P.Jmp)
 def _jmp(e: Emitter, inst: P.Jmp, regs: Sequence[PReg]) -> None:
     e.jump_to_block(inst.target)

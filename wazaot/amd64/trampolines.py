@@ -149,6 +149,15 @@ def _entry(asm: Assembler, offsets: dict[str, int], tail: EntryTail, refuse: Lab
     asm.mov(64, Mem(_RDI, disp=Exec.NATIVE_SP), rsp)
     asm.mov(64, r15, _RDI)
     asm.mov(64, Mem(r15, disp=Exec.STATUS), 0)
+    # An outermost entry forgets an interrupt meant for calls that have ended; it
+    # does so before it is counted, so an interrupt that sees it counted stays.
+    nested = asm.new_label()
+    asm.alu("cmp", 64, Mem(r15, disp=Exec.ACTIVE), 0)
+    asm.jcc(Cond.ne, nested)
+    asm.mov(64, Mem(r15, disp=Exec.INTERRUPT), 0)
+    asm.mov(64, rax, Mem(r15, disp=Exec.REAL_LIMIT))
+    asm.mov(64, Mem(r15, disp=Exec.STACK_LIMIT), rax)
+    asm.bind(nested)
     # Count the entry, then look at the gate: the locked increment orders the two,
     # as closing orders its gate write before reading the counts (``close_gate``).
     asm.data(LOCK)

@@ -39,6 +39,7 @@ from ..values import (
 )
 from ..vmctx import FAILED, MAX_ENTRY_ARGS, EntryTail
 from . import slots as slot_io
+from .watchdog import WATCHDOG
 
 if TYPE_CHECKING:
     from .engine import NativeEngine
@@ -97,6 +98,18 @@ def _make_call(engine: NativeEngine, record: Any, name: str, params: Sequence[Va
         slot_io.store(state.slots, params, values)
         return entry(state.ctx_ptr, record)
 
+    def enter_with(state: ThreadState, args: Sequence[Any], ctx: Any, timeout: Any) -> int:
+        """An entry with a listener context or a timeout (the slow path)."""
+        token = WATCHDOG.arm(state, timeout) if timeout is not None else None
+        saved = state.call_ctx, state.call_ctx_depth
+        state.call_ctx, state.call_ctx_depth = ctx, state.ctx.active + 1
+        try:
+            return enter_checked(state, args)
+        finally:
+            state.call_ctx, state.call_ctx_depth = saved
+            if token is not None:
+                WATCHDOG.disarm(token)
+
     def finish(state: ThreadState, r: int) -> Any:
         if r == FAILED and state.ctx.status:
             raise state.failure(name)
@@ -113,15 +126,16 @@ def _make_call(engine: NativeEngine, record: Any, name: str, params: Sequence[Va
     if len(params) == 1 and direct and fast_range is not None:
         low, high, mask = fast_range
 
-        def call1(v: Any = _NO_ARG, /, *rest: Any, ctx: Any = None) -> Any:
+        def call1(v: Any = _NO_ARG, /, *rest: Any, ctx: Any = None, timeout: Any = None) -> Any:
             try:
                 state = tls.state
             except AttributeError:
                 state = new_state()
-            if type(v) is int and low <= v < high and not rest:
+            if type(v) is int and low <= v < high and not rest and ctx is timeout is None:
                 r = entry(state.ctx_ptr, record, v & mask)
             else:
-                r = enter_checked(state, rest if v is _NO_ARG else (v, *rest))
+                args = rest if v is _NO_ARG else (v, *rest)
+                r = enter_with(state, args, ctx, timeout)
             if r != FAILED:
                 if mode == _ONE_RAW:
                     return [r]
@@ -132,12 +146,14 @@ def _make_call(engine: NativeEngine, record: Any, name: str, params: Sequence[Va
         call1.stubs = stubs  # type: ignore[attr-defined]
         return call1
 
-    def call(*args: Any, ctx: Any = None) -> Any:
+    def call(*args: Any, ctx: Any = None, timeout: Any = None) -> Any:
         try:
             state = tls.state
         except AttributeError:
             state = new_state()
-        return finish(state, enter_checked(state, args))
+        if ctx is timeout is None:
+            return finish(state, enter_checked(state, args))
+        return finish(state, enter_with(state, args, ctx, timeout))
 
     call.stubs = stubs  # type: ignore[attr-defined]
     return call

@@ -291,6 +291,12 @@ class NativeEngine:
 
     # -- teardown ---------------------------------------------------------------------------
 
+    def interrupt(self) -> None:
+        """Stop every call now running in this engine, on every thread: each raises
+        ``Trap("interrupted")`` promptly."""
+        for state in list(self._threads):
+            state.interrupt()
+
     def running_threads(self) -> list[ThreadState]:
         return [s for s in list(self._threads) if s.ctx.active]
 

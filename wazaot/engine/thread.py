@@ -43,7 +43,7 @@ class ThreadState:
     """One thread's execution context, wasm stack and slot buffer for one engine."""
 
     __slots__ = ("engine", "host_calls", "stack", "ctx", "ctx_ptr", "address", "slots",
-                 "thread_id", "pending", "__weakref__")  # fmt: skip
+                 "thread_id", "pending", "call_ctx", "call_ctx_depth", "__weakref__")  # fmt: skip
 
     def __init__(self, engine: Any, exit_stub: int, gate: int,
                  stack_size: int = DEFAULT_STACK_SIZE):  # fmt: skip
@@ -56,13 +56,16 @@ class ThreadState:
         self.slots = ffi.new("uint64_t[]", MAX_SLOTS)
         ctx = self.ctx
         ctx.slots = int(ffi.cast("uintptr_t", self.slots))
-        ctx.stack_limit = self.stack.limit
+        ctx.stack_limit = ctx.real_limit = self.stack.limit
         ctx.stack_top = self.stack.top
         ctx.exit_stub = exit_stub
         ctx.callback = CALLBACK_ADDRESS
         ctx.gate = gate
         self.thread_id = threading.get_ident()
         self.pending: BaseException | None = None
+        # The listener context given to the entry at depth call_ctx_depth.
+        self.call_ctx: Any = None
+        self.call_ctx_depth = 0
         address = self.address
         _STATES[address] = weakref.ref(self, lambda _: _STATES.pop(address, None))
 
@@ -90,15 +93,30 @@ class ThreadState:
             where = pc if first else pc - 1  # a return address is after its call
             code = code_map.lookup(where)
             if code is None or code.function_at(where) is None:
-                break  # left the wasm frames (an entry thunk or a host stub)
-            if len(frames) < Trap.MAX_BACKTRACE:
-                frames.append(code.frame_at(where))
-            else:
-                omitted += 1
+                return frames, 0  # left the wasm frames (an entry thunk or a host stub)
+            frames.append(code.frame_at(where))
             i = (fp - low) >> 3
             fp, pc = int(words[i]), int(words[i + 1])
             first = False
+            if len(frames) == Trap.MAX_BACKTRACE:
+                break
+        # Deep stacks: count the rest. Every frame up to the entry thunk's (the one
+        # whose saved frame pointer is the entry's 0) is a wasm function's.
+        while low <= fp < high - 8 and fp & 7 == 0:
+            saved = int(words[(fp - low) >> 3])
+            if saved == 0:
+                break
+            omitted += 1
+            fp = saved
         return frames, omitted
+
+    def interrupt(self) -> None:
+        """Stop this thread's running calls: loop headers see the flag, prologues
+        the raised limit (an entry that starts later clears both)."""
+        ctx = self.ctx
+        if ctx.active:
+            ctx.interrupt = 1
+            ctx.stack_limit = _WORD_MASK
 
     def trap(self, message: str) -> Trap:
         frames, omitted = self.backtrace(self.engine.code_map)
@@ -132,7 +150,10 @@ def serve_exit(exec_ctx: int, code: int) -> int:
                 raise
             return 0
         if kind == _TRAP:
-            state.pending = state.trap(TrapCode(code >> 8).message)
+            trap_code = TrapCode(code >> 8)
+            if state.ctx.interrupt:  # a raised stack limit makes prologues trap too
+                trap_code = TrapCode.INTERRUPTED
+            state.pending = state.trap(trap_code.message)
             return 1
         raise AssertionError(f"unknown exit code {code:#x}")
     except BaseException as exc:  # noqa: BLE001 - everything unwinds to the caller

@@ -65,6 +65,9 @@ class Backend(Protocol):
     def set_block(self, block: Any) -> None:
         """Append the following instructions to ``block`` (which must be new)."""
 
+    def loop_header(self) -> None:
+        """The current block is a loop header (where interrupts are checked)."""
+
     def set_source(self, offset: int) -> None:
         """The wasm byte offset of the instruction being lowered (source map, traps)."""
 

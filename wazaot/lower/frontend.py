@@ -320,6 +320,7 @@ class FunctionLowering:
         header = b.new_block()
         b.jump(header)
         b.set_block(header)
+        b.loop_header()
         frame = _Frame("loop", bt.params, bt.results, len(self.stack), True)
         frame.header = header
         frame.label_vregs = vregs

@@ -33,15 +33,18 @@ from ..machinst.pseudo import (
     Call,
     CallKind,
     Exit,
+    InterruptCheck,
     Jmp,
     JmpTable,
+    Notify,
     Ret,
     SlotArea,
     StackSlot,
     TrapInst,
 )
 from ..traps import TrapCode
-from ..vmctx import Builtin, ModuleLayout
+from ..vmctx import Builtin, ModuleLayout, exit_code
+from ..vmctx import Exit as ExitKind
 from ..wasm.module import FuncType, GlobalType, Module, TableType
 from .backend import Compare, Const, Operand, Reg
 from .ops import Op
@@ -60,12 +63,15 @@ class CompileEnv:
     layout: ModuleLayout
     global_types: Sequence[GlobalType]
     table_types: Sequence[TableType]
+    listened: frozenset[int] = frozenset()  # functions that notify a listener
 
     @classmethod
-    def of(cls, module: Module, type_ids: Sequence[int]) -> CompileEnv:
+    def of(cls, module: Module, type_ids: Sequence[int],
+           listened: frozenset[int] = frozenset()) -> CompileEnv:  # fmt: skip
         """The environment of ``module`` (its types and context layout)."""
         fts, gts, tts = module.func_types(), module.global_types(), module.table_types()
-        return cls(module, fts, type_ids, ModuleLayout(len(gts), len(tts), len(fts)), gts, tts)
+        layout = ModuleLayout(len(gts), len(tts), len(fts))
+        return cls(module, fts, type_ids, layout, gts, tts, listened)
 
 
 @dataclass(slots=True)
@@ -189,9 +195,25 @@ class Lowering:
         for v, loc in zip(vregs, self.sig.params):
             if loc.reg is None:
                 self.emit(StackSlot(SlotArea.INCOMING, False, v, loc.slot))
+        if self.func_index in self.env.listened:
+            self.notify(after=False, values=vregs)
         return vregs
 
+    def notify(self, after: bool, values: Sequence[VReg]) -> None:
+        """Tell this function's listener it was called with (``after``: returns)
+        ``values``."""
+        code = exit_code(ExitKind.LISTENER, self.func_index << 1 | int(after))
+        self.emit(Notify(code, tuple(values), self.call_conv.exit_clobbers))
+
+    def loop_header(self) -> None:
+        """The start of a loop's body: where a runaway loop is interrupted."""
+        self.emit(InterruptCheck())
+
     def ret(self, values: list[Operand]) -> None:
+        if self.func_index in self.env.listened:
+            regs = [self.reg(v) for v in values]
+            self.notify(after=True, values=regs)
+            values = [Reg(r, v.type) for r, v in zip(regs, values)]
         fixed = []
         for value, loc in zip(values, self.sig.results):
             reg = self.reg(value)

@@ -21,7 +21,8 @@ from .regs import PReg, Reg, VReg
 __all__ = [
     "InstBase",
     "TermBase",
-    "Call", "CallKind", "Exit", "Jmp", "JmpTable", "Ret", "SlotArea", "StackSlot", "TrapInst",
+    "Call", "CallKind", "Exit", "InterruptCheck", "Jmp", "JmpTable", "Notify", "Ret", "SlotArea",
+    "StackSlot", "TrapInst",
 ]  # fmt: skip
 
 
@@ -127,6 +128,30 @@ class Exit(InstBase):
         if self.dst is not None:
             c.reg_def(self.dst)
         c.reg_clobbers(self.clobbers)
+
+
+@dataclass(frozen=True, slots=True)
+class Notify(InstBase):
+    """Leave to the runtime with exit code ``code`` and ``values`` stored in the slot
+    buffer, one per slot (a function listener's parameters or results)."""
+
+    code: int
+    values: tuple[Reg, ...]
+    clobbers: tuple[PReg, ...] = field(default=(), repr=False)
+
+    def operands(self, c: OperandCollector) -> None:
+        for v in self.values:
+            c.reg_use(v)
+        c.reg_clobbers(self.clobbers)
+
+
+@dataclass(frozen=True, slots=True)
+class InterruptCheck(InstBase):
+    """Trap with ``interrupted`` if the execution context's interrupt flag is set (at
+    loop headers: a compare with memory and a branch to an out-of-line stub)."""
+
+    def operands(self, c: OperandCollector) -> None:
+        pass
 
 
 @dataclass(frozen=True, slots=True)
