@@ -401,8 +401,10 @@ class HostModule:
         self.runtime = runtime
         self.closed = False
         types = [FuncType(d.param_types, d.result_types) for d, _ in functions]
+        factory = runtime.config.listener_factory
+        listeners = [factory.new_listener(d) for d, _ in functions] if factory else []
         me = runtime.engine.new_host_module_engine(
-            name, [(d.debug_name or d.name, ft, fn) for (d, fn), ft in zip(functions, types)])
+            name, [(d, ft, fn) for (d, fn), ft in zip(functions, types)], listeners)
         me.instance = self
         self.engine = me
         self.exports: dict[str, tuple[ExternKind, Any]] = {}

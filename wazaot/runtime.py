@@ -422,7 +422,8 @@ class Runtime:
         factory = listener_factory if listener_factory is not None else self.config.listener_factory
         type_ids = [self.engine.type_id(ft) for ft in module.types]
         compiled = CompiledModule(module, listener_factory=factory, type_ids=type_ids)
-        compiled.code = self.engine.compile_module(module, compiled.listeners)
+        compiled.code = self.engine.compile_module(module, compiled.listeners,
+                                                   compiled.function_definitions)
         compiled._runtime = self
         return compiled
 

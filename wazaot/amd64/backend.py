@@ -57,10 +57,12 @@ def _reject_v128(module: Module) -> None:
                                    code.offset)  # fmt: skip
 
 
-def compile_module(module: Module, type_ids: Sequence[int], features: cpu.Features) -> ObjectCode:
+def compile_module(module: Module, type_ids: Sequence[int], features: cpu.Features,
+                   listened: frozenset[int] = frozenset()) -> ObjectCode:  # fmt: skip
     """Lower, allocate and emit every defined function of ``module``, then the entry
-    thunks of their function types; jump tables become ABS64 relocations."""
-    env = CompileEnv.of(module, type_ids)
+    thunks of their function types; jump tables become ABS64 relocations. Functions
+    in ``listened`` notify their listener when called and when they return."""
+    env = CompileEnv.of(module, type_ids, listened)
     func_types = env.func_types
     asm = Assembler()
     labels = [asm.new_label() for _ in func_types]

@@ -25,8 +25,9 @@ class Amd64ISA:
     def check_host(self) -> None:
         cpu.require(cpu.host_features())
 
-    def compile_module(self, module: Module, type_ids: Sequence[int]) -> ObjectCode:
-        return backend.compile_module(module, list(type_ids), cpu.host_features())
+    def compile_module(self, module: Module, type_ids: Sequence[int],
+                       listened: frozenset[int] = frozenset()) -> ObjectCode:  # fmt: skip
+        return backend.compile_module(module, list(type_ids), cpu.host_features(), listened)
 
     def runtime_stubs(self) -> StubCode:
         code, offsets = trampolines.runtime_stubs()

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..api import ValueType
+from ..api import FunctionDefinition, ValueType
 from ..values import (
     host_results_checker,
     pythonic_decoder,
@@ -38,6 +38,7 @@ from ..values import (
     raw_params_checker,
 )
 from ..vmctx import FAILED, MAX_ENTRY_ARGS, EntryTail
+from . import listeners
 from . import slots as slot_io
 from .watchdog import WATCHDOG
 
@@ -215,16 +216,36 @@ callback): parameters from the thread's slots, the caller from the exit's module
 context, results checked and stored back in the slots."""
 
 
-def host_call(engine: NativeEngine, fn: Callable[..., Any], name: str,
-              params: Sequence[ValueType], results: Sequence[ValueType]) -> HostCall:  # fmt: skip
+def host_call(engine: NativeEngine, fn: Callable[..., Any], definition: FunctionDefinition,
+              params: Sequence[ValueType], results: Sequence[ValueType],
+              listener: Any = None) -> HostCall:  # fmt: skip
     """The prepared ``HostCall`` of ``fn``; one scalar parameter and result (the
-    common case) take no function call besides ``fn`` itself."""
+    common case) take no function call besides ``fn`` itself. With a ``listener``,
+    its ``before``/``after`` surround every call."""
+    name = definition.debug_name or definition.name
     callers = engine.callers  # module context address -> the public Module
     load = slot_io.loader(params)
     check = host_results_checker(name, results, engine.is_funcref)
     types = tuple(results)
     one_in = raw_fast_range(params[0]) if len(params) == 1 else None
     one_out = raw_fast_range(results[0]) if len(results) == 1 else None
+
+    if listener is not None:
+
+        def run(caller: Any, args: Sequence[int]) -> list[int]:
+            return check(fn(caller, *args))
+
+        listened = listeners.listened_host_call(run, listener, definition)
+
+        def invoke_listened(state: ThreadState) -> None:
+            slots = state.slots
+            args = load(slots)
+            if state.segments:
+                state.segments[-1].host_params = args
+            values = listened(state, callers.get(state.ctx.exit_module), args)
+            slot_io.store(slots, types, values)
+
+        return invoke_listened
 
     if one_in is not None and one_out is not None:
         in_mask = one_in[2]

@@ -13,6 +13,7 @@ import bisect
 import threading
 import weakref
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..errors import Frame
 from ..machinst.objcode import FunctionCode, ObjectCode
@@ -30,6 +31,7 @@ class ModuleCode:
     module: Module
     name: str | None = None
     code_size: int = 0
+    definitions: list[Any] = field(default_factory=list)  # FunctionDefinition per function
     _starts: list[int] = field(init=False, repr=False)
     _ordered: list[FunctionCode] = field(init=False, repr=False)
 

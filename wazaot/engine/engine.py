@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..api import FunctionDefinition
 from ..errors import UnsupportedError
 from ..machinst.isa import TargetISA
 from ..machinst.objcode import ObjectCode
@@ -53,6 +54,14 @@ def target_isa(arch: str) -> TargetISA | None:
         return None
     isa: TargetISA = importlib.import_module(name).ISA
     return isa
+
+
+def _plain_definitions(module: Module) -> list[FunctionDefinition]:
+    """Definitions named from the module alone (for engines used without a Runtime)."""
+    return [FunctionDefinition(module_name=module.names.module, index=i, name=module.func_name(i),
+                               param_types=tuple(ft.params), result_types=tuple(ft.results),
+                               export_names=(), import_=None)
+            for i, ft in enumerate(module.func_types())]  # fmt: skip
 
 
 @dataclass(eq=False)
@@ -108,6 +117,8 @@ class NativeEngine:
         self._lock = threading.RLock()
         self._type_ids: dict[FuncType, int] = {}
         self.host_calls: list[HostCall] = []  # by host function id
+        self.host_definitions: list[FunctionDefinition] = []  # by host function id
+        self.listening = False  # some function has a listener: record exit segments
         self.callers: dict[int, Any] = {}  # module context address -> public Module
         self._compiled: dict[int, CompiledCode] = {}
         self._module_engines: dict[int, NativeModuleEngine] = {}  # by module context address
@@ -135,7 +146,11 @@ class NativeEngine:
 
     # -- the seed's Engine ---------------------------------------------------------------
 
-    def compile_module(self, module: Module, listeners: Sequence[Any | None]) -> CompiledCode:
+    def compile_module(self, module: Module, listeners: Sequence[Any | None],
+                       definitions: Sequence[FunctionDefinition] = ()) -> CompiledCode:  # fmt: skip
+        """``listeners``: one per defined function (None: not listened), compiled in;
+        ``definitions``: one per function, imports first (what listeners and the
+        stack iterator name functions with)."""
         self._check_open()
         isa = self._isa()
         if not self.runs_here:
@@ -143,8 +158,13 @@ class NativeEngine:
                 f"code compiled for {self.arch} cannot run on this {host_arch()} machine")
         isa.check_host()
         type_ids = [self.type_id(ft) for ft in module.types]
-        obj = isa.compile_module(module, type_ids)
+        n_imported = module.num_imported_funcs
+        listened = frozenset(n_imported + i for i, li in enumerate(listeners) if li is not None)
+        obj = isa.compile_module(module, type_ids, listened)
         code = link(obj, module, module.names.module)
+        code.definitions = list(definitions) or _plain_definitions(module)
+        if listened:
+            self.listening = True
         compiled = CompiledCode(module, type_ids, list(listeners), obj, code)
         with self._lock:
             self._check_open()
@@ -190,17 +210,23 @@ class NativeEngine:
     # -- host modules ----------------------------------------------------------------------
 
     def new_host_module_engine(
-        self, name: str, functions: Sequence[tuple[str, FuncType, Callable[..., Any]]]
+        self, name: str, functions: Sequence[tuple[FunctionDefinition, FuncType, Callable[..., Any]]],
+        listeners: Sequence[Any | None] = (),
     ) -> NativeModuleEngine:
-        """A module engine for Python functions ``(debug name, type, fn)``: their
-        records point at host stubs that call them through the exit callback."""
+        """A module engine for Python functions ``(definition, type, fn)``: their
+        records point at host stubs that call them through the exit callback.
+        ``listeners`` (one per function, or empty) listen to them."""
         self._check_open()
         isa = self._isa()
         types = [ft for _, ft, _ in functions]
+        listeners = list(listeners) or [None] * len(functions)
         with self._lock:
             first = len(self.host_calls)
-            for debug_name, ft, fn in functions:
-                self.host_calls.append(host_call(self, fn, debug_name, ft.params, ft.results))
+            for (d, ft, fn), listener in zip(functions, listeners):
+                self.host_calls.append(host_call(self, fn, d, ft.params, ft.results, listener))
+                self.host_definitions.append(d)
+            if any(li is not None for li in listeners):
+                self.listening = True
         type_ids = [self.type_id(ft) for ft in types]
         me = NativeModuleEngine(self, name, ModuleLayout(0, 0, len(types)), None, 0, type_ids,
                                 types)  # fmt: skip
@@ -221,6 +247,9 @@ class NativeEngine:
             self._module_engines[me.ctx_address] = me
             for i in range(n):
                 self._funcrefs[me.function_instance_reference(me.num_imported + i)] = me
+
+    def module_engine_by_ctx(self, ctx_address: int) -> NativeModuleEngine:
+        return self._module_engines[ctx_address]
 
     def instance_by_ctx(self, ctx_address: int) -> Any:
         """The store instance whose module context is at ``ctx_address``, or None."""

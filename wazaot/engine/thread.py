@@ -27,7 +27,9 @@ from ..native.call import ffi
 from ..native.stack import NativeStack
 from ..traps import TrapCode
 from ..vmctx import Exit
+from . import listeners
 from .builtins import BUILTINS
+from .listeners import ListenerFrame, Segment
 from .slots import MAX_SLOTS
 
 if TYPE_CHECKING:
@@ -43,7 +45,8 @@ class ThreadState:
     """One thread's execution context, wasm stack and slot buffer for one engine."""
 
     __slots__ = ("engine", "host_calls", "stack", "ctx", "ctx_ptr", "address", "slots",
-                 "thread_id", "pending", "call_ctx", "call_ctx_depth", "__weakref__")  # fmt: skip
+                 "thread_id", "pending", "call_ctx", "call_ctx_depth", "shadow", "segments",
+                 "__weakref__")  # fmt: skip
 
     def __init__(self, engine: Any, exit_stub: int, gate: int,
                  stack_size: int = DEFAULT_STACK_SIZE):  # fmt: skip
@@ -66,6 +69,8 @@ class ThreadState:
         # The listener context given to the entry at depth call_ctx_depth.
         self.call_ctx: Any = None
         self.call_ctx_depth = 0
+        self.shadow: list[ListenerFrame] = []  # listened calls in progress
+        self.segments: list[Segment] = []  # suspended wasm code (while listeners exist)
         address = self.address
         _STATES[address] = weakref.ref(self, lambda _: _STATES.pop(address, None))
 
@@ -74,11 +79,14 @@ class ThreadState:
         pending one, or the refusal to enter (``trampolines.REFUSED``)."""
         exc = self.pending
         self.pending = None
-        if exc is not None:
-            return exc
-        if self.engine.closed or self.engine.gate[0]:
-            return RuntimeError("the Runtime is closed")
-        return RuntimeError(f"{name}: its module is closed")
+        if exc is None:
+            if self.engine.closed or self.engine.gate[0]:
+                exc = RuntimeError("the Runtime is closed")
+            else:
+                exc = RuntimeError(f"{name}: its module is closed")
+        if self.shadow:
+            exc = listeners.unwind(self, exc)
+        return exc
 
     def backtrace(self, code_map: CodeMap) -> tuple[list[Frame], int]:
         """The wasm frames from the latest exit outwards (at most
@@ -124,6 +132,7 @@ class ThreadState:
 
 
 _HOST_CALL, _BUILTIN, _TRAP = int(Exit.HOST_CALL), int(Exit.BUILTIN), int(Exit.TRAP)
+_LISTENER = int(Exit.LISTENER)
 
 _STATES: dict[int, weakref.ref[ThreadState]] = {}
 """Every live thread state by the address of its execution context (weakly: a
@@ -139,10 +148,27 @@ def serve_exit(exec_ctx: int, code: int) -> int:
     try:
         kind = code & 0xFF
         if kind == _HOST_CALL:
-            state.host_calls[code >> 8](state)
+            if not state.engine.listening:
+                state.host_calls[code >> 8](state)
+                return 0
+            ctx = state.ctx
+            segment = Segment(ctx.exit_pc, ctx.exit_fp, state.engine.host_definitions[code >> 8])
+            state.segments.append(segment)
+            try:
+                state.host_calls[code >> 8](state)
+            finally:
+                state.segments.pop()
+            return 0
+        if kind == _LISTENER:
+            ctx = state.ctx
+            state.segments.append(Segment(ctx.exit_pc, ctx.exit_fp))
+            try:
+                listeners.notify(state, code >> 8)
+            finally:
+                state.segments.pop()
             return 0
         if kind == _BUILTIN:
-            instance = state.engine.instance_by_ctx(int(state.ctx.exit_module))
+            instance = state.engine.instance_by_ctx(state.ctx.exit_module)
             try:
                 BUILTINS[code >> 8](instance, state.ctx.args)
             except Trap as trap:

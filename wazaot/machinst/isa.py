@@ -45,10 +45,14 @@ class TargetISA(Protocol):
         (a missing CPU feature the backend has no fallback for)."""
         ...
 
-    def compile_module(self, module: Module, type_ids: Sequence[int]) -> ObjectCode:
+    def compile_module(self, module: Module, type_ids: Sequence[int],
+                       listened: frozenset[int] = frozenset()) -> ObjectCode:  # fmt: skip
         """Compile every defined function of a validated ``module``, and an entry
         thunk per function type of a defined function. ``type_ids`` gives the
-        Runtime-wide id of each entry of the type section (``call_indirect``)."""
+        Runtime-wide id of each entry of the type section (``call_indirect``);
+        the functions in ``listened`` (indexes) notify their function listener
+        (``Exit.LISTENER``) on entry with their parameters and on return with their
+        results; the others get the same code as without listeners."""
         ...
 
     def runtime_stubs(self) -> StubCode:
