@@ -114,12 +114,16 @@ def _walk(state: ThreadState, segments: list[Segment], shadow: list[ListenerFram
         if seg.host is not None:
             yield seg.host, seg.host_params, None
         pc, fp, first = seg.pc, seg.fp, True
+        if seg.host is not None and low <= fp < high - 8:
+            # A host call stopped in the host stub: start from the stub's caller.
+            i = (fp - low) >> 3
+            fp, pc, first = int(words[i]), int(words[i + 1]), False
         while low <= fp < high - 8 and fp & 7 == 0:
             where = pc if first else pc - 1  # a return address is after its call
             code = code_map.lookup(where)
             info = code.function_at(where) if code is not None else None
             if code is None or info is None:
-                break  # the entry thunk or a host stub: the segment's end
+                break  # the entry thunk: the segment's end
             frame = code.frame_at(where)
             yield code.definitions[info.index], params_at(fp), frame.offset
             i = (fp - low) >> 3
