@@ -8,8 +8,11 @@ well under 100 ms, is what ``bench/interrupt.py`` measures.)
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import wasmtime
@@ -128,3 +131,37 @@ def test_bad_timeouts_are_rejected(mod: object, timeout: object) -> None:
     ident = mod.exported_function("id")  # type: ignore[attr-defined]
     with pytest.raises((TypeError, ValueError)):
         ident.call(1, timeout=timeout)
+
+
+CTRL_C = """
+import os, signal, sys, threading, time
+import wasmtime, wazaot
+
+rt = wazaot.Runtime()
+rt.new_host_module_builder("env").function(
+    "h", lambda caller, x: x, params=[wazaot.ValueType.I32], results=[wazaot.ValueType.I32]
+).instantiate()
+mod = rt.instantiate(rt.compile(wasmtime.wat2wasm(sys.argv[1])))
+for name in ("spin", "spin_host", "spin_rec"):
+    threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    start = time.perf_counter()
+    try:
+        mod.exported_function(name)()
+    except KeyboardInterrupt:
+        print(name, round(time.perf_counter() - start - 0.2, 3))
+    else:
+        print(name, "not interrupted")
+print("usable", mod.exported_function("id")(9))
+"""
+
+
+def test_ctrl_c_raises_keyboard_interrupt_in_the_main_thread() -> None:
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", CTRL_C, WAT], capture_output=True, text=True,
+                          timeout=60, cwd=repo, env={"PYTHONPATH": str(repo)})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[-1] == "usable 9", proc.stdout
+    for line in lines[:-1]:
+        name, late = line.split()
+        assert float(late) < LATE, line  # stopped soon after the signal

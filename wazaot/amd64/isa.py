@@ -33,6 +33,10 @@ class Amd64ISA:
         code, offsets = trampolines.runtime_stubs()
         return StubCode(code, offsets)
 
+    def interrupt_handler(self, table: int) -> StubCode:
+        code, offsets = trampolines.interrupt_handler(table)
+        return StubCode(code, offsets)
+
     def host_stubs(self, functions: Sequence[tuple[int, FuncType]]) -> StubCode:
         asm = Assembler()
         labels = {

@@ -55,6 +55,7 @@ from .encoding import Assembler, Cond, Label, Mem
 from .regs import r8 as _R8
 from .regs import r9 as _R9
 from .regs import r10, r11, r12, r13, r14, r15, rax, rbp, rbx, rsp
+from .regs import r11 as _R11
 from .regs import rcx as _RCX
 from .regs import rdi as _RDI
 from .regs import rdx as _RDX
@@ -272,3 +273,32 @@ def host_stub(asm: Assembler, host_id: int, params: Sequence[ValueType],
     asm.pop(rbp)
     asm.ret()
     return label
+
+
+def interrupt_handler(table: int) -> tuple[bytes, dict[str, int]]:
+    """A signal handler ``void handler(int signum)`` that interrupts the running calls
+    of the execution contexts listed in ``table`` (``uint64_t[]``: the handler it
+    replaced, the number of slots, then one execution context address or 0 per slot)
+    and then jumps to the replaced handler with its arguments untouched."""
+    asm = Assembler()
+    loop, next_slot, chain = asm.new_label(), asm.new_label(), asm.new_label()
+    asm.mov(64, rax, table)
+    asm.lea(64, _R8, Mem(rax, disp=16))
+    asm.mov(64, _R11, Mem(rax, disp=8))
+    asm.bind(loop)
+    asm.test(64, _R11, _R11)
+    asm.jcc(Cond.e, chain)
+    asm.mov(64, _R9, Mem(_R8))
+    asm.test(64, _R9, _R9)
+    asm.jcc(Cond.e, next_slot)
+    asm.alu("cmp", 64, Mem(_R9, disp=Exec.ACTIVE), 0)
+    asm.jcc(Cond.e, next_slot)
+    asm.mov(64, Mem(_R9, disp=Exec.INTERRUPT), 1)
+    asm.mov(64, Mem(_R9, disp=Exec.STACK_LIMIT), -1)
+    asm.bind(next_slot)
+    asm.alu("add", 64, _R8, 8)
+    asm.unary("dec", 64, _R11)
+    asm.jmp(loop)
+    asm.bind(chain)
+    asm.jmp(Mem(rax))
+    return asm.finish(), {"handler": 0}

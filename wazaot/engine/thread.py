@@ -27,7 +27,7 @@ from ..native.call import ffi
 from ..native.stack import NativeStack
 from ..traps import TrapCode
 from ..vmctx import Exit
-from . import listeners
+from . import listeners, sigint
 from .builtins import BUILTINS
 from .listeners import ListenerFrame, Segment
 from .slots import MAX_SLOTS
@@ -72,12 +72,19 @@ class ThreadState:
         self.shadow: list[ListenerFrame] = []  # listened calls in progress
         self.segments: list[Segment] = []  # suspended wasm code (while listeners exist)
         address = self.address
-        _STATES[address] = weakref.ref(self, lambda _: _STATES.pop(address, None))
+        slot = sigint.watch(self.ctx, engine.isa) if engine.isa is not None else None
+
+        def forget(_: object) -> None:
+            _STATES.pop(address, None)
+            if slot is not None:
+                sigint.unwatch(slot)
+
+        _STATES[address] = weakref.ref(self, forget)
 
     def failure(self, name: str) -> BaseException:
         """The exception for an entry of function ``name`` that did not return: the
         pending one, or the refusal to enter (``trampolines.REFUSED``)."""
-        exc = self.pending
+        exc = self.pending or take_orphan()
         self.pending = None
         if exc is None:
             if self.engine.closed or self.engine.gate[0]:
@@ -187,7 +194,25 @@ def serve_exit(exec_ctx: int, code: int) -> int:
         return 1
 
 
+_orphans = threading.local()  # exceptions raised before serve_exit could catch them
+
+
+def _keep_orphan(exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+    """cffi's ``onerror``: an exception escaped ``serve_exit`` itself (a signal
+    handler's ``KeyboardInterrupt`` raised as it starts): the callback returns 1 and
+    the exception is raised by the call that entered."""
+    _orphans.exc = exc if exc is not None else exc_type()
+
+
+def take_orphan() -> BaseException | None:
+    exc: BaseException | None = getattr(_orphans, "exc", None)
+    _orphans.exc = None
+    return exc
+
+
 # One callback for the process, never freed: a daemon thread may still be inside
-# wasm code when the interpreter exits, and must not jump into freed memory.
-_CALLBACK: Callable[..., Any] = ffi.callback("int64_t(uint64_t, uint64_t)", serve_exit)
+# wasm code when the interpreter exits, and must not jump into freed memory. Should
+# the function raise, the callback returns 1: unwind.
+_CALLBACK: Callable[..., Any] = ffi.callback("int64_t(uint64_t, uint64_t)", serve_exit,
+                                             error=1, onerror=_keep_orphan)  # fmt: skip
 CALLBACK_ADDRESS = int(ffi.cast("uintptr_t", _CALLBACK))

@@ -60,6 +60,13 @@ class TargetISA(Protocol):
         host callback), by name."""
         ...
 
+    def interrupt_handler(self, table: int) -> StubCode:
+        """A C signal handler (offset ``"handler"``) that interrupts the running calls
+        of the execution contexts listed in the ``uint64_t`` array at ``table`` (the
+        handler it replaced, a slot count, one context address or 0 per slot), then
+        jumps to the replaced handler."""
+        ...
+
     def host_stubs(self, functions: Sequence[tuple[int, FuncType]]) -> StubCode:
         """One stub per ``(host function id, type)``, offsets keyed by ``str(id)``: a
         function of the wasm calling convention that calls that host function."""
