@@ -240,3 +240,31 @@ def test_interrupts_reach_every_after() -> None:
         (outer,) = top.children
         (spin,) = outer.children
         assert spin.error is info.value and outer.error is info.value
+
+
+def test_builtins_can_be_listened_to() -> None:
+    listener = TreeListener()
+    seen: list[Any] = []
+
+    class Builtins:
+        def new_listener(self, definition: Any) -> Any:
+            if definition.module_name == "wazaot":
+                seen.append(definition.name)
+                return listener if definition.name in ("memory.grow", "table.grow") else None
+            return None
+
+    with _runtime(Builtins()) as rt:
+        mod = rt.instantiate(rt.compile(wasmtime.wat2wasm("""(module
+          (memory 1 5) (table 1 funcref)
+          (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+          (func (export "tgrow") (param i32) (result i32)
+            (table.grow (ref.null func) (local.get 0))))""")))
+        top = Node("outer", None)
+        assert mod.exported_function("grow").call(2, ctx=top) == [1]
+        assert mod.exported_function("grow").call(9) == [0xFFFF_FFFF]
+        assert mod.exported_function("tgrow")(3) == 1
+    assert {"memory.grow", "table.grow", "memory.init", "table.copy"} <= set(seen)
+    (grow,) = top.children
+    assert grow.name == "memory.grow" and grow.results == [1] and grow.error is None
+    assert listener.events == ["before memory.grow", "after memory.grow"] * 2 + [
+        "before table.grow", "after table.grow"]  # fmt: skip

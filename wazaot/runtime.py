@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .api import FunctionDefinition, ValueType
 from .engine import CompiledCode, NativeEngine, host_arch
+from .engine.builtins import DEFINITIONS as BUILTIN_DEFINITIONS
 from .errors import LinkError
 from .instance import HostModule, ModuleInstance, instantiate
 from .wasm.decoder import decode_module
@@ -422,8 +423,15 @@ class Runtime:
         factory = listener_factory if listener_factory is not None else self.config.listener_factory
         type_ids = [self.engine.type_id(ft) for ft in module.types]
         compiled = CompiledModule(module, listener_factory=factory, type_ids=type_ids)
+        builtin_listeners = {}
+        if factory is not None:
+            for builtin, definition in BUILTIN_DEFINITIONS.items():
+                listener = factory.new_listener(definition)
+                if listener is not None:
+                    builtin_listeners[builtin] = listener
         compiled.code = self.engine.compile_module(module, compiled.listeners,
-                                                   compiled.function_definitions)
+                                                   compiled.function_definitions,
+                                                   builtin_listeners)  # fmt: skip
         compiled._runtime = self
         return compiled
 

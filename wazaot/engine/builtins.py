@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..api import FunctionDefinition, ValueType
 from ..errors import Trap
 from ..traps import TrapCode
 from ..vmctx import Builtin
@@ -96,3 +97,30 @@ BUILTINS: dict[int, BuiltinFn] = {
 }
 """Builtin number -> its implementation. MEMORY_COPY and MEMORY_FILL serve code from
 backends that do not inline them."""
+
+
+def _definition(builtin: Builtin, name: str, params: str, results: str = "") -> FunctionDefinition:
+    kinds = {"i": ValueType.I32, "r": ValueType.I64}  # indexes and counts; raw references
+    return FunctionDefinition(
+        module_name="wazaot", index=int(builtin), name=name,
+        param_types=tuple(kinds[c] for c in params), result_types=tuple(kinds[c] for c in results),
+        export_names=(), import_=None, debug_name=f"wazaot.{name}",
+    )  # fmt: skip
+
+
+DEFINITIONS: dict[int, FunctionDefinition] = {
+    Builtin.MEMORY_GROW: _definition(Builtin.MEMORY_GROW, "memory.grow", "i", "i"),
+    Builtin.TABLE_GROW: _definition(Builtin.TABLE_GROW, "table.grow", "iri", "i"),
+    Builtin.TABLE_FILL: _definition(Builtin.TABLE_FILL, "table.fill", "iiri"),
+    Builtin.TABLE_COPY: _definition(Builtin.TABLE_COPY, "table.copy", "iiiii"),
+    Builtin.TABLE_INIT: _definition(Builtin.TABLE_INIT, "table.init", "iiiii"),
+    Builtin.ELEM_DROP: _definition(Builtin.ELEM_DROP, "elem.drop", "i"),
+    Builtin.MEMORY_INIT: _definition(Builtin.MEMORY_INIT, "memory.init", "iiii"),
+    Builtin.DATA_DROP: _definition(Builtin.DATA_DROP, "data.drop", "i"),
+    Builtin.MEMORY_COPY: _definition(Builtin.MEMORY_COPY, "memory.copy", "iii"),
+    Builtin.MEMORY_FILL: _definition(Builtin.MEMORY_FILL, "memory.fill", "iii"),
+}
+"""What listeners see of the builtins (module ``wazaot``): the parameters are the
+execution context's ``args`` (segment and table indexes first, as ``vmctx.Builtin``
+lists them), the result is ``args[0]`` afterwards. ``memory.copy`` and ``memory.fill``
+run in machine code on x86-64 and are not seen."""

@@ -73,6 +73,7 @@ class CompiledCode:
     listeners: list[Any | None]
     object_code: ObjectCode
     code: ModuleCode  # linked into this process
+    builtin_listeners: dict[int, Any] = field(default_factory=dict)
     instances: int = 0  # module engines made from it
     closed: bool = False
 
@@ -147,10 +148,12 @@ class NativeEngine:
     # -- the seed's Engine ---------------------------------------------------------------
 
     def compile_module(self, module: Module, listeners: Sequence[Any | None],
-                       definitions: Sequence[FunctionDefinition] = ()) -> CompiledCode:  # fmt: skip
+                       definitions: Sequence[FunctionDefinition] = (),
+                       builtin_listeners: dict[int, Any] | None = None) -> CompiledCode:  # fmt: skip
         """``listeners``: one per defined function (None: not listened), compiled in;
         ``definitions``: one per function, imports first (what listeners and the
-        stack iterator name functions with)."""
+        stack iterator name functions with); ``builtin_listeners``: listeners of the
+        builtins the code exits to (``builtins.DEFINITIONS``), by ``Builtin``."""
         self._check_open()
         isa = self._isa()
         if not self.runs_here:
@@ -163,9 +166,10 @@ class NativeEngine:
         obj = isa.compile_module(module, type_ids, listened)
         code = link(obj, module, module.names.module)
         code.definitions = list(definitions) or _plain_definitions(module)
-        if listened:
+        if listened or builtin_listeners:
             self.listening = True
-        compiled = CompiledCode(module, type_ids, list(listeners), obj, code)
+        compiled = CompiledCode(module, type_ids, list(listeners), obj, code,
+                                builtin_listeners=dict(builtin_listeners or {}))  # fmt: skip
         with self._lock:
             self._check_open()
             self.code_map.add(code)

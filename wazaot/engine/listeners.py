@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from ..api import FunctionDefinition
 from ..native.call import ffi
 from . import slots as slot_io
+from .builtins import BUILTINS, DEFINITIONS
 
 if TYPE_CHECKING:
     from .thread import ThreadState
@@ -211,3 +212,22 @@ def listened_host_call(state_call: Callable[[Any, Sequence[int]], Any], listener
         return results
 
     return call
+
+
+def listened_builtin(state: ThreadState, me: Any, builtin: int, listener: Any) -> None:
+    """Run ``builtin`` for ``me``'s instance between its listener's ``before`` and
+    ``after`` (with the execution context's ``args`` as parameters and result)."""
+    definition = DEFINITIONS[builtin]
+    args = state.ctx.args
+
+    def run(caller: Any, params: Sequence[int]) -> list[int]:
+        BUILTINS[builtin](me.instance, args)
+        return [int(args[0]) & 0xFFFF_FFFF] if definition.result_types else []
+
+    params = [int(args[i]) for i in range(len(definition.param_types))]
+    state.segments.append(Segment(state.ctx.exit_pc, state.ctx.exit_fp, definition, params))
+    try:
+        listened_host_call(run, listener, definition)(state, state.engine.callers.get(
+            state.ctx.exit_module), params)  # fmt: skip
+    finally:
+        state.segments.pop()

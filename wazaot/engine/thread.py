@@ -175,9 +175,13 @@ def serve_exit(exec_ctx: int, code: int) -> int:
                 state.segments.pop()
             return 0
         if kind == _BUILTIN:
-            instance = state.engine.instance_by_ctx(state.ctx.exit_module)
+            me = state.engine.module_engine_by_ctx(state.ctx.exit_module)
+            listener = me.builtin_listeners.get(code >> 8) if me.builtin_listeners else None
             try:
-                BUILTINS[code >> 8](instance, state.ctx.args)
+                if listener is None:
+                    BUILTINS[code >> 8](me.instance, state.ctx.args)
+                else:
+                    listeners.listened_builtin(state, me, code >> 8, listener)
             except Trap as trap:
                 trap.wasm_backtrace, trap.frames_omitted = state.backtrace(state.engine.code_map)
                 raise
