@@ -510,3 +510,11 @@ def test_cli_reports_unsupported_modules() -> None:
         pytest.skip("the spec suite is absent (set WAZAOT_SPECTEST_DIR)")
     code, _, err = run_cli("compile", str(simd))
     assert code == 1 and "UnsupportedError" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("example", ["timing_listener.py", "interrupt.py"])
+def test_examples_run(example: str) -> None:
+    proc = subprocess.run([sys.executable, str(REPO / "examples" / example)], capture_output=True,
+                          text=True, timeout=60, cwd=REPO, env={"PYTHONPATH": str(REPO)})  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip()

@@ -241,7 +241,8 @@ def host_call(engine: NativeEngine, fn: Callable[..., Any], definition: Function
             slots = state.slots
             args = load(slots)
             if state.segments:
-                state.segments[-1].host_params = args
+                pc, fp, host, _ = state.segments[-1]
+                state.segments[-1] = (pc, fp, host, args)
             values = listened(state, callers.get(state.ctx.exit_module), args)
             slot_io.store(slots, types, values)
 

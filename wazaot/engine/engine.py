@@ -122,7 +122,7 @@ class NativeEngine:
         self.listening = False  # some function has a listener: record exit segments
         self.callers: dict[int, Any] = {}  # module context address -> public Module
         self._compiled: dict[int, CompiledCode] = {}
-        self._module_engines: dict[int, NativeModuleEngine] = {}  # by module context address
+        self.module_engines: dict[int, NativeModuleEngine] = {}  # by module context address
         self._funcrefs: dict[int, NativeModuleEngine] = {}  # record address -> owner
         self._threads: weakref.WeakSet[ThreadState] = weakref.WeakSet()
         self._stubs: _Stubs | None = None
@@ -248,16 +248,16 @@ class NativeEngine:
     def register_module_engine(self, me: NativeModuleEngine) -> None:
         n = len(me.func_types) - me.num_imported
         with self._lock:
-            self._module_engines[me.ctx_address] = me
+            self.module_engines[me.ctx_address] = me
             for i in range(n):
                 self._funcrefs[me.function_instance_reference(me.num_imported + i)] = me
 
     def module_engine_by_ctx(self, ctx_address: int) -> NativeModuleEngine:
-        return self._module_engines[ctx_address]
+        return self.module_engines[ctx_address]
 
     def instance_by_ctx(self, ctx_address: int) -> Any:
         """The store instance whose module context is at ``ctx_address``, or None."""
-        me = self._module_engines.get(ctx_address)
+        me = self.module_engines.get(ctx_address)
         return me.instance if me is not None else None
 
     def set_caller(self, me: NativeModuleEngine, module: Any) -> None:
@@ -355,14 +355,14 @@ class NativeEngine:
             self.closed = True
             for compiled in self._compiled.values():
                 compiled.close()
-            for me in self._module_engines.values():
+            for me in self.module_engines.values():
                 me.close()
                 if me.compiled is not None and not me.compiled.code.memory.closed:
                     me.compiled.code.close()
             for compiled in self._compiled.values():
                 compiled.code.close()
             self._compiled.clear()
-            self._module_engines.clear()
+            self.module_engines.clear()
             self._funcrefs.clear()
             self.callers.clear()
             self.code_map.clear()

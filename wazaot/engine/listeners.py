@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ..api import FunctionDefinition
 from ..native.call import ffi
@@ -33,28 +33,30 @@ if TYPE_CHECKING:
     from .thread import ThreadState
 
 
+ListenerFrame = tuple[Any, FunctionDefinition, Any, list[int], int, int, Any]
+"""A listened call in progress, a plain tuple (made on every listened call):
+(listener, definition, module, parameters, depth, frame pointer, context) where depth
+is the entry it runs in (``exec_ctx.active`` at the call), the frame pointer is 0
+for a host function, and the context is what its ``before`` returned."""
+_DEPTH: Final = 4
+_FP: Final = 5
+_CTX: Final = 6
+
+Segment = tuple[int, int, FunctionDefinition | None, list[int] | None]
+"""Where wasm code stopped for an exit that runs Python (a host call, a listener
+notification), a plain tuple: (pc, frame pointer, the host function called there or
+None, its parameters)."""
+
+
 @dataclass(slots=True)
-class ListenerFrame:
-    """A listened call in progress."""
+class ListenerSite:
+    """What a listened function's notifications need, prepared once."""
 
     listener: Any
     definition: FunctionDefinition
-    module: Any  # the public module of the function's instance
-    params: list[int]
-    depth: int  # the entry it runs in (``exec_ctx.active`` at the call)
-    fp: int  # its frame pointer (0 for a host function)
-    ctx: Any = None  # what its ``before`` returned
-
-
-@dataclass(slots=True)
-class Segment:
-    """Where wasm code stopped for an exit that runs Python (a host call, a listener
-    notification); ``host`` is the host function called there, if any."""
-
-    pc: int
-    fp: int
-    host: FunctionDefinition | None = None
-    host_params: list[int] | None = None
+    module: Any
+    load_params: Callable[[Any], list[int]]
+    load_results: Callable[[Any], list[int]]
 
 
 # -- the iterator ---------------------------------------------------------------------
@@ -63,15 +65,22 @@ class Segment:
 class NativeStackIterator:
     """Implements ``wazaot.experimental.StackIterator`` over one thread's frames."""
 
-    __slots__ = ("_frames", "_current")
+    __slots__ = ("_state", "_n_segments", "_n_shadow", "_first", "_frames", "_current")
 
     def __init__(self, state: ThreadState):
-        self._frames: Iterator[tuple[FunctionDefinition, list[int] | None, int | None]] = (
-            _walk(state, state.segments[:], state.shadow, len(state.shadow)))
+        self._state = state
+        self._first = state.notifying  # (frame pointer, parameters) of a wasm callee
+        self._n_segments, self._n_shadow = len(state.segments), len(state.shadow)
+        self._frames: Iterator[tuple[FunctionDefinition, list[int] | None, int | None]] | None
+        self._frames = None  # walked when first asked
         self._current: tuple[FunctionDefinition, list[int] | None, int | None] | None = None
 
     def next(self) -> bool:
         """Move to the next frame outwards; False past the outermost."""
+        if self._frames is None:
+            state = self._state
+            segments = state.segments[: self._n_segments]
+            self._frames = _walk(state, segments, state.shadow, self._n_shadow, self._first)
         self._current = next(self._frames, None)
         return self._current is not None
 
@@ -93,7 +102,8 @@ class NativeStackIterator:
         return self._frame()[2]
 
 
-def _walk(state: ThreadState, segments: list[Segment], shadow: list[ListenerFrame], top: int
+def _walk(state: ThreadState, segments: list[Segment], shadow: list[ListenerFrame], top: int,
+          callee: tuple[int, list[int]] | None,
           ) -> Iterator[tuple[FunctionDefinition, list[int] | None, int | None]]:  # fmt: skip
     """The frames, innermost first. Listened wasm frames are matched with the shadow
     stack by frame pointer as both are walked outwards (the wasm stack grows down,
@@ -102,20 +112,22 @@ def _walk(state: ThreadState, segments: list[Segment], shadow: list[ListenerFram
 
     def params_at(fp: int) -> list[int] | None:
         nonlocal j
-        while j >= 0 and (shadow[j].fp == 0 or shadow[j].fp < fp):
+        if callee is not None and callee[0] == fp:
+            return callee[1]
+        while j >= 0 and (shadow[j][_FP] == 0 or shadow[j][_FP] < fp):
             j -= 1
-        if j >= 0 and shadow[j].fp == fp:
-            return shadow[j].params
+        if j >= 0 and shadow[j][_FP] == fp:
+            return shadow[j][3]
         return None
 
     code_map = state.engine.code_map
     low, high = state.stack.bottom, state.stack.top
     words = ffi.cast("uint64_t *", low)
-    for seg in reversed(segments):
-        if seg.host is not None:
-            yield seg.host, seg.host_params, None
-        pc, fp, first = seg.pc, seg.fp, True
-        if seg.host is not None and low <= fp < high - 8:
+    for pc, fp, host, host_params in reversed(segments):
+        first = True
+        if host is not None:
+            yield host, host_params, None
+        if host is not None and low <= fp < high - 8:
             # A host call stopped in the host stub: start from the stub's caller.
             i = (fp - low) >> 3
             fp, pc, first = int(words[i]), int(words[i + 1]), False
@@ -137,36 +149,44 @@ def _walk(state: ThreadState, segments: list[Segment], shadow: list[ListenerFram
 def notify(state: ThreadState, argument: int) -> None:
     """Serve ``Exit.LISTENER``: ``argument`` is the function index << 1, | 1 after."""
     ctx = state.ctx
-    me = state.engine.module_engine_by_ctx(ctx.exit_module)
-    index, after = argument >> 1, argument & 1
-    definition = me.definitions[index]
-    listener = me.listeners[index - me.num_imported]
-    ft = me.func_types[index]
-    if after:
+    me = state.engine.module_engines[ctx.exit_module]
+    index = argument >> 1
+    site = me.listener_sites.get(index)
+    if site is None:
+        site = me.listener_sites[index] = _site(state, me, index)
+    if argument & 1:
         frame = state.shadow.pop()
-        assert frame.definition is definition, "listener notifications out of order"
-        results = slot_io.loader(ft.results)(state.slots)
-        listener.after(frame.ctx, frame.module, definition, None, results)
+        site.listener.after(frame[_CTX], site.module, site.definition, None,
+                            site.load_results(state.slots))  # fmt: skip
         return
-    params = slot_io.loader(ft.params)(state.slots)
-    module = state.engine.callers.get(ctx.exit_module)
+    params = site.load_params(state.slots)
     depth = ctx.active
-    frame = ListenerFrame(listener, definition, module, params, depth, ctx.exit_fp)
-    caller_ctx = context_for(state, depth)
-    state.shadow.append(frame)
-    try:
-        frame.ctx = listener.before(caller_ctx, module, definition, params,
-                                    NativeStackIterator(state))  # fmt: skip
-    except BaseException:
-        state.shadow.pop()  # no after for a before that failed
-        raise
+    shadow = state.shadow
+    if shadow and shadow[-1][_DEPTH] == depth:
+        caller_ctx = shadow[-1][_CTX]
+    else:
+        caller_ctx = state.call_ctx if state.call_ctx_depth == depth else None
+    fp = ctx.exit_fp
+    # The frame is on the shadow stack once before has returned; meanwhile the
+    # iterator finds the parameters of this first frame in ``state.notifying``.
+    state.notifying = (fp, params)
+    out = site.listener.before(caller_ctx, site.module, site.definition, params,
+                               NativeStackIterator(state))  # fmt: skip
+    shadow.append((site.listener, site.definition, site.module, params, depth, fp, out))
+
+
+def _site(state: ThreadState, me: Any, index: int) -> ListenerSite:
+    ft = me.func_types[index]
+    return ListenerSite(me.listeners[index - me.num_imported], me.definitions[index],
+                        state.engine.callers.get(me.ctx_address), slot_io.loader(ft.params),
+                        slot_io.loader(ft.results))  # fmt: skip
 
 
 def context_for(state: ThreadState, depth: int) -> Any:
     """The listener context of a call made now in the entry at ``depth``."""
     shadow = state.shadow
-    if shadow and shadow[-1].depth == depth:
-        return shadow[-1].ctx
+    if shadow and shadow[-1][_DEPTH] == depth:
+        return shadow[-1][_CTX]
     return state.call_ctx if state.call_ctx_depth == depth else None
 
 
@@ -176,10 +196,10 @@ def unwind(state: ThreadState, error: BaseException) -> BaseException:
     exception replaces it)."""
     shadow = state.shadow
     depth = state.ctx.active
-    while shadow and shadow[-1].depth > depth:
-        frame = shadow.pop()
+    while shadow and shadow[-1][_DEPTH] > depth:
+        listener, definition, module, _, _, _, ctx = shadow.pop()
         try:
-            frame.listener.after(frame.ctx, frame.module, frame.definition, error, None)
+            listener.after(ctx, module, definition, error, None)
         except BaseException as exc:  # noqa: BLE001 - the newest error wins
             error = exc
     return error
@@ -192,23 +212,18 @@ def listened_host_call(state_call: Callable[[Any, Sequence[int]], Any], listener
 
     def call(state: ThreadState, caller: Any, args: list[int]) -> Any:
         depth = state.ctx.active
-        frame = ListenerFrame(listener, definition, caller, args, depth, 0)
-        caller_ctx = context_for(state, depth)
-        state.shadow.append(frame)
-        try:
-            frame.ctx = listener.before(caller_ctx, caller, definition, args,
-                                        NativeStackIterator(state))  # fmt: skip
-        except BaseException:
-            state.shadow.pop()
-            raise
+        state.notifying = None
+        ctx = listener.before(context_for(state, depth), caller, definition, args,
+                              NativeStackIterator(state))  # fmt: skip
+        state.shadow.append((listener, definition, caller, args, depth, 0, ctx))
         try:
             results = state_call(caller, args)
         except BaseException as exc:
             state.shadow.pop()
-            listener.after(frame.ctx, caller, definition, exc, None)
+            listener.after(ctx, caller, definition, exc, None)
             raise
         state.shadow.pop()
-        listener.after(frame.ctx, caller, definition, None, results)
+        listener.after(ctx, caller, definition, None, results)
         return results
 
     return call
@@ -225,7 +240,7 @@ def listened_builtin(state: ThreadState, me: Any, builtin: int, listener: Any) -
         return [int(args[0]) & 0xFFFF_FFFF] if definition.result_types else []
 
     params = [int(args[i]) for i in range(len(definition.param_types))]
-    state.segments.append(Segment(state.ctx.exit_pc, state.ctx.exit_fp, definition, params))
+    state.segments.append((state.ctx.exit_pc, state.ctx.exit_fp, definition, params))
     try:
         listened_host_call(run, listener, definition)(state, state.engine.callers.get(
             state.ctx.exit_module), params)  # fmt: skip

@@ -49,6 +49,7 @@ class NativeModuleEngine:
         self.instance: Any = None  # the store's instance (InstanceState), set by the store
         self.definitions: list[Any] = compiled.code.definitions if compiled is not None else []
         self.listeners: list[Any] = compiled.listeners if compiled is not None else []
+        self.listener_sites: dict[int, Any] = {}  # listeners.ListenerSite by function index
         self.builtin_listeners: dict[int, Any] = (
             compiled.builtin_listeners if compiled is not None else {})
         self._ctx_words = ffi.new("uint64_t[]", max(layout.size // 8, ModuleCtx.HEADER_SIZE // 8))

@@ -46,7 +46,7 @@ class ThreadState:
 
     __slots__ = ("engine", "host_calls", "stack", "ctx", "ctx_ptr", "address", "slots",
                  "thread_id", "pending", "call_ctx", "call_ctx_depth", "shadow", "segments",
-                 "__weakref__")  # fmt: skip
+                 "notifying", "__weakref__")  # fmt: skip
 
     def __init__(self, engine: Any, exit_stub: int, gate: int,
                  stack_size: int = DEFAULT_STACK_SIZE):  # fmt: skip
@@ -71,6 +71,7 @@ class ThreadState:
         self.call_ctx_depth = 0
         self.shadow: list[ListenerFrame] = []  # listened calls in progress
         self.segments: list[Segment] = []  # suspended wasm code (while listeners exist)
+        self.notifying: tuple[int, list[int]] | None = None  # the callee of a before
         address = self.address
         slot = sigint.watch(self.ctx, engine.isa) if engine.isa is not None else None
 
@@ -159,7 +160,7 @@ def serve_exit(exec_ctx: int, code: int) -> int:
                 state.host_calls[code >> 8](state)
                 return 0
             ctx = state.ctx
-            segment = Segment(ctx.exit_pc, ctx.exit_fp, state.engine.host_definitions[code >> 8])
+            segment = (ctx.exit_pc, ctx.exit_fp, state.engine.host_definitions[code >> 8], None)
             state.segments.append(segment)
             try:
                 state.host_calls[code >> 8](state)
@@ -168,7 +169,7 @@ def serve_exit(exec_ctx: int, code: int) -> int:
             return 0
         if kind == _LISTENER:
             ctx = state.ctx
-            state.segments.append(Segment(ctx.exit_pc, ctx.exit_fp))
+            state.segments.append((ctx.exit_pc, ctx.exit_fp, None, None))
             try:
                 listeners.notify(state, code >> 8)
             finally:
