@@ -135,14 +135,30 @@ class NativeEngine:
     # -- the seed's Engine ---------------------------------------------------------------
 
     def compile_module(self, module: Module, listeners: Sequence[Any | None]) -> CompiledCode:
+        isa = self._runnable_isa()
+        type_ids = [self.type_id(ft) for ft in module.types]
+        return self._link(module, type_ids, listeners, isa.compile_module(module, type_ids))
+
+    def load_module(self, module: Module, listeners: Sequence[Any | None],
+                    obj: ObjectCode) -> CompiledCode:  # fmt: skip
+        """Like ``compile_module``, with code compiled before (the compilation cache):
+        ``obj`` must come from this ISA, these CPU features and the type ids this
+        engine gives ``module.types`` (``call_indirect`` compares them as immediates)."""
+        self._runnable_isa()
+        type_ids = [self.type_id(ft) for ft in module.types]
+        return self._link(module, type_ids, listeners, obj)
+
+    def _runnable_isa(self) -> TargetISA:
         self._check_open()
         isa = self._isa()
         if not self.runs_here:
             raise UnsupportedError(
                 f"code compiled for {self.arch} cannot run on this {host_arch()} machine")
         isa.check_host()
-        type_ids = [self.type_id(ft) for ft in module.types]
-        obj = isa.compile_module(module, type_ids)
+        return isa
+
+    def _link(self, module: Module, type_ids: list[int], listeners: Sequence[Any | None],
+              obj: ObjectCode) -> CompiledCode:  # fmt: skip
         code = link(obj, module, module.names.module)
         compiled = CompiledCode(module, type_ids, list(listeners), obj, code)
         with self._lock:
