@@ -478,6 +478,7 @@ class Runtime:
             return name, None
         try:
             artifact = cache.load(raw, key)
+            cache.check_fits(artifact, module)
         except CompileError:
             return name, None
         if artifact.wasm != data or artifact.type_ids != type_ids:
@@ -486,8 +487,8 @@ class Runtime:
 
     def _load(self, module: Module, artifact: Artifact, factory: Any | None) -> CompiledModule:
         """A CompiledModule of ``module`` (decoded from ``artifact.wasm``, without
-        bodies) with the artifact's code, whose type ids this Runtime's must equal."""
-        cache.check_fits(artifact, module)
+        bodies) with the artifact's code (``cache.check_fits``), whose type ids this
+        Runtime's must equal."""
         compiled = CompiledModule(module, listener_factory=factory, type_ids=artifact.type_ids)
         compiled.code = self.engine.load_module(module, compiled.listeners, artifact.object_code)
         compiled._runtime = self
@@ -512,6 +513,7 @@ class Runtime:
         key = cache.code_key(self.engine, factory is not None)
         artifact = cache.load(bytes(data), key)
         module = decode_module(artifact.wasm, bodies=False)
+        cache.check_fits(artifact, module)
         type_ids = [self.engine.type_id(ft) for ft in module.types]
         if artifact.type_ids != type_ids:
             return self._compile(artifact.wasm, factory)
