@@ -24,6 +24,7 @@ from wazaot.cli import main as cli_main
 from wazaot.engine import serialize
 from wazaot.engine.engine import NativeEngine
 from wazaot.engine.serialize import Artifact, dumps, loads_body, read_key
+from wazaot.machinst.objcode import ObjectCode, Relocation, RelocKind
 
 pytestmark = pytest.mark.skipif(
     platform.machine().lower() not in ("x86_64", "amd64"),
@@ -224,12 +225,12 @@ def test_inconsistent_code_is_rejected(artifact):
     good = loads_body(key, body)
     obj = good.object_code
     with wazaot.Runtime() as rt:
-        relocation = serialize.Relocation(len(obj.code) - 4, serialize.RelocKind.ABS64, 0)
+        relocation = Relocation(len(obj.code) - 4, RelocKind.ABS64, 0)
         for bad in (
-            serialize.ObjectCode(obj.code, {}, obj.thunks, obj.relocations),  # no functions
-            serialize.ObjectCode(obj.code, obj.functions, {}, obj.relocations),  # no thunks
-            serialize.ObjectCode(obj.code, obj.functions, obj.thunks, [relocation]),
-            serialize.ObjectCode(obj.code[:16], obj.functions, obj.thunks, obj.relocations),
+            ObjectCode(obj.code, {}, obj.thunks, obj.relocations),  # no functions
+            ObjectCode(obj.code, obj.functions, {}, obj.relocations),  # no thunks
+            ObjectCode(obj.code, obj.functions, obj.thunks, [relocation]),
+            ObjectCode(obj.code[:16], obj.functions, obj.thunks, obj.relocations),
         ):
             with pytest.raises(CompileError):
                 rt.deserialize(dumps(Artifact(key, good.type_ids, good.wasm, bad)))
@@ -376,3 +377,12 @@ def test_cli_caches_in_the_user_cache_directory(tmp_path, monkeypatch, capsys):
     assert cli_main(["compile", str(path)]) == 0
     assert cli_main(["compile", "--no-cache", str(path)]) == 0
     assert len(entries(tmp_path / "xdg" / "wazaot")) == 1
+
+
+def test_bench_quick_runs(repo_root):
+    env = {**os.environ, "PYTHONPATH": str(repo_root)}
+    proc = subprocess.run([sys.executable, str(repo_root / "bench" / "cache.py"), "--quick"],
+                          env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for label in ("cold compile", "warm load", "deserialize", "cold compile / warm load"):
+        assert label in proc.stdout
