@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,13 @@ def repo_root() -> Path:
 def example_wasm() -> bytes:
     """``examples/add.wasm``, the README's example module."""
     return (EXAMPLES / "add.wasm").read_bytes()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The command line caches compiled code in the user's cache directory: keep the
+    # test runs' entries out of it (and subprocesses inherit the variable).
+    if "WAZAOT_TEST_KEEP_CACHE_HOME" not in os.environ:
+        os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="wazaot-test-cache-")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -6,6 +6,9 @@
     wazaot compile FILE.wasm [--arch amd64|arm64] [-v]   decode, validate, print a summary
     wazaot run FILE.wasm [--invoke NAME] [ARG ...]        call an export natively
 
+Both keep compiled code in the user's cache directory (``$XDG_CACHE_HOME/wazaot``,
+``~/.cache/wazaot``, ``~/Library/Caches/wazaot`` on macOS), ``--no-cache`` to skip it.
+
 Exit codes: 0 success, 1 the module is bad (or a trap / link error when running),
 2 usage errors and features not built yet.
 """
@@ -21,10 +24,12 @@ from typing import TextIO
 
 from . import __version__
 from .api import ValueType
+from .engine.cache import default_directory
 from .errors import CompileError, LinkError, Trap, UnsupportedError
 from .runtime import ARCHES, CompiledModule, Runtime, RuntimeConfig
 
 _LIST_LIMIT = 10
+_NO_CACHE_HELP = "compile without the cache of compiled code in the user's cache directory"
 
 
 def _read(path: str) -> bytes:
@@ -112,9 +117,16 @@ def _compile_file(rt: Runtime, path: str, err: TextIO) -> tuple[CompiledModule, 
     return cm, time.perf_counter() - start
 
 
+def _config(args: argparse.Namespace) -> RuntimeConfig:
+    config = RuntimeConfig(arch=args.arch) if args.arch else RuntimeConfig()
+    if not args.no_cache:
+        config.cache_dir = default_directory()
+    return config
+
+
 def _cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     status = 0
-    with Runtime(RuntimeConfig(arch=args.arch) if args.arch else None) as rt:
+    with Runtime(_config(args)) as rt:
         for path in args.files:
             result = _compile_file(rt, path, err)
             if result is None:
@@ -132,7 +144,7 @@ def _parse_arg(vt: ValueType, text: str) -> int | float:
 
 
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with Runtime(RuntimeConfig(arch=args.arch) if args.arch else None) as rt:
+    with Runtime(_config(args)) as rt:
         result = _compile_file(rt, args.file, err)
         if result is None:
             return 1
@@ -184,12 +196,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE.wasm", help="wasm binaries ('-' is stdin)")
     p.add_argument("--arch", choices=ARCHES, help="target architecture (default: the host)")
     p.add_argument("-v", "--verbose", action="store_true", help="list every import and export")
+    p.add_argument("--no-cache", action="store_true", help=_NO_CACHE_HELP)
     p.set_defaults(handler=_cmd_compile)
 
     p = sub.add_parser("run", help="call an exported function natively")
     p.add_argument("file", metavar="FILE.wasm")
     p.add_argument("--invoke", metavar="NAME", help="export to call (default: _start or main)")
     p.add_argument("--arch", choices=ARCHES, help="target architecture (default: the host)")
+    p.add_argument("--no-cache", action="store_true", help=_NO_CACHE_HELP)
     p.add_argument("args", nargs="*", metavar="ARG", help="arguments, in the function's types")
     p.set_defaults(handler=_cmd_run)
     return parser

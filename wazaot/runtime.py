@@ -14,6 +14,7 @@ sections and its name from the ``name`` section.
 
 from __future__ import annotations
 
+import os
 import platform
 import threading
 from collections.abc import Callable, Iterable, Sequence
@@ -21,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .api import FunctionDefinition, ValueType
-from .engine import CompiledCode, NativeEngine, host_arch
+from .engine import CompiledCode, NativeEngine, cache, host_arch
 from .engine.builtins import DEFINITIONS as BUILTIN_DEFINITIONS
-from .errors import LinkError
+from .engine.serialize import Artifact, dumps
+from .errors import CompileError, LinkError, UnsupportedError
 from .instance import HostModule, ModuleInstance, instantiate
 from .wasm.decoder import decode_module
 from .wasm.limits import MAX_PARAMS, MAX_RESULTS, check_limits
@@ -65,11 +67,15 @@ class RuntimeConfig:
     ``memory_limit_pages``: the most 64 KiB pages any linear memory may grow to
     (at most 65536, i.e. 4 GiB). ``listener_factory``: the
     ``FunctionListenerFactory`` used for modules compiled without one of their own.
+    ``cache_dir``: a directory where ``Runtime.compile`` keeps compiled modules and
+    looks them up (``~`` is expanded; made when first needed); None caches nothing.
+    Modules compiled with a listener factory are not cached.
     """
 
     arch: str = field(default_factory=_default_arch)
     memory_limit_pages: int = 65536
     listener_factory: Any | None = None
+    cache_dir: str | os.PathLike[str] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.arch, str) or self.arch.lower() not in _ARCH_ALIASES:
@@ -82,6 +88,8 @@ class RuntimeConfig:
             getattr(self.listener_factory, "new_listener", None)
         ):
             raise TypeError("listener_factory must have a new_listener(definition) method")
+        if self.cache_dir is not None and not isinstance(self.cache_dir, (str, os.PathLike)):
+            raise TypeError(f"cache_dir must be a path or None, got {type(self.cache_dir).__name__}")
 
 
 # -- definitions of what a module imports and exports ---------------------------------
@@ -164,6 +172,7 @@ class CompiledModule:
         self._closed = False
         self.code: CompiledCode | None = None  # the engine's compiled code
         self._runtime: Runtime | None = None
+        self._wasm = b""  # the binary, for serialize()
 
         export_names: dict[tuple[ExternKind, int], list[str]] = {}
         for exp in module.exports:
@@ -267,6 +276,16 @@ class CompiledModule:
         self._closed = True
         if self._runtime is not None:
             self._runtime.engine.delete_compiled_module(self.module)
+
+    def serialize(self) -> bytes:
+        """The compiled module as bytes, for ``Runtime.deserialize`` in a Runtime of
+        the same configuration on a machine with the same CPU features (any
+        process). The format is wazaot's own (``wazaot.engine.serialize``)."""
+        runtime = self._runtime
+        if self.code is None or runtime is None:
+            raise ValueError("the CompiledModule has no compiled code")
+        key = cache.code_key(runtime.engine, self.listener_factory is not None)
+        return dumps(Artifact(key, self.type_ids, self._wasm, self.code.object_code))
 
     def __repr__(self) -> str:
         name = f" {self.name!r}" if self.name else ""
@@ -374,6 +393,8 @@ class Runtime:
             raise TypeError(f"config must be a RuntimeConfig, got {type(config).__name__}")
         self.config = config if config is not None else RuntimeConfig()
         self.engine = NativeEngine(self.config.arch)
+        cache_dir = self.config.cache_dir
+        self._cache = cache.DirectoryCache(cache_dir) if cache_dir is not None else None
         self._modules: dict[str, Any] = {}  # name -> Module or HostModule
         self._instances: list[ModuleInstance] = []
         self._closed = False
@@ -417,10 +438,21 @@ class Runtime:
             )
         self._check_open()
         data = source if isinstance(source, bytes) else bytes(source)
+        factory = listener_factory if listener_factory is not None else self.config.listener_factory
+        entry = None
+        if self._cache is not None and factory is None and self._can_cache():
+            entry, compiled = self._compile_cached(data)
+            if compiled is not None:
+                return compiled
+        compiled = self._compile(data, factory)
+        if entry is not None and self._cache is not None:
+            self._cache.write(entry, compiled.serialize())
+        return compiled
+
+    def _compile(self, data: bytes, factory: Any | None) -> CompiledModule:
         module = decode_module(data)
         validate_module(module)
         check_limits(module)
-        factory = listener_factory if listener_factory is not None else self.config.listener_factory
         type_ids = [self.engine.type_id(ft) for ft in module.types]
         compiled = CompiledModule(module, listener_factory=factory, type_ids=type_ids)
         builtin_listeners = {}
@@ -433,7 +465,70 @@ class Runtime:
                                                    compiled.function_definitions,
                                                    builtin_listeners)  # fmt: skip
         compiled._runtime = self
+        compiled._wasm = data
         return compiled
+
+    def _can_cache(self) -> bool:
+        return self.engine.isa is not None and self.engine.runs_here
+
+    def _compile_cached(self, data: bytes) -> tuple[str | None, CompiledModule | None]:
+        """Look ``data`` up in the cache: (the entry's name, the module loaded from
+        it or None on a miss). A bad entry is a miss (``engine/cache.py``)."""
+        assert self._cache is not None
+        try:
+            module = decode_module(data, bodies=False)
+        except CompileError:
+            return None, None  # compiling reports the error
+        type_ids = [self.engine.type_id(ft) for ft in module.types]
+        key = cache.code_key(self.engine, False)
+        name = cache.entry_name(key, data, type_ids)
+        raw = self._cache.read(name)
+        if raw is None:
+            return name, None
+        try:
+            artifact = cache.load(raw, key)
+            cache.check_fits(artifact, module)
+        except CompileError:
+            return name, None
+        if artifact.wasm != data or artifact.type_ids != type_ids:
+            return name, None
+        return name, self._load(module, artifact, None)
+
+    def _load(self, module: Module, artifact: Artifact, factory: Any | None) -> CompiledModule:
+        """A CompiledModule of ``module`` (decoded from ``artifact.wasm``, without
+        bodies) with the artifact's code (``cache.check_fits``), whose type ids this
+        Runtime's must equal."""
+        compiled = CompiledModule(module, listener_factory=factory, type_ids=artifact.type_ids)
+        compiled.code = self.engine.load_module(module, compiled.listeners, artifact.object_code,
+                                                compiled.function_definitions)  # fmt: skip
+        compiled._runtime = self
+        compiled._wasm = artifact.wasm
+        return compiled
+
+    def deserialize(self, data: bytes | bytearray | memoryview) -> CompiledModule:
+        """The module ``CompiledModule.serialize`` returned ``data`` for, ready to
+        instantiate in this Runtime. Raises ``CompileError`` if ``data`` is not an
+        intact artifact of this wazaot for this Runtime's architecture, CPU features
+        and listener factory (set or not). An artifact compiled under other type
+        ids than this Runtime's (``engine/cache.py``) is compiled again from the
+        wasm bytes it holds."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise TypeError(
+                f"deserialize() takes bytes, bytearray or memoryview, not {type(data).__name__}"
+            )
+        self._check_open()
+        factory = self.config.listener_factory
+        if not self._can_cache():
+            raise UnsupportedError(f"this Runtime cannot run {self.arch} code on this machine")
+        key = cache.code_key(self.engine, factory is not None)
+        artifact = cache.load(bytes(data), key)
+        module = decode_module(artifact.wasm, bodies=False)
+        cache.check_fits(artifact, module)
+        type_ids = [self.engine.type_id(ft) for ft in module.types]
+        if artifact.type_ids != type_ids or factory is not None:
+            # Other ids, or listeners to compile in: compile the wasm it holds.
+            return self._compile(artifact.wasm, factory)
+        return self._load(module, artifact, factory)
 
     def instantiate(self, compiled: CompiledModule, name: str | None = None) -> Any:
         """Instantiate ``compiled``, resolving imports against this Runtime's modules.

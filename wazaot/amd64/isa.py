@@ -9,6 +9,7 @@ shared register allocator, emission), the runtime trampolines and host stubs
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 
 from ..machinst.isa import StubCode
 from ..machinst.objcode import ObjectCode
@@ -24,6 +25,10 @@ class Amd64ISA:
 
     def check_host(self) -> None:
         cpu.require(cpu.host_features())
+
+    def features_key(self) -> str:
+        features = cpu.host_features()
+        return "+".join(f.name for f in fields(features) if getattr(features, f.name))
 
     def compile_module(self, module: Module, type_ids: Sequence[int],
                        listened: frozenset[int] = frozenset()) -> ObjectCode:  # fmt: skip

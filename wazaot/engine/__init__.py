@@ -13,6 +13,8 @@ the compiler, after wazero's ``internal/wasm/engine.go``.
                       exit callback that serves host calls, builtins and traps
     builtins.py       slow paths in Python (memory.grow, table.*, segments)
     code.py           linking an ObjectCode into executable memory; the code map
+    serialize.py      a compiled module as bytes (the artifact format)
+    cache.py          the compilation cache: keys, checks, the cache directory
     slots.py          values in the slot buffer
 """
 

@@ -154,19 +154,40 @@ class NativeEngine:
         ``definitions``: one per function, imports first (what listeners and the
         stack iterator name functions with); ``builtin_listeners``: listeners of the
         builtins the code exits to (``builtins.DEFINITIONS``), by ``Builtin``."""
+        isa = self._runnable_isa()
+        type_ids = [self.type_id(ft) for ft in module.types]
+        n_imported = module.num_imported_funcs
+        listened = frozenset(n_imported + i for i, li in enumerate(listeners) if li is not None)
+        obj = isa.compile_module(module, type_ids, listened)
+        return self._link(module, type_ids, listeners, obj, definitions, builtin_listeners)
+
+    def load_module(self, module: Module, listeners: Sequence[Any | None], obj: ObjectCode,
+                    definitions: Sequence[FunctionDefinition] = ()) -> CompiledCode:  # fmt: skip
+        """Like ``compile_module``, with code compiled before (the compilation cache):
+        ``obj`` must come from this ISA, these CPU features and the type ids this
+        engine gives ``module.types`` (``call_indirect`` compares them as immediates),
+        without listeners."""
+        self._runnable_isa()
+        if any(li is not None for li in listeners):
+            raise ValueError("code with listeners is compiled, never loaded")
+        type_ids = [self.type_id(ft) for ft in module.types]
+        return self._link(module, type_ids, listeners, obj, definitions, None)
+
+    def _runnable_isa(self) -> TargetISA:
         self._check_open()
         isa = self._isa()
         if not self.runs_here:
             raise UnsupportedError(
                 f"code compiled for {self.arch} cannot run on this {host_arch()} machine")
         isa.check_host()
-        type_ids = [self.type_id(ft) for ft in module.types]
-        n_imported = module.num_imported_funcs
-        listened = frozenset(n_imported + i for i, li in enumerate(listeners) if li is not None)
-        obj = isa.compile_module(module, type_ids, listened)
+        return isa
+
+    def _link(self, module: Module, type_ids: list[int], listeners: Sequence[Any | None],
+              obj: ObjectCode, definitions: Sequence[FunctionDefinition],
+              builtin_listeners: dict[int, Any] | None) -> CompiledCode:  # fmt: skip
         code = link(obj, module, module.names.module)
         code.definitions = list(definitions) or _plain_definitions(module)
-        if listened or builtin_listeners:
+        if builtin_listeners or any(li is not None for li in listeners):
             self.listening = True
         compiled = CompiledCode(module, type_ids, list(listeners), obj, code,
                                 builtin_listeners=dict(builtin_listeners or {}))  # fmt: skip

@@ -45,6 +45,11 @@ class TargetISA(Protocol):
         (a missing CPU feature the backend has no fallback for)."""
         ...
 
+    def features_key(self) -> str:
+        """The processor features the generated code depends on, as a short stable
+        string: part of the key of compiled code in the compilation cache."""
+        ...
+
     def compile_module(self, module: Module, type_ids: Sequence[int],
                        listened: frozenset[int] = frozenset()) -> ObjectCode:  # fmt: skip
         """Compile every defined function of a validated ``module``, and an entry

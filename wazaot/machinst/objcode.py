@@ -12,7 +12,10 @@ executable mapping and applies the relocations.
 from __future__ import annotations
 
 import enum
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import overload
 
 from ..wasm.module import FuncType
 
@@ -32,6 +35,34 @@ class Relocation:
     addend: int  # for ABS64: an offset in the code buffer
 
 
+class PackedSourceMap(Sequence[tuple[int, int]]):
+    """A source map held as two arrays, read as a sequence of (machine offset, wasm
+    offset) pairs: what code loaded from the compilation cache carries, since making
+    a tuple per entry would cost more than the rest of the load; only backtraces and
+    listings read it."""
+
+    __slots__ = ("machine", "wasm")
+
+    def __init__(self, machine: array[int], wasm: array[int]) -> None:
+        assert len(machine) == len(wasm)
+        self.machine = machine
+        self.wasm = wasm
+
+    def __len__(self) -> int:
+        return len(self.machine)
+
+    @overload
+    def __getitem__(self, i: int) -> tuple[int, int]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[tuple[int, int]]: ...
+
+    def __getitem__(self, i: int | slice) -> tuple[int, int] | list[tuple[int, int]]:
+        if isinstance(i, slice):
+            return list(zip(self.machine[i], self.wasm[i]))
+        return self.machine[i], self.wasm[i]
+
+
 @dataclass(slots=True)
 class FunctionCode:
     """Where function ``index`` (in the module's function index space) landed."""
@@ -39,7 +70,8 @@ class FunctionCode:
     index: int
     start: int  # offsets in the code buffer
     end: int
-    srcmap: list[tuple[int, int]] = field(default_factory=list)  # (machine offset, wasm offset)
+    # (machine offset, wasm offset), sorted: a list, or packed when loaded from a cache
+    srcmap: Sequence[tuple[int, int]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -64,4 +96,4 @@ class ObjectCode:
         return bytes(raw)
 
 
-__all__ = ["FunctionCode", "ObjectCode", "RelocKind", "Relocation"]
+__all__ = ["FunctionCode", "ObjectCode", "PackedSourceMap", "RelocKind", "Relocation"]

@@ -82,9 +82,14 @@ for _code, _imm in enumerate(_ONE_BYTE):
 _MEMORY_INIT, _DATA_DROP = OP["memory.init"], OP["data.drop"]
 
 
-def decode_module(data: bytes | bytearray | memoryview) -> Module:
-    """Decode a binary module. Raises ``DecodeError`` if it is malformed."""
-    return _Decoder(bytes(data)).module()
+def decode_module(data: bytes | bytearray | memoryview, *, bodies: bool = True) -> Module:
+    """Decode a binary module. Raises ``DecodeError`` if it is malformed.
+
+    With ``bodies=False`` function bodies keep their local declarations and offsets
+    but not their instructions (``Code.body`` is empty): for a module whose machine
+    code already exists (the compilation cache), where decoding them is most of the
+    work and would be wasted."""
+    return _Decoder(bytes(data), bodies).module()
 
 
 def _value_type(r: Reader) -> ValueType:
@@ -124,8 +129,9 @@ def _zero_byte(r: Reader) -> None:
 
 
 class _Decoder:
-    def __init__(self, data: bytes):
+    def __init__(self, data: bytes, bodies: bool = True):
         self.data = data
+        self.bodies = bodies
         self.mod = Module(size=len(data))
         self.func_count: int | None = None  # from the function section
         self.uses_data_count = False  # memory.init or data.drop seen in code
@@ -349,6 +355,9 @@ class _Decoder:
             if total > MAX_LOCALS:
                 raise DecodeError("too many locals", b.pos)
             runs.append((count, _value_type(b)))
+        if not self.bodies:
+            r.pos = end
+            return Code(runs, [], at, body_start, end)
         body = self.instructions(b, func_index)
         if b.pos != end:
             raise DecodeError("section size mismatch", b.pos)
