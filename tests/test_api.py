@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import wasmtime
 from spec import wasmgen as w
 
 import wazaot
@@ -518,3 +519,13 @@ def test_examples_run(example: str) -> None:
                           text=True, timeout=60, cwd=REPO, env={"PYTHONPATH": str(REPO)})  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip()
+
+
+def test_cli_run_trace_and_timeout(tmp_path: Path) -> None:
+    code, out, err = run_cli("run", "--no-cache", "--trace", str(ADD_WASM), "--invoke", "factorial", "3")
+    assert code == 0 and out.strip() == "6"
+    assert err.splitlines()[0].endswith("factorial(3)") and err.splitlines()[-1] == "<-- 6"
+    spin = tmp_path / "spin.wasm"
+    spin.write_bytes(wasmtime.wat2wasm('(module (func (export "spin") (loop (br 0))))'))
+    code, out, err = run_cli("run", "--no-cache", "--timeout", "0.1", str(spin), "--invoke", "spin")
+    assert code == 1 and "interrupted" in err

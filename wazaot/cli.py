@@ -26,6 +26,7 @@ from . import __version__
 from .api import ValueType
 from .engine.cache import default_directory
 from .errors import CompileError, LinkError, Trap, UnsupportedError
+from .experimental.logging import new_logging_listener_factory
 from .runtime import ARCHES, CompiledModule, Runtime, RuntimeConfig
 
 _LIST_LIMIT = 10
@@ -117,8 +118,10 @@ def _compile_file(rt: Runtime, path: str, err: TextIO) -> tuple[CompiledModule, 
     return cm, time.perf_counter() - start
 
 
-def _config(args: argparse.Namespace) -> RuntimeConfig:
+def _config(args: argparse.Namespace, err: TextIO | None = None) -> RuntimeConfig:
     config = RuntimeConfig(arch=args.arch) if args.arch else RuntimeConfig()
+    if getattr(args, "trace", False) and err is not None:
+        config.listener_factory = new_logging_listener_factory(err)
     if not args.no_cache:
         config.cache_dir = default_directory()
     return config
@@ -137,6 +140,13 @@ def _cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return status
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"a timeout must be positive, got {text}")
+    return value
+
+
 def _parse_arg(vt: ValueType, text: str) -> int | float:
     if vt in (ValueType.F32, ValueType.F64):
         return float(text)
@@ -144,7 +154,7 @@ def _parse_arg(vt: ValueType, text: str) -> int | float:
 
 
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    with Runtime(_config(args)) as rt:
+    with Runtime(_config(args, err)) as rt:
         result = _compile_file(rt, args.file, err)
         if result is None:
             return 1
@@ -171,7 +181,10 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return 2
         try:
             mod = rt.instantiate(cm)
-            value = mod.exported_function(name)(*params)
+            value = mod.exported_function(name)(*params, timeout=args.timeout)
+        except KeyboardInterrupt:
+            print("wazaot: interrupted", file=err)
+            return 130
         except NotImplementedError as exc:
             print(f"wazaot: run: {exc}", file=err)
             return 2
@@ -204,6 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--invoke", metavar="NAME", help="export to call (default: _start or main)")
     p.add_argument("--arch", choices=ARCHES, help="target architecture (default: the host)")
     p.add_argument("--no-cache", action="store_true", help=_NO_CACHE_HELP)
+    p.add_argument("--timeout", type=_seconds, metavar="S",
+                   help="stop the call after S seconds (a trap: interrupted)")  # fmt: skip
+    p.add_argument("--trace", action="store_true",
+                   help="log every function call and its result to stderr")  # fmt: skip
     p.add_argument("args", nargs="*", metavar="ARG", help="arguments, in the function's types")
     p.set_defaults(handler=_cmd_run)
     return parser
