@@ -67,6 +67,12 @@ class Mem:
     target: Label | Symbol | None = None
 
     def __post_init__(self) -> None:
+        disp = self.disp
+        if (
+            type(self.base) is Gpr and self.index is None and self.scale == 1
+            and type(disp) is int and -0x8000_0000 <= disp < 0x8000_0000 and self.target is None
+        ):  # fmt: skip
+            return  # the common [base + disp]: valid
         if self.base is not None and not isinstance(self.base, Gpr):
             raise ValueError(f"memory base must be a GPR, not {self.base!r}")
         if self.index is not None:

@@ -27,7 +27,7 @@ from . import sequences
 from .abi import gpr, xmm
 from .args import Cond, Label, Mem
 from .encoding import Assembler
-from .regs import r11, r13, r14, r15, rbp, rsp
+from .regs import GPRS, XMMS, r11, r13, r14, r15, rbp, rsp
 
 __all__ = ["EMITTERS", "Emitter"]
 
@@ -56,25 +56,26 @@ class Emitter(EmitDriver[Label]):
 
     def move(self, m: MoveView) -> None:
         asm, src, dst = self.asm, m.src, m.dst
-        if isinstance(src, PReg) and isinstance(dst, PReg):
-            if src is dst:
+        if type(src) is PReg:
+            if type(dst) is PReg:
+                if src is dst:
+                    return
+                if src.cls is RegClass.INT:
+                    asm.emit("mov", 64, GPRS[dst.hw], GPRS[src.hw])
+                else:
+                    asm.emit("movaps", None, XMMS[dst.hw], XMMS[src.hw])
                 return
+            assert type(dst) is SpillSlot
             if src.cls is RegClass.INT:
-                asm.mov(64, gpr(dst), gpr(src))
+                asm.emit("mov", 64, self.slot_mem(dst), GPRS[src.hw])
             else:
-                asm.movaps(xmm(dst), xmm(src))
-        elif isinstance(dst, SpillSlot):
-            assert isinstance(src, PReg)
-            if src.cls is RegClass.INT:
-                asm.mov(64, self.slot_mem(dst), gpr(src))
-            else:
-                asm.movups(self.slot_mem(dst), xmm(src))
+                asm.emit("movups", None, self.slot_mem(dst), XMMS[src.hw])
+            return
+        assert type(src) is SpillSlot and type(dst) is PReg
+        if dst.cls is RegClass.INT:
+            asm.emit("mov", 64, GPRS[dst.hw], self.slot_mem(src))
         else:
-            assert isinstance(src, SpillSlot) and isinstance(dst, PReg)
-            if dst.cls is RegClass.INT:
-                asm.mov(64, gpr(dst), self.slot_mem(src))
-            else:
-                asm.movups(xmm(dst), self.slot_mem(src))
+            asm.emit("movups", None, XMMS[dst.hw], self.slot_mem(src))
 
     def prologue(self) -> None:
         asm, frame = self.asm, self.frame
@@ -92,12 +93,13 @@ class Emitter(EmitDriver[Label]):
             asm.mov(64, Mem(rbp, disp=frame.ctx_slot), r14)
 
     def trap_stub(self, code: TrapCode) -> None:
-        asm = self.asm
-        if code == TrapCode.STACK_EXHAUSTED:
-            asm.mov(64, rsp, rbp)  # the frame may be past the limit: use the caller's
-        asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), exit_code(Exit.TRAP, code))
-        asm.call(Mem(r15, disp=Exec.EXIT_STUB))
-        asm.ud2()
+        # A stub has no label or relocation in it: encode each kind once, then copy.
+        raw = _TRAP_STUBS.get(code)
+        if raw is None:
+            scratch = Assembler()
+            _trap_stub(scratch, code)
+            raw = _TRAP_STUBS[code] = scratch.finish()
+        self.asm.data(raw)
 
     # -- helpers of the emitters ----------------------------------------------------------
 
@@ -115,6 +117,18 @@ class Emitter(EmitDriver[Label]):
         assert self.frame is not None and self.frame.ctx_slot is not None
         self.asm.mov(64, r14, Mem(rbp, disp=self.frame.ctx_slot))
         self.asm.mov(64, r13, Mem(r14, disp=ModuleCtx.MEMORY_BASE))
+
+
+_TRAP_STUBS: dict[TrapCode, bytes] = {}
+"""The bytes of the trap stub of each code (position-independent)."""
+
+
+def _trap_stub(asm: Assembler, code: TrapCode) -> None:
+    if code == TrapCode.STACK_EXHAUSTED:
+        asm.mov(64, rsp, rbp)  # the frame may be past the limit: use the caller's
+    asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), exit_code(Exit.TRAP, code))
+    asm.call(Mem(r15, disp=Exec.EXIT_STUB))
+    asm.ud2()
 
 
 # -- conditions -------------------------------------------------------------------------------

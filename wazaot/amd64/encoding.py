@@ -3,8 +3,12 @@
 Every instruction form is one row of a table in the notation of the Intel manual
 (``("add", "16 32 64", "rm, i8", "83 /0 ib")``). At import time the rows are expanded
 into one :class:`Form` per operand size and indexed by mnemonic; a few helpers
-(:func:`rex`, :func:`modrm`, :func:`sib`, :func:`modrm_sib_disp`) interpret a form.
-The SSE rows live in :mod:`wazaot.amd64.encoding_sse`; the operand types (:class:`Mem`,
+(:func:`rex`, :func:`modrm`, :func:`sib`, :func:`modrm_sib_disp`) spell out the bit
+layouts. Each form is then interpreted once, at import, into an encoder closure
+(:data:`ENCODERS`) that holds its constant bytes, so that emitting an instruction is
+a memo lookup by operand shapes and one call that appends the bytes.
+The integer rows and named methods live in :mod:`wazaot.amd64.encoding_int`, the SSE
+ones in :mod:`wazaot.amd64.encoding_sse`; the operand types (:class:`Mem`,
 :class:`Imm`, :class:`Label`, :class:`Cond`) in :mod:`wazaot.amd64.args`.
 
 Calling convention of the API
@@ -55,15 +59,17 @@ from __future__ import annotations
 
 import enum
 import struct
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from .args import SCALE_BITS, Cond, Imm, Label, Mem, Operand, Symbol, fits_signed
+from .encoding_int import INT_ROWS, IntInstructions, Row
 from .encoding_sse import SSE_ROWS, SseInstructions
-from .regs import Gpr, Xmm, rax, rcx
+from .regs import Gpr, Xmm
 
 __all__ = [
-    "FORMS", "Assembler", "Cond", "Form", "Imm", "Label", "Mem", "Operand", "Reloc",
+    "ENCODERS", "FORMS", "Assembler", "Cond", "Encoder", "Form", "Imm", "Label", "Mem", "Operand", "Reloc",
     "RelocKind", "Symbol", "fits_signed", "modrm", "modrm_sib_disp", "nop_bytes",
     "patch_abs64", "patch_rel32", "rex", "sib",
 ]  # fmt: skip
@@ -148,24 +154,8 @@ def modrm_sib_disp(reg: int, rm: Gpr | Xmm | Mem) -> Addressing:
         return Addressing(bytes([modrm(3, reg, rm.low3)]), 0, rm.high, None)
     if rm.target is not None:
         return Addressing(bytes([modrm(0, reg, 5)]) + bytes(4), 0, 0, 1)
-    base, index, disp = rm.base, rm.index, rm.disp
-    if base is None and index is not None and rm.scale == 1:
-        base, index = index, None  # [index*1 + disp] needs no SIB and no disp32
-    index_bits = index.low3 if index is not None else 4
-    rex_x = index.high if index is not None else 0
-    if base is None:
-        out = bytes([modrm(0, reg, 4), sib(rm.scale, index_bits, 5)])
-        return Addressing(out + struct.pack("<i", disp), rex_x, 0, None)
-    if disp == 0 and base.low3 != 5:
-        mod, tail = 0, b""
-    elif fits_signed(disp, 8):
-        mod, tail = 1, struct.pack("<b", disp)
-    else:
-        mod, tail = 2, struct.pack("<i", disp)
-    if index is None and base.low3 != 4:
-        return Addressing(bytes([modrm(mod, reg, base.low3)]) + tail, 0, base.high, None)
-    out = bytes([modrm(mod, reg, 4), sib(rm.scale, index_bits, base.low3)])
-    return Addressing(out + tail, rex_x, base.high, None)
+    data, bits = _mem_bytes(reg & 7, rm)
+    return Addressing(data, bits >> 1, bits & 1, None)
 
 
 # --------------------------------------------------------------------------------------
@@ -202,9 +192,6 @@ def patch_abs64(code: bytearray, at: int, value: int) -> None:
     """Patch a 64-bit absolute field (as left by :meth:`Assembler.mov_abs64`)."""
     struct.pack_into("<Q", code, at, value & (1 << 64) - 1)
 
-
-Row = tuple[str, str, str, str]
-"""(mnemonic, operand sizes, operand kinds, encoding in Intel-manual notation)."""
 
 # What each operand kind fills in an encoding ("reg" becomes "opreg" in +r rows).
 _ROLES = {
@@ -298,114 +285,7 @@ def parse_row(row: Row) -> list[Form]:
     return forms
 
 
-# --------------------------------------------------------------------------------------
-# The integer table (the SSE table is in encoding_sse.py)
-
-_ALU = {"add": 0, "or": 1, "adc": 2, "sbb": 3, "and": 4, "sub": 5, "xor": 6, "cmp": 7}
-_SHIFT = {"rol": 0, "ror": 1, "shl": 4, "shr": 5, "sar": 7}
-_GROUP3 = {"not": 2, "neg": 3, "mul": 4, "imul": 5, "div": 6, "idiv": 7}
-
-
-def _integer_rows() -> list[Row]:
-    rows: list[Row] = []
-    for name, n in _ALU.items():
-        op = 8 * n  # add=00, or=08, ..., cmp=38: four /r forms, then the accumulator
-        rows += [
-            (name, "8", "rm, r", f"{op:02X} /r"),
-            (name, "16 32 64", "rm, r", f"{op + 1:02X} /r"),
-            (name, "8", "r, rm", f"{op + 2:02X} /r"),
-            (name, "16 32 64", "r, rm", f"{op + 3:02X} /r"),
-            (name, "16 32 64", "rm, i8", f"83 /{n} ib"),
-            (name, "8", "a, i", f"{op + 4:02X} ib"),
-            (name, "16 32 64", "a, i", f"{op + 5:02X} iz"),
-            (name, "8", "rm, i", f"80 /{n} ib"),
-            (name, "16 32 64", "rm, i", f"81 /{n} iz"),
-        ]
-    for name, n in _SHIFT.items():
-        rows += [
-            (name, "8", "rm, one", f"D0 /{n}"),
-            (name, "16 32 64", "rm, one", f"D1 /{n}"),
-            (name, "8", "rm, cl", f"D2 /{n}"),
-            (name, "16 32 64", "rm, cl", f"D3 /{n}"),
-            (name, "8", "rm, u8", f"C0 /{n} ib"),
-            (name, "16 32 64", "rm, u8", f"C1 /{n} ib"),
-        ]
-    for name, n in _GROUP3.items():
-        rows += [(name, "8", "rm", f"F6 /{n}"), (name, "16 32 64", "rm", f"F7 /{n}")]
-    return rows + [
-        # The 64-bit immediate moves, shortest first: mov r32, imm32 zero-extends (5 or 6
-        # bytes), then the sign-extended imm32 (7), then movabs (10).
-        ("mov", "8", "rm, r", "88 /r"),
-        ("mov", "16 32 64", "rm, r", "89 /r"),
-        ("mov", "8", "r, rm", "8A /r"),
-        ("mov", "16 32 64", "r, rm", "8B /r"),
-        ("mov", "8", "r, i", "B0+r ib"),
-        ("mov", "16 32", "r, i", "B8+r iz"),
-        ("mov", "64", "r, u32", "o32 B8+r id"),
-        ("mov", "8", "rm, i", "C6 /0 ib"),
-        ("mov", "16 32 64", "rm, i", "C7 /0 iz"),
-        ("mov", "64", "r, i64", "B8+r iq"),
-        # The source width is part of the name: a register source cannot tell it.
-        ("movzx8", "16 32 64", "r, rm8", "0F B6 /r"),
-        ("movzx16", "32 64", "r, rm16", "0F B7 /r"),
-        ("movsx8", "16 32 64", "r, rm8", "0F BE /r"),
-        ("movsx16", "32 64", "r, rm16", "0F BF /r"),
-        ("movsxd", "64", "r, rm32", "63 /r"),
-        ("lea", "16 32 64", "r, m", "8D /r"),
-        ("test", "8", "rm, r", "84 /r"),
-        ("test", "16 32 64", "rm, r", "85 /r"),
-        ("test", "8", "a, i", "A8 ib"),
-        ("test", "16 32 64", "a, i", "A9 iz"),
-        ("test", "8", "rm, i", "F6 /0 ib"),
-        ("test", "16 32 64", "rm, i", "F7 /0 iz"),
-        ("imul", "16 32 64", "r, rm", "0F AF /r"),
-        ("imul", "16 32 64", "r, rm, i8", "6B /r ib"),
-        ("imul", "16 32 64", "r, rm, i", "69 /r iz"),
-        ("inc", "8", "rm", "FE /0"),
-        ("inc", "16 32 64", "rm", "FF /0"),
-        ("dec", "8", "rm", "FE /1"),
-        ("dec", "16 32 64", "rm", "FF /1"),
-        ("cdq", "32", "", "99"),  # edx:eax = sign-extend(eax)
-        ("cqo", "64", "", "99"),  # rdx:rax = sign-extend(rax)
-        ("lzcnt", "16 32 64", "r, rm", "F3 0F BD /r"),
-        ("tzcnt", "16 32 64", "r, rm", "F3 0F BC /r"),
-        ("popcnt", "16 32 64", "r, rm", "F3 0F B8 /r"),
-        ("bsr", "16 32 64", "r, rm", "0F BD /r"),
-        ("bsf", "16 32 64", "r, rm", "0F BC /r"),
-        ("bswap", "32 64", "r", "0F C8+r"),
-        ("xchg", "8", "rm, r", "86 /r"),
-        ("xchg", "16 32 64", "rm, r", "87 /r"),
-        ("setcc", "8", "cc, rm", "0F 90+cc /0"),
-        ("cmovcc", "16 32 64", "cc, r, rm", "0F 40+cc /r"),
-        ("jcc", "-", "cc, rel8", "70+cc cb"),
-        ("jcc", "-", "cc, rel32", "0F 80+cc cd"),
-        ("jmp", "-", "rel8", "EB cb"),
-        ("jmp", "-", "rel32", "E9 cd"),
-        ("jmp", "64", "rm", "d64 FF /4"),
-        ("call", "-", "rel32", "E8 cd"),
-        ("call", "64", "rm", "d64 FF /2"),
-        ("ret", "-", "", "C3"),
-        ("push", "64", "r", "d64 50+r"),
-        ("push", "64", "rm", "d64 FF /6"),
-        ("push", "64", "i8", "d64 6A ib"),
-        ("push", "64", "i", "d64 68 id"),
-        ("pop", "64", "r", "d64 58+r"),
-        ("pop", "64", "rm", "d64 8F /0"),
-        ("ud2", "-", "", "0F 0B"),
-        ("int3", "-", "", "CC"),
-        ("nop", "-", "", "90"),
-        ("mfence", "-", "", "0F AE F0"),
-        ("cpuid", "-", "", "0F A2"),  # eax, ecx in; eax, ebx, ecx, edx out
-        # String operations on rdi/rsi/rcx/al (memory.copy, memory.fill); DF picks the
-        # direction: cld forward (the ABI's state), std backward.
-        ("rep movsb", "-", "", "F3 A4"),
-        ("rep stosb", "-", "", "F3 AA"),
-        ("cld", "-", "", "FC"),
-        ("std", "-", "", "FD"),
-    ]
-
-
-ROWS: tuple[Row, ...] = (*_integer_rows(), *SSE_ROWS)
+ROWS: tuple[Row, ...] = (*INT_ROWS, *SSE_ROWS)
 """Every row of the encoding table, integer then SSE."""
 
 FORMS: dict[str, tuple[Form, ...]] = {}
@@ -489,29 +369,249 @@ class _Fixup(NamedTuple):
 
 
 _IMM_KINDS = ("one", "i8", "i", "u32", "i64", *_UNSIGNED_BITS)
-_CHOSEN: dict[tuple, Form] = {}
-"""emit's memo: (mnemonic, size, operand shapes) -> the form it chose."""
+_IMM_SHAPES: dict[tuple[int, int | None], tuple[bool, ...]] = {}
+"""The immediate kinds a value fits, by (value, operand size)."""
 
 
-def _shape(op: object, size: int | None) -> object:
-    """What of an operand decides which form encodes it: its class, whether it is rax
-    or rcx (accumulator and shift-count forms), which immediate kinds it fits."""
-    t = type(op)
-    if t is Gpr:
-        return 0 if op.num == 0 else 1 if op.num == 1 else 2  # type: ignore[attr-defined]
-    if t is Imm:
-        v = op.value  # type: ignore[attr-defined]
-        return tuple(_imm_fits(k, v, size or 64) for k in _IMM_KINDS)
-    return t
+def _imm_shape(value: int, size: int | None) -> tuple[bool, ...]:
+    shape = _IMM_SHAPES.get((value, size))
+    if shape is None:
+        shape = tuple(_imm_fits(k, value, size or 64) for k in _IMM_KINDS)
+        _IMM_SHAPES[value, size] = shape
+    return shape
 
 
-def _coerce(op: Operand) -> Gpr | Xmm | Mem | Imm | Label | Symbol | Cond:
-    if isinstance(op, bool):
-        raise TypeError(f"not an operand: {op!r}")
-    return Imm(op) if isinstance(op, int) else op
+# --------------------------------------------------------------------------------------
+# Specialised encoders: each form interpreted once, at import, into a closure
+#
+# ``encoder(asm, ops)`` appends one instruction to ``asm.buf``; ``ops`` are the operands
+# in Intel order with immediates as plain ints. The closure holds the form's prefixes,
+# REX.W, opcode, ModRM digit and immediate width, and the positions of its operands;
+# what is left at run time is what depends on the operands (register numbers, the
+# addressing bytes of a memory operand, the immediate, the branch target).
+
+Encoder = Callable[["Assembler", Sequence[Any]], None]
 
 
-class Assembler(SseInstructions):
+def _mem_bytes(reg3: int, m: Mem) -> tuple[bytes, int]:
+    """ModRM + SIB + displacement of a memory operand that is not RIP-relative, and its
+    REX.X/REX.B bits (``0b0XB0`` shifted as in the REX byte: X is 2, B is 1); see
+    :func:`modrm_sib_disp` for the special cases."""
+    base, index, disp = m.base, m.index, m.disp
+    scale = m.scale
+    if base is None and index is not None and scale == 1:
+        base, index = index, None  # [index*1 + disp] needs no SIB and no disp32
+    if index is None:
+        bits, ix = 0, 4
+    else:
+        ix = index.num
+        bits, ix = (ix >> 3) << 1, ix & 7
+    if base is None:
+        sib_byte = SCALE_BITS[scale] << 6 | ix << 3 | 5
+        return bytes((reg3 << 3 | 4, sib_byte)) + disp.to_bytes(4, "little", signed=True), bits
+    b = base.num
+    bits |= b >> 3
+    b &= 7
+    if disp == 0 and b != 5:
+        mod, tail = 0, b""
+    elif -128 <= disp < 128:
+        mod, tail = 0x40, disp.to_bytes(1, "little", signed=True)
+    else:
+        mod, tail = 0x80, disp.to_bytes(4, "little", signed=True)
+    if index is None and b != 4:
+        return bytes((mod | reg3 << 3 | b,)) + tail, bits
+    return bytes((mod | reg3 << 3 | 4, SCALE_BITS[scale] << 6 | ix << 3 | b)) + tail, bits
+
+
+def _byte_reg_check(form: Form) -> tuple[int, ...]:
+    """Operands that are 8-bit GPRs: spl/bpl/sil/dil need a REX prefix (not ah..bh)."""
+    return tuple(i for i, b in enumerate(form.byte_regs) if b)
+
+
+def _modrm_encoder(form: Form) -> Encoder:
+    """A form with a ModRM byte: ``reg`` is an operand or the ``/digit``."""
+    roles = form.roles
+    prefix, opcode, w = form.prefixes, form.opcode, 8 if form.rex_w else 0
+    rm_i = roles.index("rm")
+    reg_i = roles.index("reg") if "reg" in roles else -1
+    digit = form.modrm if form.modrm is not None and form.modrm >= 0 else 0
+    cc_i = roles.index("cc") if "cc" in roles else -1
+    imm_i = roles.index("imm") if "imm" in roles else -1
+    imm_w = form.imm_width
+    imm_mask = (1 << 8 * imm_w) - 1
+    bytes8 = _byte_reg_check(form)
+    head, last = opcode[:-1], opcode[-1]
+
+    def encode(asm: Assembler, ops: Sequence[Any]) -> None:
+        rm = ops[rm_i]
+        r = ops[reg_i].num if reg_i >= 0 else digit
+        rex_bits = w | (r & 8) >> 1
+        op = opcode if cc_i < 0 else head + bytes((last | ops[cc_i].value,))
+        rip = None
+        if type(rm) is Mem:
+            if rm.target is None:
+                tail, bits = _mem_bytes(r & 7, rm)
+                rex_bits |= bits
+            else:
+                rip = rm
+                tail = bytes(((r & 7) << 3 | 5, 0, 0, 0, 0))
+        else:
+            n = rm.num
+            rex_bits |= n >> 3
+            tail = bytes((0xC0 | (r & 7) << 3 | n & 7,))
+        if rex_bits or (bytes8 and any(type(ops[i]) is Gpr and 4 <= ops[i].num < 8 for i in bytes8)):
+            code = prefix + bytes((0x40 | rex_bits,)) + op + tail
+        else:
+            code = prefix + op + tail
+        if imm_i >= 0:
+            code += (ops[imm_i] & imm_mask).to_bytes(imm_w, "little")
+        buf = asm.buf
+        if rip is None:
+            buf += code
+            return
+        end = len(buf) + len(code)
+        buf += code
+        asm._reference(rip.target, end - len(tail) - imm_w + 1, end, rip.disp)
+
+    return encode
+
+
+def _plain_encoder(form: Form) -> Encoder:
+    """A form without ModRM: register in the opcode (``+r``), condition in the opcode
+    (``+cc``), an immediate, a branch displacement, or nothing at all."""
+    roles = form.roles
+    prefix, opcode, w = form.prefixes, form.opcode, 8 if form.rex_w else 0
+    opreg_i = roles.index("opreg") if "opreg" in roles else -1
+    cc_i = roles.index("cc") if "cc" in roles else -1
+    imm_i = roles.index("imm") if "imm" in roles else -1
+    rel_i = roles.index("rel") if "rel" in roles else -1
+    imm_w, rel_w = form.imm_width, form.rel_width
+    imm_mask = (1 << 8 * imm_w) - 1
+    bytes8 = _byte_reg_check(form)
+    head, last = opcode[:-1], opcode[-1]
+    if opreg_i < 0 and cc_i < 0 and imm_i < 0 and rel_i < 0:
+        constant = prefix + (bytes((0x40 | w,)) if w else b"") + opcode
+
+        def encode_constant(asm: Assembler, ops: Sequence[Any]) -> None:
+            asm.buf += constant
+
+        return encode_constant
+
+    def encode(asm: Assembler, ops: Sequence[Any]) -> None:
+        rex_bits = w
+        op = opcode
+        if opreg_i >= 0:
+            n = ops[opreg_i].num
+            rex_bits |= n >> 3
+            op = head + bytes((last | n & 7,))
+        elif cc_i >= 0:
+            op = head + bytes((last | ops[cc_i].value,))
+        if rex_bits or (bytes8 and any(type(ops[i]) is Gpr and 4 <= ops[i].num < 8 for i in bytes8)):
+            code = prefix + bytes((0x40 | rex_bits,)) + op
+        else:
+            code = prefix + op
+        if imm_i >= 0:
+            code += (ops[imm_i] & imm_mask).to_bytes(imm_w, "little")
+        buf = asm.buf
+        if rel_i < 0:
+            buf += code
+            return
+        end = len(buf) + len(code) + rel_w
+        target = ops[rel_i]
+        if rel_w == 1:
+            buf += code + bytes(((asm.label_offset(target) - end) & 0xFF,))
+        else:
+            buf += code + b"\0\0\0\0"
+            asm._reference(target, end - 4, end, 0)
+
+    return encode
+
+
+def specialise(form: Form) -> Encoder:
+    """The encoder of ``form`` (see above)."""
+    return _modrm_encoder(form) if "rm" in form.roles else _plain_encoder(form)
+
+
+ENCODERS: dict[Form, Encoder] = {f: specialise(f) for forms in FORMS.values() for f in forms}
+"""Every form's specialised encoder."""
+
+
+def _rel8_length(form: Form) -> int:
+    """The length of a rel8 form (0 for any other): whether a label is in reach
+    depends on the offset, so this form is tried anew at every use."""
+    return len(form.prefixes) + len(form.opcode) + 1 if "rel8" in form.kinds else 0
+
+
+_CHOSEN: dict[tuple[Any, ...], Encoder] = {}
+"""emit's memo: (mnemonic, size, operand shapes) -> the encoder of the form it chose."""
+_CHOSEN_REL: dict[tuple[Any, ...], tuple[tuple[Encoder, int, int], ...]] = {}
+"""For operands with a label: the forms that accept the shapes, in table order, as
+(encoder, index of the label, length of a rel8 form or 0)."""
+
+
+def _normalise(size: int | None, operands: Sequence[Operand]) -> tuple[list[Any], list[Any]]:
+    """The operands with immediates as ints, and emit's memo key of them: what decides
+    which form encodes an operand (its class; whether it is rax or rcx, for the
+    accumulator and shift-count forms; which immediate kinds it fits)."""
+    ops: list[Any] = []
+    key: list[Any] = []
+    for op in operands:
+        t = type(op)
+        if t is Gpr:
+            n = op.num  # type: ignore[union-attr]
+            key.append(n if n < 2 else 2)
+        elif t is int:
+            key.append(_imm_shape(op, size))  # type: ignore[arg-type]
+        elif t is Imm:
+            op = op.value  # type: ignore[union-attr]
+            key.append(_imm_shape(op, size))
+        elif isinstance(op, int) and t is not bool:
+            op = int(op)
+            key.append(_imm_shape(op, size))
+        elif t is bool:
+            raise TypeError(f"not an operand: {op!r}")
+        else:
+            key.append(t)
+        ops.append(op)
+    return ops, key
+
+
+def _fits_kinds(form: Form, ops: Sequence[Any]) -> bool:
+    """Whether ``ops`` (immediates as ints) have the kinds of ``form``'s operands; a rel8
+    operand's reach is not checked."""
+    if len(ops) != len(form.kinds):
+        return False
+    for kind, op in zip(form.kinds, ops):
+        if kind == "a" or kind == "cl":
+            if not (type(op) is Gpr and op.num == (0 if kind == "a" else 1)):
+                return False
+        elif kind in _KIND_CLASSES:
+            if not isinstance(op, _KIND_CLASSES[kind]):
+                return False
+        elif not (type(op) is int and _imm_fits(kind, op, form.size or 64)):
+            return False
+    return True
+
+
+def _candidates(mnemonic: str, size: int | None,
+                ops: Sequence[Any]) -> tuple[tuple[Encoder, int, int], ...]:  # fmt: skip
+    """The forms of ``mnemonic`` at ``size`` whose kinds ``ops`` have, in table order,
+    as (encoder, index of a rel8 operand, length of the rel8 form or 0)."""
+    forms = FORMS.get(mnemonic)
+    if forms is None:
+        raise ValueError(f"unknown mnemonic {mnemonic!r}")
+    found = tuple(
+        (ENCODERS[f], f.kinds.index("rel8") if "rel8" in f.kinds else -1, _rel8_length(f))
+        for f in forms
+        if f.size == size and _fits_kinds(f, ops)
+    )
+    if not found:
+        choices = "; ".join(str(f) for f in forms)
+        raise ValueError(f"no form of {mnemonic} (size {size}) accepts {ops!r}; forms: {choices}")
+    return found
+
+
+class Assembler(IntInstructions, SseInstructions):
     """Appends encoded instructions to a buffer; resolves labels at :meth:`finish`.
 
     ``relocs`` lists the references to external symbols for the linker to patch.
@@ -591,284 +691,87 @@ class Assembler(SseInstructions):
     def emit(self, mnemonic: str, size: int | None, *operands: Operand) -> None:
         """Emit the first form of ``mnemonic`` at ``size`` that accepts ``operands``.
 
-        The choice depends only on the operands' shapes (``_shape``), so it is
-        remembered per (mnemonic, size, shapes): the search runs once per shape."""
-        ops = tuple(_coerce(op) for op in operands)
-        key = (mnemonic, size, tuple(_shape(op, size) for op in ops))
-        form = _CHOSEN.get(key)
-        if form is not None:
-            self._encode(form, ops)
-            return
-        forms = FORMS.get(mnemonic)
-        if forms is None:
-            raise ValueError(f"unknown mnemonic {mnemonic!r}")
-        for form in forms:
-            if form.size == size and self.accepts(form, ops):
-                if not any(isinstance(op, Label) for op in ops):
-                    _CHOSEN[key] = form
-                self._encode(form, ops)
-                return
-        choices = "; ".join(str(f) for f in forms)
-        raise ValueError(f"no form of {mnemonic} (size {size}) accepts {ops!r}; forms: {choices}")
+        The choice depends only on the operands' shapes (see ``_normalise``) and, for
+        a rel8 form, on whether the label is in reach; so the search runs once per
+        (mnemonic, size, shapes) and its result, the specialised encoder of the form
+        (``ENCODERS``), is remembered."""
+        # _normalise, inlined: this runs once per instruction.
+        ops: list[Any] = []
+        shapes: list[Any] = [mnemonic, size]
+        for op in operands:
+            t = type(op)
+            if t is Gpr:
+                n = op.num  # type: ignore[union-attr]
+                shapes.append(n if n < 2 else 2)
+            elif t is int:
+                shape = _IMM_SHAPES.get((op, size))  # type: ignore[arg-type]
+                shapes.append(shape if shape is not None else _imm_shape(op, size))  # type: ignore[arg-type]
+            elif t is Mem or t is Xmm or t is Cond or t is Label:
+                shapes.append(t)
+            else:  # Imm, Symbol, an int subclass, or not an operand
+                ops, rest = _normalise(size, operands)
+                shapes = [mnemonic, size, *rest]
+                break
+            ops.append(op)
+        key = tuple(shapes)
+        encoder = _CHOSEN.get(key)
+        if encoder is None:
+            candidates = _CHOSEN_REL.get(key)
+            if candidates is None:
+                candidates = _candidates(mnemonic, size, ops)
+                if not any(type(op) is Label for op in ops):
+                    _CHOSEN[key] = candidates[0][0]
+                else:
+                    _CHOSEN_REL[key] = candidates
+            encoder = self._in_reach(candidates, ops, mnemonic, size)
+        encoder(self, ops)
+
+    def _in_reach(self, candidates: tuple[tuple[Encoder, int, int], ...], ops: list[Any],
+                  mnemonic: str, size: int | None) -> Encoder:  # fmt: skip
+        """The first candidate that can reach its label (any but a rel8 form can)."""
+        for encoder, label_i, rel8_length in candidates:
+            if not rel8_length:
+                return encoder
+            pos = self._position(ops[label_i])
+            if pos is not None and -128 <= pos - (len(self.buf) + rel8_length) < 128:
+                return encoder
+        raise ValueError(f"no form of {mnemonic} (size {size}) reaches {ops!r}")
 
     def emit_form(self, form: Form, *operands: Operand) -> None:
         """Emit ``form`` itself (tests use this to reach forms ``emit`` would skip)."""
-        ops = tuple(_coerce(op) for op in operands)
+        ops, _ = _normalise(form.size, operands)
         if not self.accepts(form, ops):
             raise ValueError(f"{form} does not accept {ops!r}")
-        self._encode(form, ops)
+        ENCODERS[form](self, ops)
 
-    def accepts(self, form: Form, ops: tuple[object, ...]) -> bool:
+    def accepts(self, form: Form, ops: Sequence[Operand]) -> bool:
         """Whether ``form`` can encode ``ops`` here (rel8 depends on the offset)."""
-        if len(ops) != len(form.kinds):
+        values, _ = _normalise(form.size, ops)
+        if not _fits_kinds(form, values):
             return False
-        for kind, op in zip(form.kinds, ops):
-            if kind == "a" or kind == "cl":
-                if op != (rax if kind == "a" else rcx):
-                    return False
-            elif kind in _KIND_CLASSES:
-                if not isinstance(op, _KIND_CLASSES[kind]):
-                    return False
-                if kind == "rel8":
-                    assert isinstance(op, Label)
-                    pos = self._position(op)
-                    length = len(form.prefixes) + len(form.opcode) + 1
-                    if pos is None or not fits_signed(pos - (self.offset + length), 8):
-                        return False
-            elif not (isinstance(op, Imm) and _imm_fits(kind, op.value, form.size or 64)):
-                return False
-        return True
-
-    def _encode(self, form: Form, ops: tuple[object, ...]) -> None:
-        start = self.offset
-        opcode = bytearray(form.opcode)
-        reg = form.modrm if form.modrm is not None and form.modrm >= 0 else 0
-        rex_r = rex_b = 0
-        force_rex = False
-        rm: Gpr | Xmm | Mem | None = None
-        imm: int | None = None
-        rel: Label | Symbol | None = None
-        for role, op, byte_reg in zip(form.roles, ops, form.byte_regs):
-            if byte_reg and isinstance(op, Gpr) and 4 <= op.num < 8:
-                force_rex = True  # spl/bpl/sil/dil, not ah/ch/dh/bh
-            if role == "reg":
-                assert isinstance(op, (Gpr, Xmm))
-                reg, rex_r = op.low3, op.high
-            elif role == "rm":
-                assert isinstance(op, (Gpr, Xmm, Mem))
-                rm = op
-            elif role == "opreg":
-                assert isinstance(op, Gpr)
-                opcode[-1] |= op.low3
-                rex_b = op.high
-            elif role == "cc":
-                assert isinstance(op, Cond)
-                opcode[-1] |= op.value
-            elif role == "imm":
-                assert isinstance(op, Imm)
-                imm = op.value
-            elif role == "rel":
-                assert isinstance(op, (Label, Symbol))
-                rel = op
-        addressing = modrm_sib_disp(reg, rm) if rm is not None else None
-        rex_x = 0
-        if addressing is not None:
-            rex_x, rex_b = addressing.rex_x, addressing.rex_b
-        insn = bytearray(form.prefixes)
-        if form.rex_w or rex_r or rex_x or rex_b or force_rex:
-            insn.append(rex(int(form.rex_w), rex_r, rex_x, rex_b))
-        insn += opcode
-        rip_at = None
-        if addressing is not None:
-            if addressing.rip_at is not None:
-                rip_at = start + len(insn) + addressing.rip_at
-            insn += addressing.data
-        if imm is not None:
-            insn += (imm & ((1 << 8 * form.imm_width) - 1)).to_bytes(form.imm_width, "little")
-        if rel is not None:
-            insn += bytes(form.rel_width)
-        end = start + len(insn)
-        self.buf += insn
-        if rel is not None and form.rel_width == 1:
-            assert isinstance(rel, Label)
-            self.buf[-1] = (self.label_offset(rel) - end) & 0xFF
-        elif rel is not None:
-            self._reference(rel, end - 4, end, 0)
-        if rip_at is not None:
-            assert isinstance(rm, Mem) and rm.target is not None
-            self._reference(rm.target, rip_at, end, rm.disp)
+        if "rel8" not in form.kinds:
+            return True
+        pos = self._position(values[form.kinds.index("rel8")])
+        return pos is not None and -128 <= pos - (len(self.buf) + _rel8_length(form)) < 128
 
     def _reference(self, target: Label | Symbol, at: int, end: int, addend: int) -> None:
         """Record a PC-relative 32-bit field at ``at`` (the next instruction is at
         ``end``) that must hold ``target + addend - end``."""
-        if isinstance(target, Label):
+        if type(target) is Label:
             self._fixups.append(_Fixup(at, target, end, addend))
         else:
             # Reloc's convention is relative to the field's end: fold in what follows it.
+            assert isinstance(target, Symbol)
             self.relocs.append(Reloc(at, target.name, RelocKind.REL32, addend - (end - at - 4)))
-
-    # -- integer instructions ----------------------------------------------------------
-    # Each is ``emit`` with the mnemonic; size first, then operands in Intel order.
-
-    def mov(self, size: int, dst: Gpr | Mem, src: Gpr | Mem | Imm | int) -> None:
-        """mov dst, src (an immediate picks the shortest form; 64-bit: may be movabs)."""
-        self.emit("mov", size, dst, src)
 
     def mov_abs64(self, dst: Gpr, symbol: str, addend: int = 0) -> None:
         """movabs dst, <address of symbol + addend>, left as an ABS64 relocation."""
         self.emit_form(_MOVABS, dst, 0)
         self.relocs.append(Reloc(self.offset - 8, symbol, RelocKind.ABS64, addend))
 
-    def movzx(self, size: int, dst: Gpr, src: Gpr | Mem, src_size: int) -> None:
-        """movzx dst, src: zero-extend an 8- or 16-bit ``src`` to ``size`` bits."""
-        self.emit(f"movzx{src_size}", size, dst, src)
-
-    def movsx(self, size: int, dst: Gpr, src: Gpr | Mem, src_size: int) -> None:
-        """movsx dst, src: sign-extend an 8- or 16-bit (or, to 64, 32-bit) ``src``."""
-        self.emit("movsxd" if src_size == 32 else f"movsx{src_size}", size, dst, src)
-
-    def lea(self, size: int, dst: Gpr, src: Mem) -> None:
-        """lea dst, [address]."""
-        self.emit("lea", size, dst, src)
-
-    def alu(self, op: str, size: int, dst: Gpr | Mem, src: Gpr | Mem | Imm | int) -> None:
-        """``op dst, src`` for op in add, or, adc, sbb, and, sub, xor, cmp."""
-        if op not in _ALU:
-            raise ValueError(f"not an ALU operation: {op!r}")
-        self.emit(op, size, dst, src)
-
-    def test(self, size: int, dst: Gpr | Mem, src: Gpr | Imm | int) -> None:
-        """test dst, src."""
-        self.emit("test", size, dst, src)
-
-    def imul(self, size: int, *operands: Gpr | Mem | Imm | int) -> None:
-        """imul src (rdx:rax = rax * src) | imul dst, src | imul dst, src, imm."""
-        self.emit("imul", size, *operands)
-
-    def mul(self, size: int, src: Gpr | Mem) -> None:
-        """mul src: rdx:rax = rax * src, unsigned."""
-        self.emit("mul", size, src)
-
-    def div(self, size: int, src: Gpr | Mem) -> None:
-        """div src: rax, rdx = rdx:rax divmod src, unsigned."""
-        self.emit("div", size, src)
-
-    def idiv(self, size: int, src: Gpr | Mem) -> None:
-        """idiv src: rax, rdx = rdx:rax divmod src, signed."""
-        self.emit("idiv", size, src)
-
-    def unary(self, op: str, size: int, dst: Gpr | Mem) -> None:
-        """``op dst`` for op in not, neg, inc, dec."""
-        if op not in ("not", "neg", "inc", "dec"):
-            raise ValueError(f"not a unary operation: {op!r}")
-        self.emit(op, size, dst)
-
-    def cdq(self) -> None:
-        """cdq: edx = sign of eax (before a 32-bit idiv)."""
-        self.emit("cdq", 32)
-
-    def cqo(self) -> None:
-        """cqo: rdx = sign of rax (before a 64-bit idiv)."""
-        self.emit("cqo", 64)
-
-    def shift(self, op: str, size: int, dst: Gpr | Mem, count: Gpr | Imm | int) -> None:
-        """``op dst, cl`` or ``op dst, imm8`` for op in shl, shr, sar, rol, ror."""
-        if op not in _SHIFT:
-            raise ValueError(f"not a shift or rotate: {op!r}")
-        self.emit(op, size, dst, count)
-
-    def bitcount(self, op: str, size: int, dst: Gpr, src: Gpr | Mem) -> None:
-        """``op dst, src`` for op in lzcnt, tzcnt, popcnt, bsr, bsf."""
-        if op not in ("lzcnt", "tzcnt", "popcnt", "bsr", "bsf"):
-            raise ValueError(f"not a bit-count operation: {op!r}")
-        self.emit(op, size, dst, src)
-
-    def bswap(self, size: int, dst: Gpr) -> None:
-        """bswap dst (32 or 64 bits)."""
-        self.emit("bswap", size, dst)
-
-    def xchg(self, size: int, a: Gpr | Mem, b: Gpr) -> None:
-        """xchg a, b."""
-        self.emit("xchg", size, a, b)
-
-    def setcc(self, cond: Cond, dst: Gpr | Mem) -> None:
-        """set<cond> dst8."""
-        self.emit("setcc", 8, cond, dst)
-
-    def cmovcc(self, size: int, cond: Cond, dst: Gpr, src: Gpr | Mem) -> None:
-        """cmov<cond> dst, src (16, 32 or 64 bits)."""
-        self.emit("cmovcc", size, cond, dst, src)
-
-    # -- control flow ------------------------------------------------------------------
-
-    def jcc(self, cond: Cond, target: Label | Symbol) -> None:
-        """j<cond> target (rel8 to a bound, near label; rel32 otherwise)."""
-        self.emit("jcc", None, cond, target)
-
-    def jmp(self, target: Label | Symbol | Gpr | Mem) -> None:
-        """jmp target: a label or symbol (relative) or a register/memory (indirect)."""
-        self.emit("jmp", 64 if isinstance(target, (Gpr, Mem)) else None, target)
-
-    def call(self, target: Label | Symbol | Gpr | Mem) -> None:
-        """call target: a label or symbol (rel32) or a register/memory (indirect)."""
-        self.emit("call", 64 if isinstance(target, (Gpr, Mem)) else None, target)
-
-    def call_rel32(self, symbol: str) -> None:
-        """call symbol, left as a REL32 relocation (see :func:`patch_rel32`)."""
-        self.call(Symbol(symbol))
-
-    def jmp_rel32(self, symbol: str) -> None:
-        """jmp symbol, left as a REL32 relocation (see :func:`patch_rel32`)."""
-        self.emit("jmp", None, Symbol(symbol))
-
-    def ret(self) -> None:
-        """ret."""
-        self.emit("ret", None)
-
-    def push(self, src: Gpr | Mem | Imm | int) -> None:
-        """push src (64-bit; an immediate is sign-extended from 8 or 32 bits)."""
-        self.emit("push", 64, src)
-
-    def pop(self, dst: Gpr | Mem) -> None:
-        """pop dst (64-bit)."""
-        self.emit("pop", 64, dst)
-
-    def ud2(self) -> None:
-        """ud2: a guaranteed invalid-opcode trap."""
-        self.emit("ud2", None)
-
-    def int3(self) -> None:
-        """int3: a breakpoint."""
-        self.emit("int3", None)
-
     def nop(self, n: int = 1) -> None:
         """``n`` bytes of NOPs, in as few instructions as possible."""
         self.buf += nop_bytes(n)
-
-    def mfence(self) -> None:
-        """mfence."""
-        self.emit("mfence", None)
-
-    def rep_movsb(self) -> None:
-        """rep movsb: copy rcx bytes from [rsi] to [rdi] (backwards when DF is set)."""
-        self.emit("rep movsb", None)
-
-    def rep_stosb(self) -> None:
-        """rep stosb: store al into rcx bytes from [rdi]."""
-        self.emit("rep stosb", None)
-
-    def cld(self) -> None:
-        """cld: string operations count upwards (DF = 0, as the ABI requires)."""
-        self.emit("cld", None)
-
-    def std(self) -> None:
-        """std: string operations count downwards (DF = 1)."""
-        self.emit("std", None)
-
-    def cpuid(self) -> None:
-        """cpuid: the processor's feature leaf ``eax`` (subleaf ``ecx``) into
-        eax, ebx, ecx, edx."""
-        self.emit("cpuid", None)
 
 
 _MOVABS = next(f for f in FORMS["mov"] if f.kinds == ("r", "i64"))

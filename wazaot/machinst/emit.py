@@ -71,6 +71,17 @@ class AllocationView(Protocol):
     def num_spill_slots(self) -> Mapping[RegClass, int]: ...
     @property
     def callee_saved_used(self) -> Sequence[PReg]: ...
+    @property
+    def allocs(self) -> Sequence[PReg]:
+        """One register per operand over the function, in instruction then visitor order."""
+        ...
+
+    @property
+    def inst_alloc_start(self) -> Sequence[int]:
+        """Where each instruction's registers start in ``allocs`` (one entry more than
+        there are instructions)."""
+        ...
+
     def inst_allocs(self, inst: int) -> Sequence[PReg]: ...
 
 
@@ -191,24 +202,39 @@ class EmitDriver(Generic[LabelT]):
         self.mark_source(lowered.srclocs[0][0] if lowered.srclocs[0] else 0)
         self.prologue()
         emitters = self.emitters
-        # The edits are sorted by point: walk them alongside the instructions.
+        allocs, starts = alloc.allocs, alloc.inst_alloc_start
+        # The edits are sorted by point: walk them with a cursor alongside the
+        # instructions. ``at`` is the next edit's point as one int: 2 * inst + (0 before
+        # the instruction, 1 after), so the test per instruction is one comparison.
         edits = alloc.edits
+        points = [2 * inst + pos for (inst, pos), _ in edits]
+        points.append(-1)
         k, n_edits = 0, len(edits)
+        at = points[0]
+        srcmap = self.srcmap
+        src = self.src
         n = 0
         for b, block in enumerate(vcode.blocks):
             self.next_block = b + 1
             asm.bind(self.block_labels[b])
             srcs = lowered.srclocs[b]
             for j, inst in enumerate(block.insts):
-                self.mark_source(srcs[j])
-                while k < n_edits and edits[k][0] == (n, 0):
-                    self.move(edits[k][1])
-                    k += 1
+                offset = srcs[j]
+                if offset != src:
+                    srcmap.append((asm.offset, offset))
+                    src = self.src = offset
+                if at == 2 * n:
+                    while at == 2 * n:
+                        self.move(edits[k][1])
+                        k += 1
+                        at = points[k]
                 if type(inst) is not Args:
-                    emitters[type(inst)](self, inst, alloc.inst_allocs(n))
-                while k < n_edits and edits[k][0] == (n, 1):
-                    self.move(edits[k][1])
-                    k += 1
+                    emitters[type(inst)](self, inst, allocs[starts[n] : starts[n + 1]])
+                if at == 2 * n + 1:
+                    while at == 2 * n + 1:
+                        self.move(edits[k][1])
+                        k += 1
+                        at = points[k]
                 n += 1
         assert k == n_edits, "an edit at a point past the last instruction"
         self.emit_trap_stubs()
