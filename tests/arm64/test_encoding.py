@@ -195,12 +195,12 @@ def regenerate_table() -> None:
 # The Assembler: labels and fixups
 
 
-def listing(code: bytes, address: int = 0) -> list[str]:
+def listing(code: bytes | bytearray, address: int = 0) -> list[str]:
     """Capstone's text of ``code``, placed at ``address``."""
     return [f"{i.mnemonic} {i.op_str}".strip() for i in CS.disasm(bytes(code), address)]
 
 
-FORMS: dict[str, tuple[Callable[[Assembler, object], None], int]] = {
+FORMS: dict[str, tuple[Callable[[Assembler, Label], None], int]] = {
     "b": (lambda a, label: a.b(label), 26),
     "bl": (lambda a, label: a.bl(label), 26),
     "b.ne": (lambda a, label: a.b_cond(Cond.ne, label), 19),

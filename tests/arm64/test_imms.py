@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import struct
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -210,7 +211,7 @@ PC_RELS = [(BranchOffset26, 26, 4), (BranchOffset19, 19, 4), (BranchOffset14, 14
 @pytest.mark.parametrize("cls, bits, scale", PC_RELS, ids=[c.__name__ for c, _, _ in PC_RELS])
 @settings(max_examples=100, deadline=None)
 @given(data=st.data())
-def test_pc_relative_offsets(cls: type, bits: int, scale: int, data: st.DataObject) -> None:
+def test_pc_relative_offsets(cls: Any, bits: int, scale: int, data: st.DataObject) -> None:
     lo, hi = -(scale << (bits - 1)), (scale << (bits - 1)) - scale  # the range's ends
     edges = [lo, hi, lo - scale, hi + scale, 0, scale, -scale, 1, -1, 2]
     value = data.draw(st.one_of(st.sampled_from(edges), st.integers(2 * lo, 2 * hi)))
