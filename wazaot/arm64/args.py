@@ -24,7 +24,7 @@ class Label:
 
 
 class Cond(enum.Enum):
-    """Condition codes (Arm ARM C1.2.4 "Condition code"); the value is the 4-bit
+    """Condition codes (Arm ARM, "Condition code"); the value is the 4-bit
     ``cond`` field of B.cond, CSEL, CCMP and FCSEL."""
 
     eq = 0x0  # equal, Z

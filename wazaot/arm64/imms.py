@@ -380,7 +380,7 @@ class AdrpOffset(_PcRel):
 
 
 def _expand_imm8(imm8: int) -> float:
-    """VFPExpandImm: sign a, exponent NOT(b):b..b:cd, fraction efgh (C2.2.3 "Modified
+    """VFPExpandImm: sign a, exponent NOT(b):b..b:cd, fraction efgh (Arm ARM, "Modified
     immediate constants in A64 floating-point instructions")."""
     sign = -1.0 if imm8 & 0x80 else 1.0
     b = imm8 >> 6 & 1

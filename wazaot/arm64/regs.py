@@ -7,7 +7,7 @@ the width, as in ``wazaot/amd64/regs.py``. :meth:`Gpr.sized` and :meth:`Vec.size
 the assembler name for a width.
 
 ``num`` is the 5-bit number that goes into an Rd/Rn/Rm/Rt/Ra field. Number 31 means the
-stack pointer in some fields and the zero register in others (Arm ARM, C1.2.5 "Register
+stack pointer in some fields and the zero register in others (Arm ARM, "Register
 names"); the two are distinct objects here, :data:`sp` and :data:`xzr`, and each encoder
 asserts that it got the one its field can hold::
 
