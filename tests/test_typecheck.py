@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-CHECKED = ["wazaot/machinst", "wazaot/regalloc", "wazaot/lower", "wazaot/engine", "wazaot/values.py",
+CHECKED = ["wazaot/machinst", "wazaot/regalloc", "wazaot/lower", "wazaot/engine", "wazaot/arm64",
+           "wazaot/values.py",
            "wazaot/instance.py", "wazaot/runtime.py"]
 
 
