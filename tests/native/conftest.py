@@ -92,7 +92,7 @@ _CAPSTONE4_MOVZ = re.compile(r"movz (\w+), #(0x[0-9a-f]+|\d+)$")
 def _capstone5_spelling(text: str) -> str:
     """Spell capstone 4's ``movz x3, #0x4`` as capstone 5 does (``mov x3, #4``).
 
-    Debian bookworm's python3-capstone (4.0.2, the one in the arm64 chroot of DESIGN.md)
+    Debian bookworm's python3-capstone (4.0.2, the one in the arm64 root of scripts/arm64-root)
     does not print the MOV alias of an unshifted MOVZ; this is the only difference the
     samples here meet.
     """

@@ -34,8 +34,8 @@ def test_jit_writable_context() -> None:
 
 @pytest.mark.skipif(
     not (libc.IS_LINUX and libc.MACHINE == "arm64"),
-    reason="runs arm64 code: run the tests on Linux arm64, or in the arm64 root of "
-    "DESIGN.md ('Running arm64 code on an x86-64 machine')",
+    reason="runs arm64 code: run the tests on Linux arm64, or under emulation with "
+    "`scripts/arm64-root -- tests/native` (README: 'Running the arm64 tests under emulation')",
 )
 def test_builtin_arm64_flush_routine_runs(host_code) -> None:
     """The fallback routine flushes a freshly written function, which then runs."""

@@ -1,7 +1,7 @@
 """ctypes bindings of the libc calls that manage wazaot's native memory.
 
 Python's ``mmap`` object cannot change the protection of its pages, and it refuses to
-close while a ctypes view of it exists (DESIGN.md, "Runtime model"). wazaot therefore
+close while a ctypes view of it exists (docs/architecture.md, "The runtime model"). wazaot therefore
 calls libc's ``mmap``, ``munmap``, ``mprotect`` and ``madvise`` itself, so that every
 mapping has one explicit owner (``CodeMemory``, ``LinearMemory``, ``NativeStack``).
 

@@ -15,7 +15,7 @@ memory only when first written. (Linux with ``vm.overcommit_memory=2`` charges e
 page when it is committed; the ``mprotect`` then fails with ENOMEM and ``grow`` returns
 -1, as ``memory.grow`` does when the host is out of memory.)
 
-Compiled code checks every access against the size explicitly for now (DESIGN.md);
+Compiled code checks every access against the size explicitly for now (docs/architecture.md);
 the guard region is a safety net and the place a signal-based bounds check would use
 later (it would then want a guard of 4 GiB or more, see ``guard_size``).
 

@@ -1,7 +1,7 @@
 """A stack of wazaot's own for running wasm code.
 
 The entry trampoline switches from the Python thread's stack to a ``NativeStack``
-(DESIGN.md, "Runtime model"), so the depth wasm code may reach does not depend on the
+(docs/architecture.md, "The runtime model"), so the depth wasm code may reach does not depend on the
 thread it is called from (macOS gives secondary threads 512 KiB). Layout, addresses
 growing upwards::
 
