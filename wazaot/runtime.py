@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import platform
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from .api import FunctionDefinition, ValueType
 from .engine import CompiledCode, NativeEngine, cache, host_arch
 from .engine.builtins import DEFINITIONS as BUILTIN_DEFINITIONS
+from .engine.parallel import default_workers
 from .engine.serialize import Artifact, dumps
 from .errors import CompileError, LinkError, UnsupportedError
 from .instance import HostModule, ModuleInstance, instantiate
@@ -70,12 +72,16 @@ class RuntimeConfig:
     ``cache_dir``: a directory where ``Runtime.compile`` keeps compiled modules and
     looks them up (``~`` is expanded; made when first needed); None caches nothing.
     Modules compiled with a listener factory are not cached.
+    ``compile_workers``: how many processes compile a large module (its functions
+    split between them, to the same code as one process); default: the CPU count.
+    1 compiles everything in this process. Small modules always are.
     """
 
     arch: str = field(default_factory=_default_arch)
     memory_limit_pages: int = 65536
     listener_factory: Any | None = None
     cache_dir: str | os.PathLike[str] | None = None
+    compile_workers: int = field(default_factory=default_workers)
 
     def __post_init__(self) -> None:
         if not isinstance(self.arch, str) or self.arch.lower() not in _ARCH_ALIASES:
@@ -90,6 +96,9 @@ class RuntimeConfig:
             raise TypeError("listener_factory must have a new_listener(definition) method")
         if self.cache_dir is not None and not isinstance(self.cache_dir, (str, os.PathLike)):
             raise TypeError(f"cache_dir must be a path or None, got {type(self.cache_dir).__name__}")
+        workers = self.compile_workers
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            raise ValueError(f"compile_workers must be an int >= 1, got {workers!r}")
 
 
 # -- definitions of what a module imports and exports ---------------------------------
@@ -171,6 +180,7 @@ class CompiledModule:
         self.listener_factory = listener_factory
         self._closed = False
         self.code: CompiledCode | None = None  # the engine's compiled code
+        self.timings: dict[str, float] = {}  # seconds per stage of the compile (none if loaded)
         self._runtime: Runtime | None = None
         self._wasm = b""  # the binary, for serialize()
 
@@ -392,7 +402,7 @@ class Runtime:
         if config is not None and not isinstance(config, RuntimeConfig):
             raise TypeError(f"config must be a RuntimeConfig, got {type(config).__name__}")
         self.config = config if config is not None else RuntimeConfig()
-        self.engine = NativeEngine(self.config.arch)
+        self.engine = NativeEngine(self.config.arch, self.config.compile_workers)
         cache_dir = self.config.cache_dir
         self._cache = cache.DirectoryCache(cache_dir) if cache_dir is not None else None
         self._modules: dict[str, Any] = {}  # name -> Module or HostModule
@@ -423,14 +433,17 @@ class Runtime:
                             f"close it first to reuse the name")  # fmt: skip
 
     def compile(
-        self, source: bytes | bytearray | memoryview, listener_factory: Any | None = None
+        self, source: bytes | bytearray | memoryview, listener_factory: Any | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> CompiledModule:
         """Decode and validate ``source``, then compile every function.
 
         Raises ``DecodeError`` for a malformed binary, ``ValidationError`` for an
         invalid one and ``UnsupportedError`` for what the backend cannot compile, all
         ``CompileError`` with the byte ``offset``. ``listener_factory`` overrides the
-        one in ``RuntimeConfig`` for this module.
+        one in ``RuntimeConfig`` for this module. ``progress(done, total)`` is told
+        how many functions are compiled as the work goes on. The result's
+        ``timings`` gives the seconds spent per stage.
         """
         if not isinstance(source, (bytes, bytearray, memoryview)):
             raise TypeError(
@@ -444,15 +457,20 @@ class Runtime:
             entry, compiled = self._compile_cached(data)
             if compiled is not None:
                 return compiled
-        compiled = self._compile(data, factory)
+        compiled = self._compile(data, factory, progress)
         if entry is not None and self._cache is not None:
             self._cache.write(entry, compiled.serialize())
         return compiled
 
-    def _compile(self, data: bytes, factory: Any | None) -> CompiledModule:
+    def _compile(self, data: bytes, factory: Any | None,
+                 progress: Callable[[int, int], None] | None = None) -> CompiledModule:  # fmt: skip
+        clock = time.perf_counter
+        t0 = clock()
         module = decode_module(data)
+        t1 = clock()
         validate_module(module)
         check_limits(module)
+        t2 = clock()
         type_ids = [self.engine.type_id(ft) for ft in module.types]
         compiled = CompiledModule(module, listener_factory=factory, type_ids=type_ids)
         builtin_listeners = {}
@@ -463,7 +481,9 @@ class Runtime:
                     builtin_listeners[builtin] = listener
         compiled.code = self.engine.compile_module(module, compiled.listeners,
                                                    compiled.function_definitions,
-                                                   builtin_listeners)  # fmt: skip
+                                                   builtin_listeners, data, progress)  # fmt: skip
+        compiled.timings = {"decode": t1 - t0, "validate": t2 - t1, **self.engine.last_timings,
+                            "total": clock() - t0}  # fmt: skip
         compiled._runtime = self
         compiled._wasm = data
         return compiled

@@ -59,7 +59,7 @@ from __future__ import annotations
 
 import enum
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -674,9 +674,18 @@ class Assembler(IntInstructions, SseInstructions):
         else:
             raise ValueError(f"fill must be 'nop' or 'int3', not {fill!r}")
 
-    def finish(self) -> bytes:
-        """Resolve every label reference and return the code."""
+    def finish(self, external: Mapping[Label, int] | None = None) -> bytes:
+        """Resolve every label reference and return the code.
+
+        References to the labels in ``external`` (never bound here: functions compiled
+        in another chunk, by function index) are left as ``external_refs``:
+        (field offset, function index), each to hold ``start - (offset + 4)``."""
+        self.external_refs: list[tuple[int, int]] = []
         for fixup in self._fixups:
+            if external and fixup.target in external:
+                assert fixup.origin == fixup.at + 4 and fixup.addend == 0, "a rel32 call"
+                self.external_refs.append((fixup.at, external[fixup.target]))
+                continue
             origin = fixup.origin
             if isinstance(origin, Label):
                 origin = self.label_offset(origin)

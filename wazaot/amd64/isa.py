@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import fields
 
 from ..machinst.isa import StubCode
-from ..machinst.objcode import ObjectCode
+from ..machinst.objcode import ChunkCode, ObjectCode
 from ..wasm.module import FuncType, Module
 from . import backend, cpu, trampolines
 from .encoding import Assembler
@@ -33,6 +33,14 @@ class Amd64ISA:
     def compile_module(self, module: Module, type_ids: Sequence[int],
                        listened: frozenset[int] = frozenset()) -> ObjectCode:  # fmt: skip
         return backend.compile_module(module, list(type_ids), cpu.host_features(), listened)
+
+    def compile_chunk(self, module: Module, type_ids: Sequence[int], listened: frozenset[int],
+                      indexes: Sequence[int]) -> ChunkCode:  # fmt: skip
+        return backend.compile_chunk(module, list(type_ids), cpu.host_features(), listened,
+                                     indexes)  # fmt: skip
+
+    def join_chunks(self, module: Module, chunks: Sequence[ChunkCode]) -> ObjectCode:
+        return backend.join_chunks(module, chunks)
 
     def runtime_stubs(self) -> StubCode:
         code, offsets = trampolines.runtime_stubs()

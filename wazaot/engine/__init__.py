@@ -20,8 +20,9 @@ the compiler, after wazero's ``internal/wasm/engine.go``.
 
 from __future__ import annotations
 
-from .engine import CompiledCode, NativeEngine, host_arch, target_isa
+from .engine import CompiledCode, NativeEngine
 from .interfaces import CallEngine, Engine, ModuleEngine
+from .isas import host_arch, target_isa
 
 __all__ = [
     "CallEngine",

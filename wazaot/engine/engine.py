@@ -15,8 +15,6 @@
 
 from __future__ import annotations
 
-import importlib
-import platform
 import threading
 import weakref
 from collections.abc import Callable, Sequence
@@ -26,34 +24,25 @@ from typing import Any
 from ..api import FunctionDefinition
 from ..errors import UnsupportedError
 from ..machinst.isa import TargetISA
-from ..machinst.objcode import ObjectCode
+from ..machinst.objcode import ChunkCode, ObjectCode
 from ..native.call import ffi
 from ..native.execmem import CodeMemory
 from ..vmctx import EntryTail, ModuleLayout
 from ..wasm.module import FuncType, Module
+from . import parallel
 from .call_engine import HostCall, host_call
 from .code import CodeMap, ModuleCode, link
+from .isas import host_arch, target_isa
 from .module_engine import HostCode, NativeModuleEngine
 from .thread import ThreadState
 
-ISA_MODULES = {"amd64": "wazaot.amd64.isa"}
-"""The backends, by architecture: each module defines ``ISA``, its ``TargetISA``."""
 
-_HOST_ARCH = {"x86_64": "amd64", "amd64": "amd64", "arm64": "arm64", "aarch64": "arm64"}
-
-
-def host_arch() -> str | None:
-    """The host's architecture as ``"amd64"`` or ``"arm64"``, or None if it is neither."""
-    return _HOST_ARCH.get(platform.machine().lower())
-
-
-def target_isa(arch: str) -> TargetISA | None:
-    """The backend for ``arch``, or None if wazaot has none (yet)."""
-    name = ISA_MODULES.get(arch)
-    if name is None:
-        return None
-    isa: TargetISA = importlib.import_module(name).ISA
-    return isa
+def _sum_timings(parts: Sequence[ChunkCode]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for part in parts:
+        for stage, seconds in part.timings.items():
+            out[stage] = out.get(stage, 0.0) + seconds
+    return out
 
 
 def _plain_definitions(module: Module) -> list[FunctionDefinition]:
@@ -108,8 +97,10 @@ class _Stubs:
 class NativeEngine:
     """Implements ``interfaces.Engine`` with machine code for ``arch``."""
 
-    def __init__(self, arch: str):
+    def __init__(self, arch: str, compile_workers: int | None = None):
         self.arch = arch
+        self.compile_workers = compile_workers or parallel.default_workers()
+        self.last_timings: dict[str, float] = {}  # seconds per stage of the latest compile
         self.isa = target_isa(arch)
         self.runs_here = arch == host_arch()
         self.code_map = CodeMap()
@@ -149,16 +140,43 @@ class NativeEngine:
 
     def compile_module(self, module: Module, listeners: Sequence[Any | None],
                        definitions: Sequence[FunctionDefinition] = (),
-                       builtin_listeners: dict[int, Any] | None = None) -> CompiledCode:  # fmt: skip
+                       builtin_listeners: dict[int, Any] | None = None,
+                       source: bytes | None = None,
+                       progress: Callable[[int, int], None] | None = None) -> CompiledCode:  # fmt: skip
         """``listeners``: one per defined function (None: not listened), compiled in;
         ``definitions``: one per function, imports first (what listeners and the
         stack iterator name functions with); ``builtin_listeners``: listeners of the
-        builtins the code exits to (``builtins.DEFINITIONS``), by ``Builtin``."""
+        builtins the code exits to (``builtins.DEFINITIONS``), by ``Builtin``.
+
+        With ``source`` (the module's bytes) a large module is compiled in worker
+        processes (``parallel.py``; ``compile_workers``), to the same code.
+        ``progress(done, total)`` is told how many functions are compiled."""
         isa = self._runnable_isa()
         type_ids = [self.type_id(ft) for ft in module.types]
         n_imported = module.num_imported_funcs
         listened = frozenset(n_imported + i for i, li in enumerate(listeners) if li is not None)
-        obj = isa.compile_module(module, type_ids, listened)
+        total = len(module.codes)
+        if source is not None and parallel.worth_it(module, self.compile_workers):
+            chunks = parallel.plan(module, self.compile_workers)
+            done = 0
+
+            def chunk_done(n: int) -> None:
+                nonlocal done
+                done += n
+                if progress is not None:
+                    progress(done, total)
+
+            parts = parallel.compile_chunks(self.arch, source, type_ids, listened, chunks,
+                                            self.compile_workers, chunk_done)  # fmt: skip
+            obj = isa.join_chunks(module, parts)
+            self.last_timings = _sum_timings(parts)
+        else:
+            defined = range(n_imported, n_imported + total)
+            part = isa.compile_chunk(module, type_ids, listened, defined)
+            obj = isa.join_chunks(module, [part])
+            self.last_timings = dict(part.timings)
+            if progress is not None:
+                progress(total, total)
         return self._link(module, type_ids, listeners, obj, definitions, builtin_listeners)
 
     def load_module(self, module: Module, listeners: Sequence[Any | None], obj: ObjectCode,

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..wasm.module import FuncType, Module
-from .objcode import ObjectCode
+from .objcode import ChunkCode, ObjectCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +58,17 @@ class TargetISA(Protocol):
         the functions in ``listened`` (indexes) notify their function listener
         (``Exit.LISTENER``) on entry with their parameters and on return with their
         results; the others get the same code as without listeners."""
+        ...
+
+    def compile_chunk(self, module: Module, type_ids: Sequence[int], listened: frozenset[int],
+                      indexes: Sequence[int]) -> ChunkCode:  # fmt: skip
+        """Compile the consecutive defined functions ``indexes`` apart from the others
+        (in a worker process), to be joined with ``join_chunks``."""
+        ...
+
+    def join_chunks(self, module: Module, chunks: Sequence[ChunkCode]) -> ObjectCode:
+        """The module's code from chunks covering every defined function, in order:
+        byte for byte what ``compile_module`` gives."""
         ...
 
     def runtime_stubs(self) -> StubCode:

@@ -27,6 +27,11 @@ class RelocKind(enum.Enum):
     """8 little-endian bytes at ``offset`` := code base address + ``addend``
     (jump tables of ``br_table``)."""
 
+    FUNC_REL32 = "func_rel32"
+    """4 bytes at ``offset`` := start of function ``addend`` - (``offset`` + 4): a direct
+    call into another chunk of a module compiled in parts (resolved when the parts
+    are joined; an ``ObjectCode`` never holds one)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Relocation:
@@ -75,6 +80,17 @@ class FunctionCode:
 
 
 @dataclass(slots=True)
+class ChunkCode:
+    """Some of a module's functions, compiled apart (in a worker process) to be joined
+    with the others (``TargetISA.join_chunks``): offsets are relative to the chunk."""
+
+    code: bytes
+    functions: dict[int, FunctionCode]
+    relocations: list[Relocation] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+
+@dataclass(slots=True)
 class ObjectCode:
     """A compiled module, position-independent apart from ``relocations``."""
 
@@ -91,9 +107,9 @@ class ObjectCode:
         for r in self.relocations:
             if r.kind is RelocKind.ABS64:
                 raw[r.offset : r.offset + 8] = (base + r.addend).to_bytes(8, "little")
-            else:  # pragma: no cover - every kind is handled above
-                raise AssertionError(r.kind)
+            else:  # FUNC_REL32 are resolved when chunks are joined
+                raise AssertionError(f"unexpected {r.kind} relocation in linked code")
         return bytes(raw)
 
 
-__all__ = ["FunctionCode", "ObjectCode", "PackedSourceMap", "RelocKind", "Relocation"]
+__all__ = ["ChunkCode", "FunctionCode", "ObjectCode", "PackedSourceMap", "RelocKind", "Relocation"]

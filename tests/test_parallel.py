@@ -1,0 +1,61 @@
+"""Compiling a large module in worker processes gives byte for byte the code of one
+process (``wazaot/engine/parallel.py``), and it runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import wasmtime
+
+import wazaot
+from wazaot.engine import parallel
+
+REPO = Path(__file__).resolve().parent.parent
+GENC = REPO / "bench" / "real" / "genc.wasm"  # a C program of 1500 functions, built for WASI
+
+
+def _compile(data: bytes, workers: int) -> wazaot.CompiledModule:
+    with wazaot.Runtime(wazaot.RuntimeConfig(compile_workers=workers)) as rt:
+        cm = rt.compile(data)
+        return cm.code.object_code  # type: ignore[union-attr,return-value]
+
+
+def test_parallel_compile_is_byte_identical(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = GENC.read_bytes()
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_CODE", 0)
+    module = wazaot.Runtime().compile(data).module
+    assert parallel.worth_it(module, 2) and len(parallel.plan(module, 2)) > 2
+    serial, split = _compile(data, 1), _compile(data, 2)
+    assert split.code == serial.code  # type: ignore[attr-defined]
+    assert split.relocations == serial.relocations  # type: ignore[attr-defined]
+    assert split.thunks == serial.thunks  # type: ignore[attr-defined]
+    assert {i: (f.start, f.end, list(f.srcmap)) for i, f in split.functions.items()} == {
+        i: (f.start, f.end, list(f.srcmap)) for i, f in serial.functions.items()
+    }  # type: ignore[attr-defined]
+
+
+def test_a_module_compiled_in_parts_runs_and_reports_progress(
+        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_CODE", 0)
+    funcs = ['(func $f0 (export "f0") (param i32) (result i32) (local.get 0))'] + [
+        f'(func $f{i} (export "f{i}") (param i32) (result i32) '
+        f"(i32.add (call $f{i - 1} (local.get 0)) (i32.const 1)))"
+        for i in range(1, 40)
+    ]  # fmt: skip
+    data = wasmtime.wat2wasm("(module " + " ".join(funcs) + ")")
+    seen: list[tuple[int, int]] = []
+    with wazaot.Runtime(wazaot.RuntimeConfig(compile_workers=2)) as rt:
+        cm = rt.compile(data, progress=lambda done, total: seen.append((done, total)))
+        mod = rt.instantiate(cm)
+        assert mod.exported_function("f39")(5) == 44  # calls reach across the parts
+        assert mod.exported_function("f0")(5) == 5
+    assert seen and seen[-1] == (40, 40)
+    assert set(cm.timings) >= {"decode", "validate", "lower", "regalloc", "emit", "total"}
+
+
+def test_small_modules_and_one_worker_stay_in_process() -> None:
+    module = wazaot.Runtime().compile((REPO / "examples" / "add.wasm").read_bytes()).module
+    assert not parallel.worth_it(module, 8)
+    with pytest.raises(ValueError):
+        wazaot.RuntimeConfig(compile_workers=0)
