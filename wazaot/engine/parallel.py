@@ -17,7 +17,6 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any
 
 from ..machinst.objcode import ChunkCode
 from ..wasm.decoder import decode_module
@@ -108,5 +107,6 @@ def _compile_in_worker(isa_name: str, key: str, wasm: bytes, type_ids: list[int]
     if module is None:
         _modules.clear()
         module = _modules[key] = decode_module(wasm)
-    isa: Any = target_isa(isa_name)
-    return isa.compile_chunk(module, type_ids, listened, indexes)  # type: ignore[no-any-return]
+    isa = target_isa(isa_name)
+    assert isa is not None, f"no {isa_name} backend"
+    return isa.compile_chunk(module, type_ids, listened, indexes)
