@@ -423,7 +423,7 @@ def test_cli_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_compile_summary() -> None:
     code, out, err = run_cli("compile", str(ADD_WASM))
     assert code == 0, err
-    assert "ok, decoded and validated in" in out
+    assert "ok, compiled in" in out
     assert "2 (0 imported, 2 defined" in out
     assert "add (func)" in out and "memory (memory)" in out
     assert "module name" in out and f"{len(ADD_WASM.read_bytes())} bytes" in out
@@ -529,3 +529,10 @@ def test_cli_run_trace_and_timeout(tmp_path: Path) -> None:
     spin.write_bytes(wasmtime.wat2wasm('(module (func (export "spin") (loop (br 0))))'))
     code, out, err = run_cli("run", "--no-cache", "--timeout", "0.1", str(spin), "--invoke", "spin")
     assert code == 1 and "interrupted" in err
+
+
+def test_cli_compile_timings() -> None:
+    code, out, err = run_cli("compile", "--no-cache", "--timings", str(ADD_WASM))
+    assert code == 0, err
+    for stage in ("decode", "validate", "lower", "regalloc", "emit", "total", "machine code"):
+        assert stage in out, out

@@ -18,7 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -64,7 +64,7 @@ def summarize(cm: CompiledModule, path: str, seconds: float, verbose: bool = Fal
     n_defined = len(m.functions)
     size = m.size
     rate = f", {size / seconds / 1e6:.2f} MB/s" if seconds > 0 and size else ""
-    lines = [f"{path}: ok, decoded and validated in {seconds * 1e3:.1f} ms{rate}"]
+    lines = [f"{path}: ok, compiled in {seconds * 1e3:.1f} ms{rate}"]
     rows: list[tuple[str, str]] = [("size", _human_size(size))]
     if cm.name:
         rows.append(("module name", cm.name))
@@ -102,6 +102,27 @@ def summarize(cm: CompiledModule, path: str, seconds: float, verbose: bool = Fal
     return "\n".join(lines)
 
 
+def _progress(err: TextIO) -> Callable[[int, int], None] | None:
+    """A progress line on a terminal's stderr for long compiles (functions done)."""
+    isatty = getattr(err, "isatty", None)
+    if not (callable(isatty) and isatty()):
+        return None
+    start = time.perf_counter()
+    shown = False
+
+    def show(done: int, total: int) -> None:
+        nonlocal shown
+        if done < total and time.perf_counter() - start < 1.0:
+            return  # short compiles stay quiet
+        err.write(f"\rwazaot: compiling: {done}/{total} functions")
+        if done == total and (shown or time.perf_counter() - start >= 1.0):
+            err.write("\n")
+        shown = True
+        err.flush()
+
+    return show
+
+
 def _compile_file(rt: Runtime, path: str, err: TextIO) -> tuple[CompiledModule, float] | None:
     try:
         data = _read(path)
@@ -110,7 +131,7 @@ def _compile_file(rt: Runtime, path: str, err: TextIO) -> tuple[CompiledModule, 
         return None
     start = time.perf_counter()
     try:
-        cm = rt.compile(data)
+        cm = rt.compile(data, progress=_progress(err))
     except (CompileError, UnsupportedError) as exc:
         kind = type(exc).__name__
         print(f"wazaot: {path}: {kind}: {exc}", file=err)
@@ -137,7 +158,26 @@ def _cmd_compile(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 continue
             cm, seconds = result
             print(summarize(cm, path, seconds, args.verbose), file=out)
+            if args.timings:
+                print(timings_table(cm, seconds), file=out)
     return status
+
+
+def timings_table(cm: CompiledModule, seconds: float) -> str:
+    """Time per stage of a compile, and the code size (``wazaot compile --timings``)."""
+    code = cm.code.object_code.code if cm.code is not None else b""
+    wasm_code = sum(c.end_offset - c.offset for c in cm.module.codes)
+    rows = [(stage, f"{t * 1e3:9.1f} ms") for stage, t in cm.timings.items() if stage != "total"]
+    if not cm.timings:
+        rows.append(("loaded from the cache", f"{seconds * 1e3:9.1f} ms"))
+    rows.append(("total", f"{seconds * 1e3:9.1f} ms"))
+    rows.append(("code section", f"{wasm_code:9,d} bytes, {wasm_code / 1e3 / max(seconds, 1e-9):,.0f} KB/s"))
+    rows.append(("machine code", f"{len(code):9,d} bytes"))
+    note = ("  (lower, regalloc and emit add up the time of every worker process)"
+            if cm.timings.get("total", 0) < sum(v for k, v in cm.timings.items()
+                                                if k in ("lower", "regalloc", "emit")) else "")  # fmt: skip
+    width = max(len(k) for k, _ in rows)
+    return "\n".join(["  timings:" + note] + [f"    {k:<{width}}  {v}" for k, v in rows])
 
 
 def _seconds(text: str) -> float:
@@ -209,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE.wasm", help="wasm binaries ('-' is stdin)")
     p.add_argument("--arch", choices=ARCHES, help="target architecture (default: the host)")
     p.add_argument("-v", "--verbose", action="store_true", help="list every import and export")
+    p.add_argument("--timings", action="store_true", help="time per compile stage, code size")
     p.add_argument("--no-cache", action="store_true", help=_NO_CACHE_HELP)
     p.set_defaults(handler=_cmd_compile)
 
