@@ -165,3 +165,11 @@ def test_ctrl_c_raises_keyboard_interrupt_in_the_main_thread() -> None:
     for line in lines[:-1]:
         name, late = line.split()
         assert float(late) < LATE, line  # stopped soon after the signal
+
+
+def test_unknown_call_options_are_rejected(mod: object) -> None:
+    ident = mod.exported_function("id")  # type: ignore[attr-defined]
+    with pytest.raises(TypeError, match="timout"):
+        ident.call(1, timout=1)
+    with pytest.raises(TypeError, match="timout"):
+        ident(1, timout=1)

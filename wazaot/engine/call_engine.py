@@ -55,6 +55,7 @@ CheckFn = Callable[[Sequence[Any]], list[int]]
 # it), inline in the common cases (see ``_make_call``).
 _LOAD, _NONE_RAW, _NONE_PY, _ONE_RAW, _SAME, _DECODE = range(6)
 _NO_ARG: Any = object()  # a missing positional argument
+_OPTIONS = frozenset({"ctx", "timeout"})  # the keyword arguments of a call
 
 
 def _result_plan(results: Sequence[ValueType], pythonic: bool) -> tuple[int, EntryTail, bool]:
@@ -99,8 +100,12 @@ def _make_call(engine: NativeEngine, record: Any, name: str, params: Sequence[Va
         slot_io.store(state.slots, params, values)
         return entry(state.ctx_ptr, record)
 
-    def enter_with(state: ThreadState, args: Sequence[Any], ctx: Any, timeout: Any) -> int:
-        """An entry with a listener context or a timeout (the slow path)."""
+    def enter_with(state: ThreadState, args: Sequence[Any], options: dict[str, Any]) -> int:
+        """An entry with ``ctx`` (the listener context) or ``timeout`` (the slow path)."""
+        unknown = set(options) - _OPTIONS
+        if unknown:
+            raise TypeError(f"{name}() got an unexpected keyword argument {sorted(unknown)[0]!r}")
+        ctx, timeout = options.get("ctx"), options.get("timeout")
         token = WATCHDOG.arm(state, timeout) if timeout is not None else None
         saved = state.call_ctx, state.call_ctx_depth
         state.call_ctx, state.call_ctx_depth = ctx, state.ctx.active + 1
@@ -127,16 +132,16 @@ def _make_call(engine: NativeEngine, record: Any, name: str, params: Sequence[Va
     if len(params) == 1 and direct and fast_range is not None:
         low, high, mask = fast_range
 
-        def call1(v: Any = _NO_ARG, /, *rest: Any, ctx: Any = None, timeout: Any = None) -> Any:
+        def call1(v: Any = _NO_ARG, /, *rest: Any, **options: Any) -> Any:
             try:
                 state = tls.state
             except AttributeError:
                 state = new_state()
-            if type(v) is int and low <= v < high and not rest and ctx is timeout is None:
+            if type(v) is int and low <= v < high and not rest and not options:
                 r = entry(state.ctx_ptr, record, v & mask)
             else:
                 args = rest if v is _NO_ARG else (v, *rest)
-                r = enter_with(state, args, ctx, timeout)
+                r = enter_with(state, args, options)
             if r != FAILED:
                 if mode == _ONE_RAW:
                     return [r]
@@ -147,14 +152,14 @@ def _make_call(engine: NativeEngine, record: Any, name: str, params: Sequence[Va
         call1.stubs = stubs  # type: ignore[attr-defined]
         return call1
 
-    def call(*args: Any, ctx: Any = None, timeout: Any = None) -> Any:
+    def call(*args: Any, **options: Any) -> Any:
         try:
             state = tls.state
         except AttributeError:
             state = new_state()
-        if ctx is timeout is None:
+        if not options:
             return finish(state, enter_checked(state, args))
-        return finish(state, enter_with(state, args, ctx, timeout))
+        return finish(state, enter_with(state, args, options))
 
     call.stubs = stubs  # type: ignore[attr-defined]
     return call
