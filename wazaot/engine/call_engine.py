@@ -131,6 +131,23 @@ def _make_call(engine: NativeEngine, record: Any, name: str, params: Sequence[Va
 
     if len(params) == 1 and direct and fast_range is not None:
         low, high, mask = fast_range
+        # Two copies of the fast path, one per common result shape: a test of the
+        # mode on every call costs as much as the rest of the Python work.
+        if mode == _SAME:  # a Pythonic i32 or i64: the entry's return value is it
+
+            def call1_same(v: Any = _NO_ARG, /, *rest: Any, **options: Any) -> Any:
+                try:
+                    state = tls.state
+                except AttributeError:
+                    state = new_state()
+                if type(v) is int and low <= v < high and not rest and not options:
+                    r = entry(state.ctx_ptr, record, v & mask)
+                else:
+                    r = enter_with(state, rest if v is _NO_ARG else (v, *rest), options)
+                return r if r != FAILED else finish(state, r)
+
+            call1_same.stubs = stubs  # type: ignore[attr-defined]
+            return call1_same
 
         def call1(v: Any = _NO_ARG, /, *rest: Any, **options: Any) -> Any:
             try:
@@ -140,13 +157,9 @@ def _make_call(engine: NativeEngine, record: Any, name: str, params: Sequence[Va
             if type(v) is int and low <= v < high and not rest and not options:
                 r = entry(state.ctx_ptr, record, v & mask)
             else:
-                args = rest if v is _NO_ARG else (v, *rest)
-                r = enter_with(state, args, options)
-            if r != FAILED:
-                if mode == _ONE_RAW:
-                    return [r]
-                if mode == _SAME:
-                    return r
+                r = enter_with(state, rest if v is _NO_ARG else (v, *rest), options)
+            if r != FAILED and mode == _ONE_RAW:
+                return [r]
             return finish(state, r)
 
         call1.stubs = stubs  # type: ignore[attr-defined]
