@@ -65,22 +65,23 @@ class ListenerSite:
 class NativeStackIterator:
     """Implements ``wazaot.experimental.StackIterator`` over one thread's frames."""
 
-    __slots__ = ("_state", "_n_segments", "_n_shadow", "_first", "_frames", "_current")
+    __slots__ = ("_state", "_first", "_frames", "_current")
 
     def __init__(self, state: ThreadState):
+        # Made for every listened call: nothing is read until the listener asks (the
+        # segments and shadow frames a nested call adds are gone again by then).
         self._state = state
         self._first = state.notifying  # (frame pointer, parameters) of a wasm callee
-        self._n_segments, self._n_shadow = len(state.segments), len(state.shadow)
         self._frames: Iterator[tuple[FunctionDefinition, list[int] | None, int | None]] | None
-        self._frames = None  # walked when first asked
+        self._frames = None
         self._current: tuple[FunctionDefinition, list[int] | None, int | None] | None = None
 
     def next(self) -> bool:
         """Move to the next frame outwards; False past the outermost."""
         if self._frames is None:
             state = self._state
-            segments = state.segments[: self._n_segments]
-            self._frames = _walk(state, segments, state.shadow, self._n_shadow, self._first)
+            self._frames = _walk(state, state.segments[:], state.shadow, len(state.shadow),
+                                 self._first)  # fmt: skip
         self._current = next(self._frames, None)
         return self._current is not None
 
