@@ -69,13 +69,16 @@ class RuntimeConfig:
     ``FunctionListenerFactory`` used for modules compiled without one of their own.
     ``cache_dir``: a directory where ``Runtime.compile`` keeps compiled modules and
     looks them up (``~`` is expanded; made when first needed); None caches nothing.
-    Modules compiled with a listener factory are not cached.
+    Modules compiled with a listener factory are not cached. ``perf_map``: append
+    every linked function and entry thunk to ``/tmp/perf-<pid>.map`` for Linux
+    ``perf`` (also turned on by ``$WAZAOT_PERF_MAP=1``).
     """
 
     arch: str = field(default_factory=_default_arch)
     memory_limit_pages: int = 65536
     listener_factory: Any | None = None
     cache_dir: str | os.PathLike[str] | None = None
+    perf_map: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.arch, str) or self.arch.lower() not in _ARCH_ALIASES:
@@ -392,7 +395,7 @@ class Runtime:
         if config is not None and not isinstance(config, RuntimeConfig):
             raise TypeError(f"config must be a RuntimeConfig, got {type(config).__name__}")
         self.config = config if config is not None else RuntimeConfig()
-        self.engine = NativeEngine(self.config.arch)
+        self.engine = NativeEngine(self.config.arch, perf_map=self.config.perf_map)
         cache_dir = self.config.cache_dir
         self._cache = cache.DirectoryCache(cache_dir) if cache_dir is not None else None
         self._modules: dict[str, Any] = {}  # name -> Module or HostModule
