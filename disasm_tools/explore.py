@@ -145,7 +145,7 @@ function select(k) {
     const r = role ? '  <span class="r ' + (ROLE_CLASS[role] || "") + '">; ' +
       esc(role + (note ? ": " + note : "")) + "</span>" : "";
     cf.appendChild(row("", w, '<span class="a">' + hex(addr, 6) + '</span>  <span class="b">' +
-      b.padEnd(30) + "</span> " + esc(text) + r));
+      b.padEnd(21) + "</span> " + esc(text) + r));
   }
   wasmRows.replaceChildren(wf);
   codeRows.replaceChildren(cf);
