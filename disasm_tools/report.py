@@ -29,7 +29,7 @@ from wazaot.regalloc import allocate
 
 from .annotate import BOUNDS_CHECK, INTERRUPT_CHECK, Compiled, FunctionView
 
-_BYTES_WIDTH = 30  # hex of 10 bytes; longer instructions push their text right
+_BYTES_WIDTH = 21  # hex of 7 bytes; longer instructions push their text right
 
 
 def _wasm_text(view: FunctionView, offset: int) -> str:
