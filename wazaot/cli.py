@@ -5,6 +5,8 @@
     wazaot --version
     wazaot compile FILE.wasm [--arch amd64|arm64] [-v]   decode, validate, print a summary
     wazaot run FILE.wasm [--invoke NAME] [ARG ...]        call an export natively
+    wazaot disasm FILE.wasm [--func NAME|INDEX] [--stats]  machine code under its wasm
+    wazaot explore FILE.wasm -o out.html                  the same as an HTML page
 
 Both keep compiled code in the user's cache directory (``$XDG_CACHE_HOME/wazaot``,
 ``~/.cache/wazaot``, ``~/Library/Caches/wazaot`` on macOS), ``--no-cache`` to skip it.
@@ -21,6 +23,17 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
+
+from disasm_tools import explore as explore_page
+from disasm_tools.annotate import (
+    Compiled,
+    FunctionView,
+    ListingError,
+    annotate,
+    compile_for_listing,
+)
+from disasm_tools.listing import lower_for_listing, machine_ir_listing
+from disasm_tools.report import SORT_KEYS, function_stats, function_text, stats_table
 
 from . import __version__
 from .api import ValueType
@@ -236,6 +249,95 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+# -- disasm and explore ------------------------------------------------------------------
+
+
+def _compile_for_listing(path: str, arch: str | None, err: TextIO) -> tuple[Compiled | None, int]:
+    """(the compiled module, 0), or (None, exit code) after saying why not."""
+    try:
+        return compile_for_listing(_read(path), arch), 0
+    except OSError as exc:
+        print(f"wazaot: {path}: {exc.strerror or exc}", file=err)
+        return None, 1
+    except ListingError as exc:
+        print(f"wazaot: {exc}", file=err)
+        return None, 2
+    except (CompileError, UnsupportedError) as exc:
+        print(f"wazaot: {path}: {type(exc).__name__}: {exc}", file=err)
+        return None, 1
+
+
+def _select(views: list[FunctionView], wanted: str | None) -> list[FunctionView] | str:
+    """The functions named (or numbered) ``wanted``, all without one; an error message
+    naming the functions when none matches."""
+    functions = [v for v in views if v.index is not None]
+    if wanted is None:
+        return views
+    chosen = [v for v in functions if v.name == wanted or str(v.index) == wanted]
+    if chosen:
+        return chosen
+    names = [f"{v.index} {v.name}" for v in functions]
+    shown = ", ".join(names[:30]) + (f", ... ({len(names) - 30} more)" if len(names) > 30 else "")
+    return f"no function {wanted!r}; defined functions: {shown or 'none'}"
+
+
+def _cmd_disasm(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    compiled, status = _compile_for_listing(args.file, args.arch, err)
+    if compiled is None:
+        return status
+    if args.ir and compiled.arch != "amd64":
+        print(f"wazaot: --ir is only available for amd64 code, not {compiled.arch}", file=err)
+        return 2
+    views = _select(annotate(compiled), args.func)
+    if isinstance(views, str):
+        print(f"wazaot: {args.file}: {views}", file=err)
+        return 1
+    if args.stats:
+        rows = [function_stats(compiled, v) for v in views if v.index is not None]
+        print(stats_table(rows, args.sort), file=out)
+        return 0
+    for view in views:
+        if args.ir and view.index is not None:
+            print(machine_ir_listing(lower_for_listing(compiled, view.index)), file=out)
+        print(function_text(view, show_wasm=not args.no_wasm), file=out)
+        print(file=out)
+    return 0
+
+
+def _cmd_explore(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    compiled, status = _compile_for_listing(args.file, args.arch, err)
+    if compiled is None:
+        return status
+    page = explore_page.html_page(annotate(compiled), title=Path(args.file).name,
+                                  arch=compiled.arch)  # fmt: skip
+    try:
+        Path(args.output).write_text(page, encoding="utf-8")
+    except OSError as exc:
+        print(f"wazaot: {args.output}: {exc.strerror or exc}", file=err)
+        return 1
+    print(f"wrote {args.output} ({len(page)} bytes)", file=out)
+    return 0
+
+
+def _add_inspect_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("disasm", help="list the machine code of each function under its wasm")
+    p.add_argument("file", metavar="FILE.wasm")
+    p.add_argument("--func", metavar="NAME|INDEX", help="only this function (default: all)")
+    p.add_argument("--arch", choices=ARCHES, help="target architecture (default: the host)")
+    p.add_argument("--ir", action="store_true", help="also print the machine IR (amd64)")
+    p.add_argument("--no-wasm", action="store_true", help="machine code only")
+    p.add_argument("--stats", action="store_true",
+                   help="per function: bytes, instructions per wasm instruction, spills...")  # fmt: skip
+    p.add_argument("--sort", choices=sorted(SORT_KEYS), help="order of --stats (largest first)")
+    p.set_defaults(handler=_cmd_disasm)
+
+    p = sub.add_parser("explore", help="write an HTML page: wasm beside machine code")
+    p.add_argument("file", metavar="FILE.wasm")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.html")
+    p.add_argument("--arch", choices=ARCHES, help="target architecture (default: the host)")
+    p.set_defaults(handler=_cmd_explore)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation tools)."""
     parser = argparse.ArgumentParser(
@@ -264,6 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="log every function call and its result to stderr")  # fmt: skip
     p.add_argument("args", nargs="*", metavar="ARG", help="arguments, in the function's types")
     p.set_defaults(handler=_cmd_run)
+    _add_inspect_parsers(sub)
     return parser
 
 

@@ -75,6 +75,8 @@ class RuntimeConfig:
     ``compile_workers``: how many processes compile a large module (its functions
     split between them, to the same code as one process); default: the CPU count.
     1 compiles everything in this process. Small modules always are.
+    ``perf_map``: append every linked function and entry thunk to
+    ``/tmp/perf-<pid>.map`` for Linux ``perf`` (also turned on by ``$WAZAOT_PERF_MAP=1``).
     """
 
     arch: str = field(default_factory=_default_arch)
@@ -82,6 +84,7 @@ class RuntimeConfig:
     listener_factory: Any | None = None
     cache_dir: str | os.PathLike[str] | None = None
     compile_workers: int = field(default_factory=default_workers)
+    perf_map: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.arch, str) or self.arch.lower() not in _ARCH_ALIASES:
@@ -402,7 +405,8 @@ class Runtime:
         if config is not None and not isinstance(config, RuntimeConfig):
             raise TypeError(f"config must be a RuntimeConfig, got {type(config).__name__}")
         self.config = config if config is not None else RuntimeConfig()
-        self.engine = NativeEngine(self.config.arch, self.config.compile_workers)
+        self.engine = NativeEngine(self.config.arch, self.config.compile_workers,
+                                   self.config.perf_map)  # fmt: skip
         cache_dir = self.config.cache_dir
         self._cache = cache.DirectoryCache(cache_dir) if cache_dir is not None else None
         self._modules: dict[str, Any] = {}  # name -> Module or HostModule

@@ -10,6 +10,7 @@ instruction landed: what module engines (function addresses, thunks) and backtra
 from __future__ import annotations
 
 import bisect
+import os
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -76,8 +77,39 @@ class ModuleCode:
         self.memory.close()
 
 
-def link(obj: ObjectCode, module: Module, name: str | None) -> ModuleCode:
-    """Map ``obj`` executable, with its relocations applied."""
+PERF_MAP_ENV = "WAZAOT_PERF_MAP"
+"""Set to 1 to write perf maps for every linked module, as ``RuntimeConfig.perf_map``."""
+
+_perf_map_lock = threading.Lock()
+
+
+def perf_map_path() -> str:
+    """Where ``perf`` looks for the symbols of this process's generated code."""
+    return f"/tmp/perf-{os.getpid()}.map"
+
+
+def write_perf_map(code: ModuleCode, obj: ObjectCode, path: str | None = None) -> None:
+    """Append ``START SIZE name`` (hex) for every function and entry thunk of
+    ``code`` to the perf map (Linux perf's format for JIT code; names
+    ``wasm[module]::function`` and ``wasm[module]::thunk(types)``)."""
+    module = code.name or "?"
+    spans = [(f.start, f.end - f.start, f"wasm[{module}]::{code.module.func_name(f.index)}")
+             for f in obj.functions.values()]  # fmt: skip
+    ends = sorted([f.start for f in obj.functions.values()] + list(obj.thunks.values())
+                  + [len(obj.code)])  # fmt: skip
+    for ft, start in obj.thunks.items():
+        end = ends[bisect.bisect_right(ends, start)]
+        params = ",".join(map(str, ft.params))
+        results = ",".join(map(str, ft.results))
+        spans.append((start, end - start, f"wasm[{module}]::thunk({params})->({results})"))
+    text = "".join(f"{code.base + s:x} {n:x} {name}\n" for s, n, name in sorted(spans))
+    with _perf_map_lock, open(path or perf_map_path(), "a", encoding="utf-8") as f:
+        f.write(text)
+
+
+def link(obj: ObjectCode, module: Module, name: str | None, perf_map: bool = False) -> ModuleCode:
+    """Map ``obj`` executable, with its relocations applied; with ``perf_map`` (or
+    ``$WAZAOT_PERF_MAP=1``) say where its functions are in ``/tmp/perf-<pid>.map``."""
     memory = CodeMemory(max(len(obj.code), 1))
     try:
         memory.write(0, obj.linked(memory.address))
@@ -85,7 +117,10 @@ def link(obj: ObjectCode, module: Module, name: str | None) -> ModuleCode:
     except BaseException:
         memory.close()
         raise
-    return ModuleCode(memory, obj.functions, obj.thunks, module, name, len(obj.code))
+    code = ModuleCode(memory, obj.functions, obj.thunks, module, name, len(obj.code))
+    if perf_map or os.environ.get(PERF_MAP_ENV) == "1":
+        write_perf_map(code, obj)
+    return code
 
 
 class CodeMap:

@@ -97,10 +97,11 @@ class _Stubs:
 class NativeEngine:
     """Implements ``interfaces.Engine`` with machine code for ``arch``."""
 
-    def __init__(self, arch: str, compile_workers: int | None = None):
+    def __init__(self, arch: str, compile_workers: int | None = None, perf_map: bool = False):
         self.arch = arch
         self.compile_workers = compile_workers or parallel.default_workers()
         self.last_timings: dict[str, float] = {}  # seconds per stage of the latest compile
+        self.perf_map = perf_map  # write /tmp/perf-<pid>.map entries when linking
         self.isa = target_isa(arch)
         self.runs_here = arch == host_arch()
         self.code_map = CodeMap()
@@ -203,7 +204,7 @@ class NativeEngine:
     def _link(self, module: Module, type_ids: list[int], listeners: Sequence[Any | None],
               obj: ObjectCode, definitions: Sequence[FunctionDefinition],
               builtin_listeners: dict[int, Any] | None) -> CompiledCode:  # fmt: skip
-        code = link(obj, module, module.names.module)
+        code = link(obj, module, module.names.module, self.perf_map)
         code.definitions = list(definitions) or _plain_definitions(module)
         if builtin_listeners or any(li is not None for li in listeners):
             self.listening = True
