@@ -174,6 +174,10 @@ class _TextSink:
 
 
 def _binary(stream: TextIO) -> object:
+    """The guest's stream for ``stream``: None (the process's own, flushed after every
+    write, as a program's unbuffered stdout would be) or a binary adapter."""
+    if stream is sys.stdout or stream is sys.stderr:
+        return None
     return getattr(stream, "buffer", None) or _TextSink(stream)
 
 
