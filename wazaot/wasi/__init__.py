@@ -34,7 +34,7 @@ from ..instance import HostModule
 from ..runtime import CompiledModule, Runtime
 from .abi import MODULE_NAME, SIGNATURES, Errno
 from .context import HostFn, WasiContext, guarded
-from .fd_calls import FdCalls
+from .fd_calls import SELF_GUARDED, FdCalls
 from .fds import FdTable
 from .path_calls import PathCalls
 from .proc_calls import ProcCalls
@@ -99,7 +99,7 @@ def instantiate(rt: Runtime, config: WasiConfig | None = None) -> HostModule:
     builder = rt.new_host_module_builder(MODULE_NAME)
     for name, (params, results) in SIGNATURES.items():
         fn: Callable[..., Any] = implemented.get(name, _enosys)
-        if name != "proc_exit" and fn is not _enosys:
+        if name != "proc_exit" and name not in SELF_GUARDED and fn is not _enosys:
             fn = guarded(fn)
         builder.function(name, fn, params=params, results=results)
     module = builder.instantiate()
