@@ -374,6 +374,7 @@ def _listing(host_fd: int) -> list[tuple[bytes, int, int]]:
     entries = [(b".", ino, int(Filetype.DIRECTORY)), (b"..", ino, int(Filetype.DIRECTORY))]
     with os.scandir(host_fd) as it:
         for e in it:
+            kind: int
             if e.is_symlink():
                 kind = Filetype.SYMBOLIC_LINK
             elif e.is_dir(follow_symlinks=False):

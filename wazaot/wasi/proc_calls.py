@@ -173,5 +173,5 @@ def _readable(entry: Stream | HostFile) -> int:
         st = os.fstat(entry.host_fd)
         return max(0, st.st_size - os.lseek(entry.host_fd, 0, os.SEEK_CUR))
     if isinstance(entry, Stream) and hasattr(entry.file, "getbuffer"):
-        return max(0, len(entry.file.getbuffer()) - entry.file.tell())
+        return max(0, len(entry.file.getbuffer()) - int(entry.file.tell()))
     return 1
