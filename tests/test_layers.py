@@ -9,7 +9,9 @@ Layers, bottom up (a layer may import those below it)::
     amd64 (and arm64)                              the backends
     engine                                         Engine / ModuleEngine / CallEngine
     instance                                       the store
-    runtime; experimental; cli                     the facade
+    runtime; experimental                          the facade
+    wasi                                           WASI preview1, over the facade
+    cli                                            the command line
 """
 
 from __future__ import annotations
@@ -43,7 +45,8 @@ ALLOWED: dict[str, set[str]] = {
     "instance": _STORE,
     "runtime": _FACADE,
     "experimental": _FACADE,
-    "cli": _FACADE | {"cli", "wazaot"},  # the package: for __version__
+    "wasi": _FACADE | {"wasi"},
+    "cli": _FACADE | {"cli", "wazaot", "wasi"},  # the package: for __version__
     "__main__": _FACADE | {"cli"},
     "wazaot": _FACADE,  # the package's __init__
 }

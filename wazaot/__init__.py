@@ -17,6 +17,7 @@ from .api import ValueType
 from .errors import (
     CompileError,
     DecodeError,
+    ExitError,
     LimitError,
     LinkError,
     Trap,
@@ -39,6 +40,7 @@ __all__ = [
     "CompileError",
     "CompiledModule",
     "DecodeError",
+    "ExitError",
     "LimitError",
     "LinkError",
     "Runtime",

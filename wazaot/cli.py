@@ -4,7 +4,9 @@
 
     wazaot --version
     wazaot compile FILE.wasm [--arch amd64|arm64] [-v]   decode, validate, print a summary
-    wazaot run FILE.wasm [--invoke NAME] [ARG ...]        call an export natively
+    wazaot run [--mount HOST[:GUEST][:ro]] [--env K=V] [--timeout S] [--trace] FILE.wasm [--] [ARG ...]
+                                                          run a WASI command (_start)
+    wazaot run FILE.wasm --invoke NAME [VALUE ...]        call an export natively
     wazaot disasm FILE.wasm [--func NAME|INDEX] [--stats]  machine code under its wasm
     wazaot explore FILE.wasm -o out.html                  the same as an HTML page
 
@@ -12,7 +14,8 @@ Both keep compiled code in the user's cache directory (``$XDG_CACHE_HOME/wazaot`
 ``~/.cache/wazaot``, ``~/Library/Caches/wazaot`` on macOS), ``--no-cache`` to skip it.
 
 Exit codes: 0 success, 1 the module is bad (or a trap / link error when running),
-2 usage errors and features not built yet.
+2 usage errors and features not built yet; a WASI command exits with its own code
+(``proc_exit``, the low 8 bits).
 """
 
 from __future__ import annotations
@@ -38,9 +41,12 @@ from disasm_tools.report import SORT_KEYS, function_stats, function_text, stats_
 from . import __version__
 from .api import ValueType
 from .engine.cache import default_directory
-from .errors import CompileError, LinkError, Trap, UnsupportedError
+from .errors import CompileError, ExitError, LinkError, Trap, UnsupportedError
 from .experimental.logging import new_logging_listener_factory
 from .runtime import ARCHES, CompiledModule, Runtime, RuntimeConfig
+from .wasi import MODULE_NAME as WASI_MODULE
+from .wasi import Mount, WasiConfig
+from .wasi import instantiate as instantiate_wasi
 
 _LIST_LIMIT = 10
 _NO_CACHE_HELP = "compile without the cache of compiled code in the user's cache directory"
@@ -206,47 +212,153 @@ def _parse_arg(vt: ValueType, text: str) -> int | float:
     return int(text, 0)
 
 
+class _TextSink:
+    """A binary stream over a text stream (``main``'s ``out``/``err`` may be StringIO)."""
+
+    def __init__(self, text: TextIO):
+        self.text = text
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.text.write(bytes(data).decode("utf-8", "replace"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
+
+
+def _binary(stream: TextIO) -> object:
+    """The guest's stream for ``stream``: None (the process's own, flushed after every
+    write, as a program's unbuffered stdout would be) or a binary adapter."""
+    if stream is sys.stdout or stream is sys.stderr:
+        return None
+    return getattr(stream, "buffer", None) or _TextSink(stream)
+
+
+def _mount(text: str) -> tuple[str, Mount]:
+    """``HOST[:GUEST][:ro]`` -> (guest path, mount); the guest path defaults to HOST."""
+    parts = text.split(":")
+    readonly = len(parts) > 1 and parts[-1] == "ro"
+    if readonly:
+        parts.pop()
+    if not 1 <= len(parts) <= 2 or not parts[0]:
+        raise argparse.ArgumentTypeError(f"--mount takes HOST[:GUEST][:ro], got {text!r}")
+    host = parts[0]
+    guest = parts[1] if len(parts) == 2 and parts[1] else host
+    return guest, Mount(host, readonly)
+
+
+def _env(text: str) -> tuple[str, str]:
+    key, eq, value = text.partition("=")
+    if not eq or not key:
+        raise argparse.ArgumentTypeError(f"--env takes K=V, got {text!r}")
+    return key, value
+
+
+def _wasi_config(args: argparse.Namespace, out: TextIO, err: TextIO) -> WasiConfig:
+    return WasiConfig(
+        args=[Path(args.file).name, *args.args],
+        env=dict(args.env or []),
+        preopens=dict(args.mount or []),
+        stdout=_binary(out),
+        stderr=_binary(err),
+    )
+
+
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     with Runtime(_config(args, err)) as rt:
         result = _compile_file(rt, args.file, err)
         if result is None:
             return 1
         cm, _ = result
-        name = args.invoke
-        if name is None:
-            name = next((n for n in ("_start", "main") if n in cm.exported_functions), None)
-        if name is None or name not in cm.exported_functions:
-            what = f"no exported function {name!r}" if name else "no _start or main export"
-            print(f"wazaot: {args.file}: {what} (use --invoke NAME)", file=err)
-            return 1
-        definition = cm.exported_functions[name]
-        if len(args.args) != len(definition.param_types):
-            print(
-                f"wazaot: {name} takes {len(definition.param_types)} arguments "
-                f"({', '.join(map(str, definition.param_types))}), got {len(args.args)}",
-                file=err,
-            )
-            return 2
-        try:
-            params = [_parse_arg(vt, a) for vt, a in zip(definition.param_types, args.args)]
-        except ValueError as exc:
-            print(f"wazaot: bad argument: {exc}", file=err)
-            return 2
-        try:
-            mod = rt.instantiate(cm)
-            value = mod.exported_function(name)(*params, timeout=args.timeout)
-        except KeyboardInterrupt:
-            print("wazaot: interrupted", file=err)
-            return 130
-        except NotImplementedError as exc:
-            print(f"wazaot: run: {exc}", file=err)
-            return 2
-        except (LinkError, Trap) as exc:
-            print(f"wazaot: {args.file}: {type(exc).__name__}: {exc}", file=err)
-            return 1
-        if value is not None:
-            print(" ".join(map(str, value)) if isinstance(value, tuple) else value, file=out)
+        uses_wasi = any(i.module == WASI_MODULE for i in cm.module.imports)
+        if uses_wasi or args.invoke is None:
+            try:
+                instantiate_wasi(rt, _wasi_config(args, out, err))
+            except OSError as exc:
+                print(f"wazaot: --mount {exc.filename}: {exc.strerror or exc}", file=err)
+                return 2
+        if args.invoke is None:
+            return _run_command(rt, cm, args, err)
+        return _invoke(rt, cm, args, out, err)
+
+
+def _run_command(rt: Runtime, cm: CompiledModule, args: argparse.Namespace, err: TextIO) -> int:
+    if "_start" not in cm.exported_functions:
+        print(f"wazaot: {args.file}: not a WASI command: no _start export "
+              f"(use --invoke NAME to call one of its functions)", file=err)  # fmt: skip
+        return 1
+    try:
+        mod = rt.instantiate(cm)
+        mod.exported_function("_start")(timeout=args.timeout)
+    except ExitError as exc:
+        return exc.code & 0xFF
+    except KeyboardInterrupt:
+        print("wazaot: interrupted", file=err)
+        return 130
+    except (LinkError, Trap) as exc:
+        print(f"wazaot: {args.file}: {type(exc).__name__}: {exc}", file=err)
+        return 1
     return 0
+
+
+def _invoke(rt: Runtime, cm: CompiledModule, args: argparse.Namespace, out: TextIO,
+            err: TextIO) -> int:  # fmt: skip
+    name = args.invoke
+    if name not in cm.exported_functions:
+        print(f"wazaot: {args.file}: no exported function {name!r} (use --invoke NAME)", file=err)
+        return 1
+    definition = cm.exported_functions[name]
+    if len(args.args) != len(definition.param_types):
+        print(
+            f"wazaot: {name} takes {len(definition.param_types)} arguments "
+            f"({', '.join(map(str, definition.param_types))}), got {len(args.args)}",
+            file=err,
+        )
+        return 2
+    try:
+        params = [_parse_arg(vt, a) for vt, a in zip(definition.param_types, args.args)]
+    except ValueError as exc:
+        print(f"wazaot: bad argument: {exc}", file=err)
+        return 2
+    try:
+        mod = rt.instantiate(cm)
+        value = mod.exported_function(name)(*params, timeout=args.timeout)
+    except ExitError as exc:
+        return exc.code & 0xFF
+    except KeyboardInterrupt:
+        print("wazaot: interrupted", file=err)
+        return 130
+    except NotImplementedError as exc:
+        print(f"wazaot: run: {exc}", file=err)
+        return 2
+    except (LinkError, Trap) as exc:
+        print(f"wazaot: {args.file}: {type(exc).__name__}: {exc}", file=err)
+        return 1
+    if value is not None:
+        print(" ".join(map(str, value)) if isinstance(value, tuple) else value, file=out)
+    return 0
+
+
+_RUN_VALUE_OPTIONS = {"--mount", "--env", "--timeout", "--arch", "--invoke"}
+
+
+def _split_run(argv: list[str]) -> tuple[list[str], list[str] | None]:
+    """Split ``run``'s arguments at the module file: wazaot's options come before it,
+    the guest's arguments after it (``--`` optional). ``FILE --invoke NAME VALUES``
+    keeps its old form: returns (argv, None) and argparse sorts it out."""
+    i = 1
+    while i < len(argv):
+        tok = argv[i]
+        if tok == "--":
+            return argv, None
+        if tok.startswith("-"):
+            i += 2 if tok in _RUN_VALUE_OPTIONS else 1
+            continue
+        rest = argv[i + 1 :]
+        if rest[:1] == ["--invoke"]:
+            return argv, None
+        return argv[: i + 1], rest[1:] if rest[:1] == ["--"] else rest
+    return argv, None
 
 
 # -- disasm and explore ------------------------------------------------------------------
@@ -355,16 +467,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true", help=_NO_CACHE_HELP)
     p.set_defaults(handler=_cmd_compile)
 
-    p = sub.add_parser("run", help="call an exported function natively")
+    p = sub.add_parser("run", help="run a WASI command, or call an exported function natively")
     p.add_argument("file", metavar="FILE.wasm")
-    p.add_argument("--invoke", metavar="NAME", help="export to call (default: _start or main)")
+    p.add_argument("--invoke", metavar="NAME", help="export to call (default: _start, as WASI)")
+    p.add_argument("--mount", type=_mount, action="append", metavar="HOST[:GUEST][:ro]",
+                   help="preopen the host directory HOST as GUEST (default: HOST); "
+                        ":ro refuses changes")  # fmt: skip
+    p.add_argument("--env", type=_env, action="append", metavar="K=V",
+                   help="set an environment variable of the guest")  # fmt: skip
     p.add_argument("--arch", choices=ARCHES, help="target architecture (default: the host)")
     p.add_argument("--no-cache", action="store_true", help=_NO_CACHE_HELP)
     p.add_argument("--timeout", type=_seconds, metavar="S",
                    help="stop the call after S seconds (a trap: interrupted)")  # fmt: skip
     p.add_argument("--trace", action="store_true",
                    help="log every function call and its result to stderr")  # fmt: skip
-    p.add_argument("args", nargs="*", metavar="ARG", help="arguments, in the function's types")
+    p.add_argument("args", nargs="*", metavar="ARG",
+                   help="the command's arguments (after --), or --invoke's values")  # fmt: skip
     p.set_defaults(handler=_cmd_run)
     _add_inspect_parsers(sub)
     return parser
@@ -375,7 +493,13 @@ def main(
 ) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); returns the exit code."""
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    guest_args = None
+    if argv[:1] == ["run"]:
+        argv, guest_args = _split_run(argv)
     args, extra = parser.parse_known_args(argv)
+    if guest_args is not None:
+        args.args = guest_args
     if extra and args.command == "run" and "--" in extra:
         extra.remove("--")
     if extra:

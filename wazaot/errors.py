@@ -81,6 +81,16 @@ class Trap(RuntimeError):
         return "\n".join(lines)
 
 
+class ExitError(Exception):
+    """A WASI program called ``proc_exit(code)``. Not a ``Trap``: exiting is how a
+    command ends, with any code (0 included). ``code`` is the guest's exit code, an
+    unsigned 32-bit value."""
+
+    def __init__(self, code: int):
+        super().__init__(f"exit status {code}")
+        self.code = code
+
+
 class UnsupportedError(CompileError, NotImplementedError):
     """A valid module uses a feature this backend cannot compile yet (SIMD for now).
 

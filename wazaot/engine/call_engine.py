@@ -280,6 +280,19 @@ def host_call(engine: NativeEngine, fn: Callable[..., Any], definition: Function
 
         return invoke1
 
+    if one_out is not None:
+        low, high, mask = one_out
+
+        def invoke_n(state: ThreadState) -> None:
+            slots = state.slots
+            out = fn(callers.get(state.ctx.exit_module), *load(slots))
+            if type(out) is int and low <= out < high:
+                slots[0] = out & mask
+            else:
+                slots[0] = check(out)[0]
+
+        return invoke_n
+
     def invoke(state: ThreadState) -> None:
         slots = state.slots
         out = fn(callers.get(state.ctx.exit_module), *load(slots))

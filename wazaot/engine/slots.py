@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..api import ValueType
+from ..native.call import ffi
 from ..values import pythonic_decoder
 from ..wasm.limits import MAX_PARAMS, MAX_RESULTS
 
@@ -52,6 +53,11 @@ def loader(types: Sequence[ValueType]) -> Callable[[Any], list[int]]:
         if types[0] in (ValueType.I32, ValueType.F32):
             return _load_one32
         return _load_one64
+    n = len(types)
+    if ValueType.V128 not in types and ValueType.F32 not in types:
+        # Generated code keeps i32 values zero-extended in their 64-bit registers, so
+        # the slots need no masking: one C-level read of them all.
+        return lambda slots: ffi.unpack(slots, n)
     masks = tuple(_M32 if t in (ValueType.I32, ValueType.F32) else _M64 for t in types)
     if ValueType.V128 not in types:
 
