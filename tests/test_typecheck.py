@@ -9,7 +9,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 CHECKED = ["wazaot/machinst", "wazaot/regalloc", "wazaot/lower", "wazaot/engine", "wazaot/arm64",
-           "wazaot/values.py",
+           "wazaot/wasi", "wazaot/values.py",
            "wazaot/instance.py", "wazaot/runtime.py"]
 
 
