@@ -58,7 +58,7 @@ def guarded(fn: HostFn) -> HostFn:
     @functools.wraps(fn)
     def call(caller: Any, *args: int) -> int:
         try:
-            return fn(caller, *args)  # type: ignore[no-any-return]
+            return fn(caller, *args)
         except WasiError as exc:
             return exc.errno
         except (Fault, struct.error):
