@@ -36,7 +36,7 @@ from .code import CodeMap, ModuleCode, link
 from .module_engine import HostCode, NativeModuleEngine
 from .thread import ThreadState
 
-ISA_MODULES = {"amd64": "wazaot.amd64.isa"}
+ISA_MODULES = {"amd64": "wazaot.amd64.isa", "arm64": "wazaot.arm64.isa"}
 """The backends, by architecture: each module defines ``ISA``, its ``TargetISA``."""
 
 _HOST_ARCH = {"x86_64": "amd64", "amd64": "amd64", "arm64": "arm64", "aarch64": "arm64"}
@@ -153,8 +153,13 @@ class NativeEngine:
         """``listeners``: one per defined function (None: not listened), compiled in;
         ``definitions``: one per function, imports first (what listeners and the
         stack iterator name functions with); ``builtin_listeners``: listeners of the
-        builtins the code exits to (``builtins.DEFINITIONS``), by ``Builtin``."""
-        isa = self._runnable_isa()
+        builtins the code exits to (``builtins.DEFINITIONS``), by ``Builtin``.
+        Code for another machine compiles too; instantiating it raises
+        ``UnsupportedError``."""
+        self._check_open()
+        isa = self._isa()
+        if self.runs_here:
+            isa.check_host()
         type_ids = [self.type_id(ft) for ft in module.types]
         n_imported = module.num_imported_funcs
         listened = frozenset(n_imported + i for i, li in enumerate(listeners) if li is not None)
@@ -219,6 +224,8 @@ class NativeEngine:
         compiled = self._compiled.get(id(module))
         if compiled is None or compiled.closed:
             raise ValueError("the module is not compiled by this engine (or was deleted)")
+        if not self.runs_here:
+            raise UnsupportedError(f"cannot run {self.arch} code on this {host_arch()} machine")
         func_types = module.func_types()
         layout = ModuleLayout(len(module.global_types()), len(module.table_types()),
                               len(func_types))  # fmt: skip
