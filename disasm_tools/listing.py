@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from wazaot.amd64 import backend as amd64_backend
+from wazaot.arm64 import backend as arm64_backend
 from wazaot.lower.isel import CompileEnv, LoweredFunction
 from wazaot.wasm.module import Module
 from wazaot.wasm.opcodes import NAMES
@@ -47,9 +48,9 @@ def _wasm_at(module: Module, func_index: int) -> dict[int, str]:
     return {offset: wasm_instruction_text(op, imm) for op, imm, offset in code.body}
 
 
-def function_listing(compiled: Any, func_index: int) -> str:
+def function_listing(compiled: Any, func_index: int, arch: str = "amd64") -> str:
     """The machine code of defined function ``func_index`` of ``compiled`` (a
-    ``CompiledModule``), interleaved with its wasm instructions."""
+    ``CompiledModule`` compiled for ``arch``), interleaved with its wasm instructions."""
     if compiled.code is None:
         raise ValueError("the module was not compiled")
     obj = compiled.code.object_code  # the bytes as compiled, before linking
@@ -60,7 +61,7 @@ def function_listing(compiled: Any, func_index: int) -> str:
     starts = [m for m, _ in info.srcmap]
     lines = [f"function {func_index} {module.func_name(func_index)}:"]
     last = None
-    for insn in disassemble(raw, "amd64", info.start):
+    for insn in disassemble(raw, arch, info.start):
         i = bisect.bisect(starts, insn.address) - 1
         wasm_offset = info.srcmap[i][1] if i >= 0 else None
         if wasm_offset != last and wasm_offset is not None:
@@ -82,9 +83,12 @@ def machine_ir_listing(lowered: Any) -> str:
     return "\n".join(lines)
 
 
-def lower_for_listing(compiled: Any, func_index: int) -> LoweredFunction:
-    """Lower one function again (x86-64) to show its machine IR."""
-    return amd64_backend.lower(CompileEnv.of(compiled.module, compiled.type_ids), func_index)
+def lower_for_listing(compiled: Any, func_index: int, arch: str = "amd64") -> LoweredFunction:
+    """Lower one function again (for ``arch``) to show its machine IR."""
+    env = CompileEnv.of(compiled.module, compiled.type_ids)
+    if arch == "arm64":
+        return arm64_backend.lower(env, func_index)
+    return amd64_backend.lower(env, func_index)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,8 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                   or str(i) in args.functions or module.func_name(i) in args.functions]  # fmt: skip
         for i in wanted:
             if args.ir:
-                print(machine_ir_listing(lower_for_listing(compiled, i)))
-            print(function_listing(compiled, i))
+                print(machine_ir_listing(lower_for_listing(compiled, i, rt.arch)))
+            print(function_listing(compiled, i, rt.arch))
             print()
     return 0
 

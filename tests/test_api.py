@@ -30,6 +30,7 @@ from wazaot import (
 from wazaot.api import FunctionDefinition
 from wazaot.cli import main as cli_main
 from wazaot.engine import CallEngine, Engine, ModuleEngine
+from wazaot.engine import isas as engine_isas
 from wazaot.runtime import HostModuleBuilder, host_arch
 
 REPO = Path(__file__).resolve().parent.parent
@@ -116,13 +117,24 @@ def test_config_arch_names(given: str, arch: str) -> None:
     assert RuntimeConfig(arch=given).arch == arch
 
 
-def test_an_arch_without_a_backend_raises_unsupported_from_compile() -> None:
+def test_an_arch_without_a_backend_raises_unsupported_from_compile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     other = "arm64" if host_arch() == "amd64" else "amd64"
+    monkeypatch.delitem(engine_isas.ISA_MODULES, other)
     with Runtime(RuntimeConfig(arch=other)) as runtime:
         with pytest.raises(wazaot.UnsupportedError) as info:
             runtime.compile(ADD_WASM.read_bytes())
         assert isinstance(info.value, wazaot.CompileError)
         assert other in str(info.value)
+
+
+def test_code_for_another_arch_compiles_but_does_not_instantiate() -> None:
+    other = "arm64" if host_arch() == "amd64" else "amd64"
+    with Runtime(RuntimeConfig(arch=other)) as runtime:
+        compiled = runtime.compile(ADD_WASM.read_bytes())
+        with pytest.raises(wazaot.UnsupportedError, match=f"cannot run {other} code"):
+            runtime.instantiate(compiled)
 
 
 def test_the_engine_implements_the_seed_interfaces(rt: Runtime) -> None:

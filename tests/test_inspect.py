@@ -14,6 +14,8 @@ import pytest
 import wasmtime
 
 import wazaot
+from wazaot.engine import isas
+from wazaot.engine.isas import host_arch
 from disasm_tools.annotate import (
     BOUNDS_CHECK,
     EPILOGUE,
@@ -104,10 +106,20 @@ def test_disasm_unknown_function_lists_the_names(sample: Path) -> None:
     assert "no function 'nope'" in err and "0 load, 1 switch, 2 count" in err
 
 
-def test_disasm_foreign_architecture_without_a_backend() -> None:
-    status, _, err = run("disasm", ADD, "--arch", "arm64")
+def test_disasm_the_other_architecture() -> None:
+    other = "arm64" if host_arch() == "amd64" else "amd64"
+    status, out, err = run("disasm", ADD, "--arch", other, "--func", "add")
+    assert status == 0, err
+    assert "function 0 add:" in out and "prologue" in out
+    assert ("stp x29, x30" in out) if other == "arm64" else ("push rbp" in out)
+
+
+def test_disasm_an_architecture_without_a_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    other = "arm64" if host_arch() == "amd64" else "amd64"
+    monkeypatch.delitem(isas.ISA_MODULES, other)
+    status, _, err = run("disasm", ADD, "--arch", other)
     assert status == 2
-    assert "no arm64 backend yet" in err
+    assert f"no {other} backend" in err
 
 
 def test_disasm_ir() -> None:

@@ -22,6 +22,7 @@ class Amd64ISA:
     """x86-64 (System V hosts: Linux, macOS)."""
 
     name = "amd64"
+    compiles_in_parts = True
 
     def check_host(self) -> None:
         cpu.require(cpu.host_features())
@@ -63,6 +64,6 @@ class Amd64ISA:
 AMD64 = Amd64ISA()
 
 ISA = AMD64
-"""What the engine looks up (``wazaot.engine.engine.ISA_MODULES``)."""
+"""What the engine looks up (``wazaot.engine.isas.ISA_MODULES``)."""
 
 __all__ = ["AMD64", "ISA", "Amd64ISA"]

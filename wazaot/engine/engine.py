@@ -148,16 +148,27 @@ class NativeEngine:
         ``definitions``: one per function, imports first (what listeners and the
         stack iterator name functions with); ``builtin_listeners``: listeners of the
         builtins the code exits to (``builtins.DEFINITIONS``), by ``Builtin``.
+        Code for another machine compiles too; instantiating it raises
+        ``UnsupportedError``.
 
         With ``source`` (the module's bytes) a large module is compiled in worker
-        processes (``parallel.py``; ``compile_workers``), to the same code.
-        ``progress(done, total)`` is told how many functions are compiled."""
-        isa = self._runnable_isa()
+        processes (``parallel.py``; ``compile_workers``), to the same code, on the
+        backends that compile in parts. ``progress(done, total)`` is told how many
+        functions are compiled."""
+        self._check_open()
+        isa = self._isa()
+        if self.runs_here:
+            isa.check_host()
         type_ids = [self.type_id(ft) for ft in module.types]
         n_imported = module.num_imported_funcs
         listened = frozenset(n_imported + i for i, li in enumerate(listeners) if li is not None)
         total = len(module.codes)
-        if source is not None and parallel.worth_it(module, self.compile_workers):
+        if not isa.compiles_in_parts:
+            obj = isa.compile_module(module, type_ids, listened)
+            self.last_timings = {}
+            if progress is not None:
+                progress(total, total)
+        elif source is not None and parallel.worth_it(module, self.compile_workers):
             chunks = parallel.plan(module, self.compile_workers)
             done = 0
 
@@ -238,6 +249,8 @@ class NativeEngine:
         compiled = self._compiled.get(id(module))
         if compiled is None or compiled.closed:
             raise ValueError("the module is not compiled by this engine (or was deleted)")
+        if not self.runs_here:
+            raise UnsupportedError(f"cannot run {self.arch} code on this {host_arch()} machine")
         func_types = module.func_types()
         layout = ModuleLayout(len(module.global_types()), len(module.table_types()),
                               len(func_types))  # fmt: skip

@@ -12,7 +12,7 @@ import platform
 
 from ..machinst.isa import TargetISA
 
-ISA_MODULES = {"amd64": "wazaot.amd64.isa"}
+ISA_MODULES = {"amd64": "wazaot.amd64.isa", "arm64": "wazaot.arm64.isa"}
 """The backends, by architecture: each module defines ``ISA``, its ``TargetISA``."""
 
 _HOST_ARCH = {"x86_64": "amd64", "amd64": "amd64", "arm64": "arm64", "aarch64": "arm64"}

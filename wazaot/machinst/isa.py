@@ -60,6 +60,12 @@ class TargetISA(Protocol):
         results; the others get the same code as without listeners."""
         ...
 
+    @property
+    def compiles_in_parts(self) -> bool:
+        """Whether ``compile_chunk`` and ``join_chunks`` work: a module may then be
+        compiled in parts, in worker processes."""
+        ...
+
     def compile_chunk(self, module: Module, type_ids: Sequence[int], listened: frozenset[int],
                       indexes: Sequence[int]) -> ChunkCode:  # fmt: skip
         """Compile the consecutive defined functions ``indexes`` apart from the others

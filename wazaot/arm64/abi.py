@@ -1,0 +1,92 @@
+"""arm64 register roles and the calling convention between wasm functions, as data.
+
+The assignment of values to registers and stack slots (``wazaot.machinst.abi``) and
+the frame layout below the frame pointer (``wazaot.machinst.frame``) are shared; this
+file gives them the registers (the roles mirror ``wazaot/amd64/abi.py``).
+
+Register roles inside generated code::
+
+    sp   stack pointer              x29  frame pointer (frame records chain for backtraces)
+    x30  link register (saved in the frame record; a third scratch between calls)
+    x28  execution context          x27  module context of the running instance
+    x26  linear memory base         x16 x17  emitter scratch (IP0/IP1)
+    x18  never touched (the platform register on macOS)
+    v30 v31  emitter scratch        all other registers: allocatable
+
+Callee-saved among the allocatable: x19-x25 (callee-saved in AAPCS64 too, so a host
+callback preserves them, as it preserves x26-x29). Every SIMD&FP register is
+clobbered by a call.
+
+Calls between wasm functions (the same convention for every function, exported or
+not, so any function can be called through a table)::
+
+    integer parameters  x0 - x7       results  x0 x1
+    float parameters    v0 - v7       results  v0 v1
+    the rest: 8-byte slots in the caller's outgoing area at [sp] when calling,
+              parameters first, then results (the callee writes them there)
+
+Frame of a function, from high to low addresses (the layout of the x86-64 frame, so
+that backtraces read the saved frame pointer at [fp] and the return address at
+[fp + 8] on both)::
+
+    [x29 + 16 + 8k]   incoming stack slot k (parameters, then results)
+    [x29 + 8]         return address (x30)
+    [x29]             caller's x29
+    [x29 - 8]...      saved callee-saved registers, the saved module context
+                      (functions that call another instance), spill slots
+                      (see wazaot.machinst.frame)
+    [sp + 8k]         outgoing stack slot k
+"""
+
+from __future__ import annotations
+
+from ..api import ValueType
+from ..machinst import PReg, RegClass, RegisterEnv
+from ..machinst.abi import CallConv, Location, Signature, reg_class
+from ..machinst.abi import signature as _signature
+from .regs import GPRS, VECS, Gpr, Vec
+
+__all__ = [
+    "CALL_CONV", "CALLEE_SAVED", "EXEC_CTX", "GP", "MEMORY_BASE", "MODULE_CTX", "REGISTER_ENV",
+    "VEC", "Location", "Signature", "gpr", "reg_class", "signature", "vec",
+]  # fmt: skip
+
+GP = [PReg(RegClass.INT, i, f"x{i}") for i in range(31)]
+VEC = [PReg(RegClass.FLOAT, i, f"v{i}") for i in range(32)]
+
+EXEC_CTX = GP[28]
+MODULE_CTX = GP[27]
+MEMORY_BASE = GP[26]
+
+CALLEE_SAVED = tuple(GP[19:26])
+ALLOCATABLE_GP = tuple(GP[0:16]) + CALLEE_SAVED
+ALLOCATABLE_VEC = tuple(VEC[:30])
+
+REGISTER_ENV = RegisterEnv(
+    allocatable={RegClass.INT: ALLOCATABLE_GP, RegClass.FLOAT: ALLOCATABLE_VEC},
+    callee_saved=frozenset(CALLEE_SAVED),
+)
+
+CALL_CONV = CallConv(
+    int_args=tuple(GP[0:8]),
+    float_args=tuple(VEC[0:8]),
+    int_results=(GP[0], GP[1]),
+    float_results=(VEC[0], VEC[1]),
+    call_clobbers=REGISTER_ENV.caller_saved(),
+    exit_clobbers=ALLOCATABLE_GP + ALLOCATABLE_VEC,  # an exit to the host preserves nothing
+)
+
+
+def gpr(p: PReg) -> Gpr:
+    """The encoder's register for an allocated INT register."""
+    return GPRS[p.hw]
+
+
+def vec(p: PReg) -> Vec:
+    """The encoder's register for an allocated FLOAT register."""
+    return VECS[p.hw]
+
+
+def signature(params: tuple[ValueType, ...], results: tuple[ValueType, ...]) -> Signature:
+    """Where the values of a function type travel in the arm64 wasm convention."""
+    return _signature(CALL_CONV, tuple(params), tuple(results))

@@ -1,0 +1,643 @@
+"""arm64 emission: the allocated machine IR of a function -> words in the module assembler.
+
+The walk over blocks, the allocator's edits, the source map, trap stubs and jump
+tables is shared (:class:`wazaot.machinst.emit.EmitDriver`); this file gives it the
+arm64 prologue and epilogue, moves between registers and spill slots, the trap stub,
+and one emitter per instruction class (``EMITTERS``), which receives the allocated
+registers in the order of the instruction's ``operands()`` visitor.
+
+Every function is emitted into the module's one assembler, so calls within a module
+are plain ``bl`` to a label (±128 MiB).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..lower.ops import Operation, Rounding
+from ..machinst import PReg, RegClass, SpillSlot
+from ..machinst import pseudo as P
+from ..machinst.emit import EmitDriver, EmitterTable, MoveView
+from ..traps import TrapCode
+from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, Table, exit_code
+from . import inst as I
+from . import sequences as S
+from .abi import gpr, vec
+from .args import Cond, Extend, Label, PairIndex
+from .encoding import blr, br, brk, ret
+from .encoding_alu import (
+    AddSubOp,
+    CselOp,
+    Dp2Op,
+    LogicOp,
+    LogicRegOp,
+    add_sub_extended,
+    add_sub_imm,
+    add_sub_shifted,
+    asr_imm,
+    cmn_imm,
+    cmp_imm,
+    cmp_reg,
+    cond_select,
+    cset,
+    dp_2src,
+    logical_imm,
+    logical_shifted,
+    lsl_imm,
+    lsr_imm,
+    mov_reg,
+    mov_sp,
+    mul,
+    neg,
+    ror_imm,
+    sxtb,
+    sxth,
+    sxtw,
+)
+from .encoding_fp import FpIntOp, FpOp1, FpOp2, fcvt, fp_compare, fp_csel, fp_dp1, fp_dp2, fp_int
+from .encoding_mem import LdSt, PairOp
+from .imms import Imm12
+from .regs import Gpr, sp, x16, x17, x26, x27, x28, x29, x30, xzr
+from .sequences import FarAssembler, ldst
+
+__all__ = ["EMITTERS", "Emitter"]
+
+EMITTERS = EmitterTable()
+emits = EMITTERS.register
+
+
+class Emitter(EmitDriver[Label]):
+    """Emits one function into the module assembler ``asm``."""
+
+    emitters = EMITTERS
+    asm: FarAssembler
+
+    def __init__(self, asm: FarAssembler, func_labels: Sequence[Label], stack_trap: bool = True):
+        super().__init__(asm, func_labels)
+        self.stack_trap = stack_trap
+
+    def slot_offset(self, slot: SpillSlot) -> int:
+        assert self.frame is not None
+        return self.frame.slot_offset(slot)
+
+    # -- hooks of the driver ------------------------------------------------------------
+
+    def jump(self, label: Label) -> None:
+        self.asm.b(label)
+
+    def move(self, m: MoveView) -> None:
+        asm, src, dst = self.asm, m.src, m.dst
+        if type(src) is PReg:
+            if type(dst) is PReg:
+                if src is dst:
+                    return
+                if src.cls is RegClass.INT:
+                    asm.emit(mov_reg(64, gpr(dst), gpr(src)))
+                else:
+                    asm.emit(fp_dp1(FpOp1.fmov, 64, vec(dst), vec(src)))
+                return
+            assert type(dst) is SpillSlot
+            if src.cls is RegClass.INT:
+                ldst(asm, LdSt.str_x, gpr(src), x29, self.slot_offset(dst))
+            else:
+                ldst(asm, LdSt.str_d, vec(src), x29, self.slot_offset(dst))
+            return
+        assert type(src) is SpillSlot and type(dst) is PReg
+        if dst.cls is RegClass.INT:
+            ldst(asm, LdSt.ldr_x, gpr(dst), x29, self.slot_offset(src))
+        else:
+            ldst(asm, LdSt.ldr_d, vec(dst), x29, self.slot_offset(src))
+
+    def prologue(self) -> None:
+        asm, frame = self.asm, self.frame
+        assert frame is not None
+        S.pair(asm, PairOp.stp_x, PairIndex.pre, x29, x30, sp, -16)
+        asm.emit(mov_sp(64, x29, sp))
+        if frame.size:
+            S.add_imm(asm, sp, sp, -frame.size)
+        if self.stack_trap:
+            ldst(asm, LdSt.ldr_x, x16, x28, Exec.STACK_LIMIT)
+            asm.emit(mov_sp(64, x17, sp))
+            asm.emit(cmp_reg(64, x17, x16))
+            asm.bcc(Cond.lo, self.trap(TrapCode.STACK_EXHAUSTED))
+        for i, preg in enumerate(frame.saved):
+            ldst(asm, LdSt.str_x, gpr(preg), x29, frame.saved_offset(i))
+        if frame.ctx_slot is not None:
+            ldst(asm, LdSt.str_x, x27, x29, frame.ctx_slot)
+
+    def trap_stub(self, code: TrapCode) -> None:
+        # A stub has no label or relocation in it: encode each kind once, then copy.
+        raw = _TRAP_STUBS.get(code)
+        if raw is None:
+            scratch = FarAssembler()
+            _trap_stub(scratch, code)
+            raw = _TRAP_STUBS[code] = scratch.finish()
+        self.asm.data(raw)
+
+    # -- helpers of the emitters ----------------------------------------------------------
+
+    def epilogue(self) -> None:
+        asm, frame = self.asm, self.frame
+        assert frame is not None
+        for i, preg in enumerate(frame.saved):
+            ldst(asm, LdSt.ldr_x, gpr(preg), x29, frame.saved_offset(i))
+        asm.emit(mov_sp(64, sp, x29))
+        S.pair(asm, PairOp.ldp_x, PairIndex.post, x29, x30, sp, 16)
+        asm.emit(ret())
+
+    def restore_context(self) -> None:
+        """After a call into another instance: our module context and memory base."""
+        assert self.frame is not None and self.frame.ctx_slot is not None
+        ldst(self.asm, LdSt.ldr_x, x27, x29, self.frame.ctx_slot)
+        ldst(self.asm, LdSt.ldr_x, x26, x27, ModuleCtx.MEMORY_BASE)
+
+    def call_exit_stub(self, code: int) -> None:
+        """Store exit code ``code`` and call the exit stub."""
+        S.mov_imm(self.asm, 64, x16, code)
+        ldst(self.asm, LdSt.str_x, x16, x28, Exec.EXIT_CODE)
+        ldst(self.asm, LdSt.ldr_x, x16, x28, Exec.EXIT_STUB)
+        self.asm.emit(blr(x16))
+
+
+_TRAP_STUBS: dict[TrapCode, bytes] = {}
+"""The bytes of the trap stub of each code (position-independent)."""
+
+
+def _trap_stub(asm: FarAssembler, code: TrapCode) -> None:
+    if code == TrapCode.STACK_EXHAUSTED:
+        asm.emit(mov_sp(64, sp, x29))  # the frame may be past the limit: use the caller's
+    S.mov_imm(asm, 64, x16, exit_code(Exit.TRAP, code))
+    ldst(asm, LdSt.str_x, x16, x28, Exec.EXIT_CODE)
+    ldst(asm, LdSt.ldr_x, x16, x28, Exec.EXIT_STUB)
+    asm.emit(blr(x16))
+    asm.emit(brk(0))
+
+
+# -- conditions -------------------------------------------------------------------------------
+
+# After ``fcmp lhs, rhs``: the condition that holds for the wasm comparison and fails
+# on unordered operands (``mi`` for lt, ``ls`` for le: ``lt``/``le`` hold on unordered);
+# ne holds on unordered, as wasm wants.
+_FLOAT_CC = {
+    Operation.EQ: Cond.eq, Operation.NE: Cond.ne, Operation.LT: Cond.mi,
+    Operation.GT: Cond.gt, Operation.LE: Cond.ls, Operation.GE: Cond.ge,
+}  # fmt: skip
+
+
+def set_flags(e: Emitter, cond: I.Condition, regs: Sequence[PReg]) -> Cond:
+    """Emit the comparison of ``cond``; returns the condition that holds when it does."""
+    asm = e.asm
+    if type(cond) is I.IntCond:
+        lhs = gpr(regs[0])
+        if cond.rhs is not None:
+            asm.emit(cmp_reg(cond.size, lhs, gpr(regs[1])))
+        elif cond.imm >= 0:
+            asm.emit(cmp_imm(cond.size, lhs, Imm12.try_from(cond.imm)))  # type: ignore[arg-type]
+        else:
+            asm.emit(cmn_imm(cond.size, lhs, Imm12.try_from(-cond.imm)))  # type: ignore[arg-type]
+        return cond.cc
+    if type(cond) is I.NonZero:
+        asm.emit(cmp_imm(cond.size, gpr(regs[0]), Imm12(0)))
+        return Cond.eq if cond.negate else Cond.ne
+    assert type(cond) is I.FloatCond
+    asm.emit(fp_compare(cond.prec, vec(regs[0]), vec(regs[1])))
+    return _FLOAT_CC[cond.op]
+
+
+def n_cond_regs(cond: I.Condition) -> int:
+    if type(cond) is I.IntCond:
+        return 1 if cond.rhs is None else 2
+    return 1 if type(cond) is I.NonZero else 2
+
+
+def branch_if(e: Emitter, cond: I.Condition, regs: Sequence[PReg], holds: bool,
+              target: Label) -> None:  # fmt: skip
+    """Go to ``target`` if ``cond`` holds (``holds``) or fails (not ``holds``)."""
+    asm = e.asm
+    if type(cond) is I.NonZero:
+        if holds != cond.negate:
+            asm.cbnz_far(cond.size, gpr(regs[0]), target)
+        else:
+            asm.cbz_far(cond.size, gpr(regs[0]), target)
+        return
+    cc = set_flags(e, cond, regs)
+    asm.bcc(cc if holds else cc.invert(), target)
+
+
+@emits(I.JmpCond)
+def _jmp_cond(e: Emitter, inst: I.JmpCond, regs: Sequence[PReg]) -> None:
+    if inst.taken == e.next_block:
+        branch_if(e, inst.cond, regs, False, e.block_labels[inst.not_taken])
+    else:
+        branch_if(e, inst.cond, regs, True, e.block_labels[inst.taken])
+        e.jump_to_block(inst.not_taken)
+
+
+@emits(I.SetCond)
+def _set_cond(e: Emitter, inst: I.SetCond, regs: Sequence[PReg]) -> None:
+    cc = set_flags(e, inst.cond, regs)
+    e.asm.emit(cset(32, gpr(regs[-1]), cc))
+
+
+@emits(I.Select)
+def _select(e: Emitter, inst: I.Select, regs: Sequence[PReg]) -> None:
+    k = n_cond_regs(inst.cond)
+    cc = set_flags(e, inst.cond, regs[:k])
+    a, b, dst = regs[k], regs[k + 1], regs[k + 2]
+    if dst.cls is RegClass.INT:
+        e.asm.emit(cond_select(CselOp.csel, 64, gpr(dst), gpr(a), gpr(b), cc))
+    else:
+        e.asm.emit(fp_csel(64, vec(dst), vec(a), vec(b), cc))
+
+
+# -- moves, constants, integer arithmetic -------------------------------------------------------
+
+
+@emits(I.MovRR)
+def _mov_rr(e: Emitter, inst: I.MovRR, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    if src is dst:
+        return
+    if src.cls is RegClass.INT:
+        e.asm.emit(mov_reg(64, gpr(dst), gpr(src)))
+    else:
+        e.asm.emit(fp_dp1(FpOp1.fmov, 64, vec(dst), vec(src)))
+
+
+@emits(I.MovImm)
+def _mov_imm(e: Emitter, inst: I.MovImm, regs: Sequence[PReg]) -> None:
+    S.mov_imm(e.asm, inst.size, gpr(regs[0]), inst.imm)
+
+
+@emits(I.FConst)
+def _fconst(e: Emitter, inst: I.FConst, regs: Sequence[PReg]) -> None:
+    S.fconst(e.asm, inst.prec, vec(regs[0]), inst.bits)
+
+
+_LOGIC_REG = {I.AluOp.AND: LogicRegOp.and_, I.AluOp.ORR: LogicRegOp.orr,
+              I.AluOp.EOR: LogicRegOp.eor}  # fmt: skip
+_LOGIC_IMM = {I.AluOp.AND: LogicOp.and_, I.AluOp.ORR: LogicOp.orr, I.AluOp.EOR: LogicOp.eor}
+
+
+@emits(I.AluRRR)
+def _alu_rrr(e: Emitter, inst: I.AluRRR, regs: Sequence[PReg]) -> None:
+    lhs, rhs, dst = (gpr(r) for r in regs)
+    op, size = inst.op, inst.size
+    if op is I.AluOp.ADD:
+        e.asm.emit(add_sub_shifted(AddSubOp.add, size, dst, lhs, rhs))
+    elif op is I.AluOp.SUB:
+        e.asm.emit(add_sub_shifted(AddSubOp.sub, size, dst, lhs, rhs))
+    elif op is I.AluOp.MUL:
+        e.asm.emit(mul(size, dst, lhs, rhs))
+    else:
+        e.asm.emit(logical_shifted(_LOGIC_REG[op], size, dst, lhs, rhs))
+
+
+@emits(I.AluRRImm12)
+def _alu_rr_imm12(e: Emitter, inst: I.AluRRImm12, regs: Sequence[PReg]) -> None:
+    op = AddSubOp.add if inst.op is I.AluOp.ADD else AddSubOp.sub
+    e.asm.emit(add_sub_imm(op, inst.size, gpr(regs[1]), gpr(regs[0]), inst.imm))
+
+
+@emits(I.AluRRImmLogic)
+def _alu_rr_logic(e: Emitter, inst: I.AluRRImmLogic, regs: Sequence[PReg]) -> None:
+    e.asm.emit(logical_imm(_LOGIC_IMM[inst.op], inst.size, gpr(regs[1]), gpr(regs[0]), inst.imm))
+
+
+_SHIFT_RR = {I.ShiftOp.LSL: Dp2Op.lslv, I.ShiftOp.LSR: Dp2Op.lsrv, I.ShiftOp.ASR: Dp2Op.asrv,
+             I.ShiftOp.ROR: Dp2Op.rorv}  # fmt: skip
+
+
+@emits(I.ShiftRR)
+def _shift_rr(e: Emitter, inst: I.ShiftRR, regs: Sequence[PReg]) -> None:
+    lhs, count, dst = (gpr(r) for r in regs)
+    if inst.op is I.ShiftOp.ROL:
+        e.asm.emit(neg(inst.size, x16, count))
+        e.asm.emit(dp_2src(Dp2Op.rorv, inst.size, dst, lhs, x16))
+    else:
+        e.asm.emit(dp_2src(_SHIFT_RR[inst.op], inst.size, dst, lhs, count))
+
+
+@emits(I.ShiftImm)
+def _shift_imm(e: Emitter, inst: I.ShiftImm, regs: Sequence[PReg]) -> None:
+    lhs, dst = gpr(regs[0]), gpr(regs[1])
+    size, k, op = inst.size, inst.imm, inst.op
+    if k == 0:
+        e.asm.emit(mov_reg(size, dst, lhs))
+    elif op is I.ShiftOp.LSL:
+        e.asm.emit(lsl_imm(size, dst, lhs, k))
+    elif op is I.ShiftOp.LSR:
+        e.asm.emit(lsr_imm(size, dst, lhs, k))
+    elif op is I.ShiftOp.ASR:
+        e.asm.emit(asr_imm(size, dst, lhs, k))
+    else:
+        e.asm.emit(ror_imm(size, dst, lhs, k if op is I.ShiftOp.ROR else size - k))
+
+
+@emits(I.Extend)
+def _extend(e: Emitter, inst: I.Extend, regs: Sequence[PReg]) -> None:
+    src, dst = gpr(regs[0]), gpr(regs[1])
+    if not inst.signed or inst.from_bits == 32 and inst.size == 32:
+        e.asm.emit(mov_reg(32, dst, src))
+    elif inst.from_bits == 8:
+        e.asm.emit(sxtb(inst.size, dst, src))
+    elif inst.from_bits == 16:
+        e.asm.emit(sxth(inst.size, dst, src))
+    else:
+        e.asm.emit(sxtw(dst, src))
+
+
+@emits(I.DivRem)
+def _div_rem(e: Emitter, inst: I.DivRem, regs: Sequence[PReg]) -> None:
+    lhs, rhs, dst = (gpr(r) for r in regs)
+    S.div_rem(e.asm, inst.rem, inst.signed, inst.size, dst, lhs, rhs, e.trap)
+
+
+@emits(I.Clz)
+def _clz(e: Emitter, inst: I.Clz, regs: Sequence[PReg]) -> None:
+    S.clz(e.asm, inst.size, gpr(regs[1]), gpr(regs[0]))
+
+
+@emits(I.Ctz)
+def _ctz(e: Emitter, inst: I.Ctz, regs: Sequence[PReg]) -> None:
+    S.ctz(e.asm, inst.size, gpr(regs[1]), gpr(regs[0]))
+
+
+@emits(I.Popcnt)
+def _popcnt(e: Emitter, inst: I.Popcnt, regs: Sequence[PReg]) -> None:
+    S.popcnt(e.asm, inst.size, gpr(regs[1]), gpr(regs[0]))
+
+
+# -- floating point --------------------------------------------------------------------------
+
+_FALU = {I.FAluOp.ADD: FpOp2.fadd, I.FAluOp.SUB: FpOp2.fsub, I.FAluOp.MUL: FpOp2.fmul,
+         I.FAluOp.DIV: FpOp2.fdiv, I.FAluOp.MIN: FpOp2.fmin, I.FAluOp.MAX: FpOp2.fmax}  # fmt: skip
+_ROUND = {Rounding.NEAREST: FpOp1.frintn, Rounding.FLOOR: FpOp1.frintm,
+          Rounding.CEIL: FpOp1.frintp, Rounding.TRUNC: FpOp1.frintz}  # fmt: skip
+
+
+@emits(I.FAlu)
+def _falu(e: Emitter, inst: I.FAlu, regs: Sequence[PReg]) -> None:
+    lhs, rhs, dst = (vec(r) for r in regs)
+    e.asm.emit(fp_dp2(_FALU[inst.op], inst.prec, dst, lhs, rhs))
+
+
+def _fp1(op: FpOp1) -> object:
+    def emit(e: Emitter, inst: I._FUnary, regs: Sequence[PReg]) -> None:
+        e.asm.emit(fp_dp1(op, inst.prec, vec(regs[1]), vec(regs[0])))
+
+    return emit
+
+
+emits(I.FSqrt)(_fp1(FpOp1.fsqrt))  # type: ignore[arg-type]
+emits(I.FNeg)(_fp1(FpOp1.fneg))  # type: ignore[arg-type]
+emits(I.FAbs)(_fp1(FpOp1.fabs))  # type: ignore[arg-type]
+
+
+@emits(I.FRound)
+def _fround(e: Emitter, inst: I.FRound, regs: Sequence[PReg]) -> None:
+    e.asm.emit(fp_dp1(_ROUND[inst.mode], inst.prec, vec(regs[1]), vec(regs[0])))
+
+
+@emits(I.FCopysign)
+def _fcopysign(e: Emitter, inst: I.FCopysign, regs: Sequence[PReg]) -> None:
+    a, b, dst = (vec(r) for r in regs)
+    S.copysign(e.asm, inst.prec, dst, a, b)
+
+
+@emits(I.TruncChecked)
+def _trunc_checked(e: Emitter, inst: I.TruncChecked, regs: Sequence[PReg]) -> None:
+    S.trunc_checked(e.asm, inst.src_prec, inst.size, inst.signed, gpr(regs[1]), vec(regs[0]),
+                    e.trap)  # fmt: skip
+
+
+@emits(I.TruncSat)
+def _trunc_sat(e: Emitter, inst: I.TruncSat, regs: Sequence[PReg]) -> None:
+    op = FpIntOp.fcvtzs if inst.signed else FpIntOp.fcvtzu
+    e.asm.emit(fp_int(op, inst.size, inst.src_prec, gpr(regs[1]), vec(regs[0])))
+
+
+@emits(I.Convert)
+def _convert(e: Emitter, inst: I.Convert, regs: Sequence[PReg]) -> None:
+    op = FpIntOp.scvtf if inst.signed else FpIntOp.ucvtf
+    e.asm.emit(fp_int(op, inst.src_size, inst.prec, vec(regs[1]), gpr(regs[0])))
+
+
+@emits(I.FConvert)
+def _fconvert(e: Emitter, inst: I.FConvert, regs: Sequence[PReg]) -> None:
+    e.asm.emit(fcvt(inst.prec, 96 - inst.prec, vec(regs[1]), vec(regs[0])))
+
+
+@emits(I.Reinterpret)
+def _reinterpret(e: Emitter, inst: I.Reinterpret, regs: Sequence[PReg]) -> None:
+    src, dst = regs
+    if dst.cls is RegClass.INT:
+        e.asm.emit(fp_int(FpIntOp.fmov_to_gpr, inst.size, inst.size, gpr(dst), vec(src)))
+    else:
+        e.asm.emit(fp_int(FpIntOp.fmov_from_gpr, inst.size, inst.size, vec(dst), gpr(src)))
+
+
+# -- memory -------------------------------------------------------------------------------------
+
+
+def _load_op(op: object, width: int, signed: bool, size: int, is_float: bool) -> LdSt:
+    if is_float:
+        return LdSt.ldr_s if width == 4 else LdSt.ldr_d
+    if width == 8:
+        return LdSt.ldr_x
+    if width == 4:
+        return LdSt.ldrsw if signed else LdSt.ldr_w
+    if width == 2:
+        return (LdSt.ldrsh_x if size == 64 else LdSt.ldrsh_w) if signed else LdSt.ldrh
+    return (LdSt.ldrsb_x if size == 64 else LdSt.ldrsb_w) if signed else LdSt.ldrb
+
+
+_STORE_OPS = {8: LdSt.strb, 16: LdSt.strh, 32: LdSt.str_w, 64: LdSt.str_x}
+
+
+@emits(I.WasmLoad)
+def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
+    addr, dst = regs
+    op = inst.op
+    width = op.bits // 8
+    where = S.checked_address(e.asm, gpr(addr), inst.offset, width, e.trap)
+    ldst_op = _load_op(op, width, op.signed, op.size, op.is_float)
+    S.access(e.asm, ldst_op, vec(dst) if op.is_float else gpr(dst), where)
+
+
+@emits(I.WasmStore)
+def _wasm_store(e: Emitter, inst: I.WasmStore, regs: Sequence[PReg]) -> None:
+    src, addr = regs
+    op = inst.op
+    where = S.checked_address(e.asm, gpr(addr), inst.offset, op.bits // 8, e.trap)
+    if op.is_float:
+        S.access(e.asm, LdSt.str_s if op.bits == 32 else LdSt.str_d, vec(src), where)
+    else:
+        S.access(e.asm, _STORE_OPS[op.bits], gpr(src), where)
+
+
+@emits(I.MemCopy)
+def _mem_copy(e: Emitter, inst: I.MemCopy, regs: Sequence[PReg]) -> None:
+    dst, src, n, t0, t1, t2 = (gpr(r) for r in regs)
+    S.mem_copy(e.asm, dst, src, n, (t0, t1, t2), e.trap)
+
+
+@emits(I.MemFill)
+def _mem_fill(e: Emitter, inst: I.MemFill, regs: Sequence[PReg]) -> None:
+    dst, value, n, t0, t1 = (gpr(r) for r in regs)
+    S.mem_fill(e.asm, dst, value, n, (t0, t1), e.trap)
+
+
+def _width_op(load: bool, width: int, is_float: bool) -> LdSt:
+    if is_float:
+        if width == 4:
+            return LdSt.ldr_s if load else LdSt.str_s
+        return LdSt.ldr_d if load else LdSt.str_d
+    if width == 4:
+        return LdSt.ldr_w if load else LdSt.str_w
+    return LdSt.ldr_x if load else LdSt.str_x
+
+
+@emits(I.LoadCtx)
+def _load_ctx(e: Emitter, inst: I.LoadCtx, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    dst = regs[0]
+    if not inst.deref:
+        ldst(asm, LdSt.ldr_x, gpr(dst), x27, inst.disp, scratch=x16)
+        return
+    ldst(asm, LdSt.ldr_x, x16, x27, inst.disp, scratch=x16)
+    is_float = dst.cls is RegClass.FLOAT
+    rt = vec(dst) if is_float else gpr(dst)
+    ldst(asm, _width_op(True, inst.width, is_float), rt, x16, inst.field)
+
+
+@emits(I.StoreGlobal)
+def _store_global(e: Emitter, inst: I.StoreGlobal, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    src = regs[0]
+    ldst(asm, LdSt.ldr_x, x16, x27, inst.disp, scratch=x16)
+    is_float = src.cls is RegClass.FLOAT
+    rt = vec(src) if is_float else gpr(src)
+    ldst(asm, _width_op(False, inst.width, is_float), rt, x16, 0)
+
+
+def _table_element(e: Emitter, table_disp: int, index: Gpr, trap: TrapCode) -> None:
+    """x16 := the address of element ``index`` of the table at [x27 + table_disp], after
+    the bounds check (trapping with ``trap``)."""
+    asm = e.asm
+    ldst(asm, LdSt.ldr_x, x16, x27, table_disp, scratch=x16)
+    ldst(asm, LdSt.ldr_x, x17, x16, Table.SIZE)
+    asm.emit(add_sub_extended(AddSubOp.subs, 64, xzr, x17, index, Extend.uxtw))
+    asm.bcc(Cond.ls, e.trap(trap))
+    ldst(asm, LdSt.ldr_x, x16, x16, Table.ELEMS)
+    asm.emit(add_sub_extended(AddSubOp.add, 64, x16, x16, index, Extend.uxtw, 3))
+
+
+@emits(I.TableAccess)
+def _table_access(e: Emitter, inst: I.TableAccess, regs: Sequence[PReg]) -> None:
+    index = gpr(regs[0])
+    _table_element(e, inst.table_disp, index, TrapCode.OUT_OF_BOUNDS_TABLE)
+    if inst.src is not None:
+        ldst(e.asm, LdSt.str_x, gpr(regs[1]), x16, 0)
+    else:
+        ldst(e.asm, LdSt.ldr_x, gpr(regs[1]), x16, 0)
+
+
+@emits(P.StackSlot)
+def _stack_slot(e: Emitter, inst: P.StackSlot, regs: Sequence[PReg]) -> None:
+    reg = regs[0]
+    if inst.area is P.SlotArea.INCOMING:
+        base, disp = x29, 16 + 8 * inst.slot
+    else:
+        base, disp = sp, 8 * inst.slot
+    if reg.cls is RegClass.INT:
+        op = LdSt.str_x if inst.store else LdSt.ldr_x
+        ldst(e.asm, op, gpr(reg), base, disp)
+    else:
+        op = LdSt.str_d if inst.store else LdSt.ldr_d
+        ldst(e.asm, op, vec(reg), base, disp)
+
+
+# -- calls, exits, control flow -------------------------------------------------------------------
+
+
+@emits(P.Call)
+def _call(e: Emitter, inst: P.Call, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    if inst.kind is P.CallKind.DIRECT:
+        asm.bl(e.func_labels[inst.target])
+        return
+    if inst.kind is P.CallKind.INDIRECT:
+        index = gpr(regs[len(inst.args)])
+        _table_element(e, inst.target, index, TrapCode.UNDEFINED_ELEMENT)
+        ldst(asm, LdSt.ldr_x, x16, x16, 0)
+        asm.cbz_far(64, x16, e.trap(TrapCode.UNINITIALIZED_ELEMENT))
+        ldst(asm, LdSt.ldr_x, x17, x16, FuncRef.TYPE_ID)
+        S.mov_imm(asm, 64, x30, inst.type_id)  # x30: free until the call sets it
+        asm.emit(cmp_reg(64, x17, x30))
+        asm.bcc(Cond.ne, e.trap(TrapCode.INDIRECT_CALL_TYPE_MISMATCH))
+    else:
+        ldst(asm, LdSt.ldr_x, x16, x27, inst.target, scratch=x16)
+    ldst(asm, LdSt.str_x, x27, x28, Exec.CALLER_MODULE)
+    ldst(asm, LdSt.ldr_x, x27, x16, FuncRef.MODULE_CTX)
+    ldst(asm, LdSt.ldr_x, x26, x27, ModuleCtx.MEMORY_BASE)
+    ldst(asm, LdSt.ldr_x, x16, x16, FuncRef.CODE)
+    asm.emit(blr(x16))
+    e.restore_context()
+
+
+@emits(P.Exit)
+def _exit(e: Emitter, inst: P.Exit, regs: Sequence[PReg]) -> None:
+    for i, reg in enumerate(regs[: len(inst.args)]):
+        ldst(e.asm, LdSt.str_x, gpr(reg), x28, Exec.ARGS + 8 * i)
+    e.call_exit_stub(exit_code(Exit.BUILTIN, inst.builtin))
+    if inst.dst is not None:
+        ldst(e.asm, LdSt.ldr_w, gpr(regs[-1]), x28, Exec.ARGS)
+
+
+@emits(P.Notify)
+def _notify(e: Emitter, inst: P.Notify, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    if regs:
+        ldst(asm, LdSt.ldr_x, x17, x28, Exec.SLOTS)
+    for i, reg in enumerate(regs):
+        if reg.cls is RegClass.INT:
+            ldst(asm, LdSt.str_x, gpr(reg), x17, 8 * i, scratch=x16)
+        else:
+            ldst(asm, LdSt.str_d, vec(reg), x17, 8 * i, scratch=x16)
+    e.call_exit_stub(inst.code)
+
+
+@emits(P.InterruptCheck)
+def _interrupt_check(e: Emitter, inst: P.InterruptCheck, regs: Sequence[PReg]) -> None:
+    ldst(e.asm, LdSt.ldr_x, x16, x28, Exec.INTERRUPT)
+    e.asm.cbnz_far(64, x16, e.trap(TrapCode.INTERRUPTED))
+
+
+@emits(P.Jmp)
+def _jmp(e: Emitter, inst: P.Jmp, regs: Sequence[PReg]) -> None:
+    e.jump_to_block(inst.target)
+
+
+@emits(P.JmpTable)
+def _jmp_table(e: Emitter, inst: P.JmpTable, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    index = gpr(regs[0])
+    S.mov_imm(asm, 32, x17, len(inst.targets))
+    asm.emit(cmp_reg(32, index, x17))
+    asm.bcc(Cond.hs, e.block_labels[inst.default])
+    asm.adr(x16, e.jump_table(inst.targets))
+    asm.emit(add_sub_extended(AddSubOp.add, 64, x16, x16, index, Extend.uxtw, 3))
+    ldst(asm, LdSt.ldr_x, x16, x16, 0)
+    asm.emit(br(x16))
+
+
+@emits(P.Ret)
+def _ret(e: Emitter, inst: P.Ret, regs: Sequence[PReg]) -> None:
+    e.epilogue()
+
+
+@emits(P.TrapInst)
+def _trap(e: Emitter, inst: P.TrapInst, regs: Sequence[PReg]) -> None:
+    e.asm.b(e.trap(inst.code))
+

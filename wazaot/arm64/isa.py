@@ -1,0 +1,73 @@
+"""The arm64 target ISA: the object the engine compiles and links through.
+
+``ARM64`` implements ``wazaot.machinst.isa.TargetISA``: module compilation
+(``backend.py``: shared lowering, this directory's instruction selection, the shared
+register allocator, emission) and the runtime trampolines and host stubs
+(``trampolines.py``). The code needs only the base ARMv8.0-A instruction set (no
+LSE atomics), so there are no processor features to check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..errors import UnsupportedError
+from ..machinst.isa import StubCode
+from ..machinst.objcode import ChunkCode, ObjectCode
+from ..wasm.module import FuncType, Module
+from . import backend, trampolines
+from .encoding import brk
+from .sequences import FarAssembler
+
+
+class Arm64ISA:
+    """arm64 (AAPCS64 hosts: Linux, macOS)."""
+
+    name = "arm64"
+    # Calls between functions are not yet relocatable across separately compiled
+    # parts (``bl`` needs a relocation kind of its own): whole modules only.
+    compiles_in_parts = False
+
+    def check_host(self) -> None:
+        pass
+
+    def features_key(self) -> str:
+        return "armv8.0"
+
+    def compile_module(self, module: Module, type_ids: Sequence[int],
+                       listened: frozenset[int] = frozenset()) -> ObjectCode:  # fmt: skip
+        return backend.compile_module(module, list(type_ids), listened)
+
+    def compile_chunk(self, module: Module, type_ids: Sequence[int], listened: frozenset[int],
+                      indexes: Sequence[int]) -> ChunkCode:  # fmt: skip
+        raise UnsupportedError("the arm64 backend compiles whole modules (compiles_in_parts)")
+
+    def join_chunks(self, module: Module, chunks: Sequence[ChunkCode]) -> ObjectCode:
+        raise UnsupportedError("the arm64 backend compiles whole modules (compiles_in_parts)")
+
+    def runtime_stubs(self) -> StubCode:
+        code, offsets = trampolines.runtime_stubs()
+        return StubCode(code, offsets)
+
+    def interrupt_handler(self, table: int) -> StubCode:
+        code, offsets = trampolines.interrupt_handler(table)
+        return StubCode(code, offsets)
+
+    def host_stubs(self, functions: Sequence[tuple[int, FuncType]]) -> StubCode:
+        asm = FarAssembler()
+        labels = {
+            str(host_id): trampolines.host_stub(asm, host_id, ft.params, ft.results)
+            for host_id, ft in functions
+        }
+        if not labels:
+            asm.emit(brk(0))
+        code = asm.finish()
+        return StubCode(code, {k: asm.label_offset(label) for k, label in labels.items()})
+
+
+ARM64 = Arm64ISA()
+
+ISA = ARM64
+"""What the engine looks up (``wazaot.engine.isas.ISA_MODULES``)."""
+
+__all__ = ["ARM64", "ISA", "Arm64ISA"]
