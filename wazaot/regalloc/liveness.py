@@ -101,6 +101,8 @@ class FunctionFacts:
     """Operand offset of each instruction, plus the total at the end."""
     regs: list[PReg | VReg]
     flags: list[int]
+    special: list[int]
+    """Operands that are neither a plain use nor a plain def, or physical, in order."""
     op_vreg: list[int]
     op_inst: list[int]
     clobbers: dict[int, list[PReg]]
@@ -189,6 +191,7 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
     reservations: list[list[tuple[int, int, int]]] = [[] for _ in range(npregs)]
     op_vreg = [r.index for r in regs]
     physical = False
+    special = col.special
     for r in set(regs):
         if isinstance(r, VReg):
             v = r.index
@@ -200,8 +203,10 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
         else:
             physical = True
     if physical:
+        special = list(special)
         for k, r in enumerate(regs):
             if not isinstance(r, VReg):
+                special.append(k)
                 op_vreg[k] = -1
                 f = flags[k]
                 i = op_inst[k]
@@ -330,6 +335,9 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
                 if k2 != t and op_vreg[k2] == d and not flags[k2] & FLAG_DEF:
                     needs_temp.add(k)
 
+    if physical:
+        special.sort()
+
     for b in range(nblocks):
         last = block_first[b + 1] - 1
         if last >= block_first[b]:
@@ -371,6 +379,7 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
         inst_start=inst_start,
         regs=regs,
         flags=flags,
+        special=special,
         op_vreg=op_vreg,
         op_inst=op_inst,
         clobbers=col.clobbers,
