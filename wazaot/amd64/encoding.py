@@ -4,7 +4,7 @@ Every instruction form is one row of a table in the notation of the Intel manual
 (``("add", "16 32 64", "rm, i8", "83 /0 ib")``). At import time the rows are expanded
 into one :class:`Form` per operand size and indexed by mnemonic; a few helpers
 (:func:`rex`, :func:`modrm`, :func:`sib`, :func:`modrm_sib_disp`) spell out the bit
-layouts. Each form is then interpreted once, at import, into an encoder closure
+layouts. Each form is then interpreted once, on first use, into an encoder closure
 (:data:`ENCODERS`) that holds its constant bytes, so that emitting an instruction is
 a memo lookup by operand shapes and one call that appends the bytes.
 The integer rows and named methods live in :mod:`wazaot.amd64.encoding_int`, the SSE
@@ -532,8 +532,17 @@ def specialise(form: Form) -> Encoder:
     return _modrm_encoder(form) if "rm" in form.roles else _plain_encoder(form)
 
 
-ENCODERS: dict[Form, Encoder] = {f: specialise(f) for forms in FORMS.values() for f in forms}
-"""Every form's specialised encoder."""
+class _Encoders(dict[Form, Encoder]):
+    """Specialises a form the first time it is asked for: a program that emits a few
+    instructions (or none) does not pay for the whole table at import."""
+
+    def __missing__(self, form: Form) -> Encoder:
+        encoder = self[form] = specialise(form)
+        return encoder
+
+
+ENCODERS: dict[Form, Encoder] = _Encoders()
+"""Every form's specialised encoder (made on first use)."""
 
 
 def _rel8_length(form: Form) -> int:

@@ -80,11 +80,14 @@ class FunctionLowering:
         self.func_type: FuncType = self.func_types[func_index]
         self.local_types = list(self.func_type.params) + code.local_types()
         self.local_vregs: list[Any] = []
+        # Per local: its lazy read, and its vreg as an operand (a local keeps one vreg).
+        self.local_reads = [_Local(i, vt) for i, vt in enumerate(self.local_types)]
+        self.local_regs: list[Reg] = []
         self.stack: list[_StackValue] = []
         self.frames: list[_Frame] = []
         self.reachable = True
         # How many stack entries refer to each local lazily (avoids scanning on set).
-        self.local_refs: dict[int, int] = {}
+        self.local_refs = [0] * len(self.local_types)
 
     # -- driver --------------------------------------------------------------------
 
@@ -98,21 +101,24 @@ class FunctionLowering:
             vreg = b.new_vreg(vt)
             b.copy(vreg, Const(vt, 0))
             self.local_vregs.append(vreg)
+        self.local_regs = [Reg(v, vt) for v, vt in zip(self.local_vregs, self.local_types)]
         ft = self.func_type
         self.frames.append(_Frame("func", ft.params, ft.results, 0, True))
         handlers = _HANDLERS
+        set_source = b.set_source
+        generic = self.generic
         for op, imm, offset in self.code.body:
             if not self.reachable:
                 self.skip(op, imm)
                 continue
-            b.set_source(offset)
+            set_source(offset)
             handler = handlers.get(op)
             if handler is not None:
                 handler(self, imm)
             elif _FIRST_COMPARE <= op <= _LAST_COMPARE:
                 self.push_compare(op)
             else:
-                self.generic(op, imm)
+                generic(op, imm)
 
     def skip(self, op: int, imm: Any) -> None:
         """Unreachable code: track nesting only, until an ``else``/``end`` revives it."""
@@ -132,11 +138,11 @@ class FunctionLowering:
         (-1) the stack. ``local_refs[i]`` is exactly the number of ``_Local(i)`` on
         the stack, standing alone or inside a pending ``Compare``."""
         if type(value) is _Local:
-            self.local_refs[value.index] = self.local_refs.get(value.index, 0) + delta
+            self.local_refs[value.index] += delta
         elif type(value) is Compare:
             for a in value.args:
                 if type(a) is _Local:
-                    self.local_refs[a.index] = self.local_refs.get(a.index, 0) + delta
+                    self.local_refs[a.index] += delta
 
     def push(self, value: _StackValue) -> None:
         self._count(value, +1)
@@ -156,14 +162,14 @@ class FunctionLowering:
         """``cmp`` with its lazy local operands read now (it is off the stack)."""
         if not any(type(a) is _Local for a in cmp.args):
             return cmp
-        args = tuple(Reg(self.local_vregs[a.index], a.type) if type(a) is _Local else a
+        args = tuple(self.local_regs[a.index] if type(a) is _Local else a
                      for a in cmp.args)  # fmt: skip
         return Compare(cmp.op, args, cmp.type)
 
     def operand(self, value: _StackValue) -> Operand:
         """A popped stack value as a backend operand (materialising comparisons)."""
         if type(value) is _Local:
-            return Reg(self.local_vregs[value.index], value.type)
+            return self.local_regs[value.index]
         if type(value) is Compare:
             return self.backend.compare(self.resolve(value))
         return value  # type: ignore[return-value]
@@ -174,8 +180,12 @@ class FunctionLowering:
     def pop_operands(self, n: int) -> list[Operand]:
         if n == 0:
             return []
-        values = [self.pop() for _ in range(n)]
-        values.reverse()
+        stack = self.stack
+        values = stack[-n:]
+        del stack[-n:]
+        for value in values:
+            if type(value) is not Reg and type(value) is not Const:
+                self._count(value, -1)
         return [self.operand(v) for v in values]
 
     def pop_condition(self) -> Operand | Compare:
@@ -205,7 +215,7 @@ class FunctionLowering:
             if type(value) is _Local:
                 self.local_refs[value.index] -= 1
                 vreg = self.backend.new_vreg(value.type)
-                self.backend.copy(vreg, Reg(self.local_vregs[value.index], value.type))
+                self.backend.copy(vreg, self.local_regs[value.index])
                 stack[i] = Reg(vreg, value.type)
             elif type(value) is Compare:
                 self._count(value, -1)
@@ -213,7 +223,7 @@ class FunctionLowering:
 
     def detach_local(self, index: int) -> None:
         """Before local ``index`` changes, give its lazy readers a copy of the old value."""
-        if not self.local_refs.get(index):
+        if not self.local_refs[index]:
             return
         vt = self.local_types[index]
         copy: list[Reg] = []
@@ -221,7 +231,7 @@ class FunctionLowering:
         def old_value() -> Reg:
             if not copy:
                 vreg = self.backend.new_vreg(vt)
-                self.backend.copy(vreg, Reg(self.local_vregs[index], vt))
+                self.backend.copy(vreg, self.local_regs[index])
                 copy.append(Reg(vreg, vt))
             return copy[0]
 
@@ -476,32 +486,71 @@ class FunctionLowering:
         self.push(self.backend.select(cond, a_val, b_val, vt))
 
     def op_local_get(self, index: int) -> None:
-        self.push(_Local(index, self.local_types[index]))
+        self.stack.append(self.local_reads[index])
+        self.local_refs[index] += 1
 
     def op_local_set(self, index: int) -> None:
-        value = self.pop()
-        if type(value) is _Local and value.index == index:
-            return  # x := x
-        self.detach_local(index)
+        value = self.stack.pop()
+        if type(value) is _Local:
+            self.local_refs[value.index] -= 1
+            if value.index == index:
+                return  # x := x
+        elif type(value) is Compare:
+            self._count(value, -1)
+        if self.local_refs[index]:
+            self.detach_local(index)
         self.backend.copy(self.local_vregs[index], self.operand(value))
 
     def op_local_tee(self, index: int) -> None:
         self.op_local_set(index)
-        self.push(_Local(index, self.local_types[index]))
+        self.stack.append(self.local_reads[index])
+        self.local_refs[index] += 1
 
     def op_const(self, vt: ValueType, bits: int) -> None:
-        self.push(Const(vt, bits))
+        self.stack.append(Const(vt, bits))
 
     def op_ref_null(self, vt: ValueType) -> None:
-        self.push(Const(vt, 0))
+        self.stack.append(Const(vt, 0))
 
     def generic(self, opcode: int, imm: Any) -> None:
+        """An instruction with a fixed stack effect, lowered by ``Backend.op``. Its
+        results are registers or constants, which need no lazy-read counting."""
         op = OPS[opcode]
-        args = self.pop_operands(op.n_params)
+        n = op.n_params
+        stack = self.stack
+        args: list[Operand]
+        a: Any
+        b: Any
+        if n == 2:
+            b = stack.pop()
+            a = stack.pop()
+            if type(a) is _Local:
+                self.local_refs[a.index] -= 1
+                a = self.local_regs[a.index]
+            elif type(a) is Compare:
+                self._count(a, -1)
+                a = self.operand(a)
+            if type(b) is _Local:
+                self.local_refs[b.index] -= 1
+                b = self.local_regs[b.index]
+            elif type(b) is Compare:
+                self._count(b, -1)
+                b = self.operand(b)
+            args = [a, b]
+        elif n == 1:
+            a = stack.pop()
+            if type(a) is _Local:
+                self.local_refs[a.index] -= 1
+                a = self.local_regs[a.index]
+            elif type(a) is Compare:
+                self._count(a, -1)
+                a = self.operand(a)
+            args = [a]
+        else:
+            args = self.pop_operands(n)
         results = self.backend.op(op, args, imm)
         assert len(results) == op.n_results, (op, results)
-        for r in results:
-            self.push(r)
+        stack.extend(results)
 
 
 _OPENERS = {OP["block"], OP["loop"], OP["if"]}
@@ -529,11 +578,11 @@ _HANDLERS: dict[int, Any] = {
     OP["local.get"]: FunctionLowering.op_local_get,
     OP["local.set"]: FunctionLowering.op_local_set,
     OP["local.tee"]: FunctionLowering.op_local_tee,
-    OP["i32.const"]: lambda self, imm: self.op_const(ValueType.I32, imm),
-    OP["i64.const"]: lambda self, imm: self.op_const(ValueType.I64, imm),
-    OP["f32.const"]: lambda self, imm: self.op_const(ValueType.F32, imm),
-    OP["f64.const"]: lambda self, imm: self.op_const(ValueType.F64, imm),
-    OP["v128.const"]: lambda self, imm: self.op_const(ValueType.V128, imm),
+    OP["i32.const"]: lambda self, imm: self.stack.append(Const(ValueType.I32, imm)),
+    OP["i64.const"]: lambda self, imm: self.stack.append(Const(ValueType.I64, imm)),
+    OP["f32.const"]: lambda self, imm: self.stack.append(Const(ValueType.F32, imm)),
+    OP["f64.const"]: lambda self, imm: self.stack.append(Const(ValueType.F64, imm)),
+    OP["v128.const"]: lambda self, imm: self.stack.append(Const(ValueType.V128, imm)),
     OP["ref.null"]: FunctionLowering.op_ref_null,
 }
 

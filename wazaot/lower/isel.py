@@ -52,6 +52,8 @@ from .rules import RuleSet
 
 __all__ = ["CompileEnv", "LoweredFunction", "Lowering"]
 
+_REG_CLASS = {vt: reg_class(vt) for vt in ValueType}
+
 
 @dataclass(frozen=True, slots=True)
 class CompileEnv:
@@ -102,6 +104,9 @@ class Lowering:
         self.vcode = VCode()
         self.srclocs: list[list[int]] = []
         self.cur = -1
+        # The current block's instruction and source lists (appended to by ``emit``).
+        self._insts: list[MachInst] = []
+        self._srcs: list[int] = []
         self.src = 0
         self.sig = signature(self.call_conv, ft.params, ft.results)
         self.out = LoweredFunction(self.vcode, self.srclocs, self.sig, func_index=func_index)
@@ -119,7 +124,7 @@ class Lowering:
     # -- registers, blocks, instructions -------------------------------------------
 
     def new_vreg(self, vt: ValueType) -> VReg:
-        return self.vcode.new_vreg(reg_class(vt))
+        return self.vcode.new_vreg(_REG_CLASS[vt])
 
     def new_block(self) -> int:
         self.srclocs.append([])
@@ -127,13 +132,15 @@ class Lowering:
 
     def set_block(self, block: int) -> None:
         self.cur = block
+        self._insts = self.vcode.blocks[block].insts
+        self._srcs = self.srclocs[block]
 
     def set_source(self, offset: int) -> None:
         self.src = offset
 
     def emit(self, inst: MachInst) -> None:
-        self.vcode.blocks[self.cur].insts.append(inst)
-        self.srclocs[self.cur].append(self.src)
+        self._insts.append(inst)
+        self._srcs.append(self.src)
 
     def terminate(self, inst: MachInst, succs: list[int]) -> None:
         self.emit(inst)

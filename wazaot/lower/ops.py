@@ -95,6 +95,10 @@ class Operation(enum.Enum):
     # 128-bit SIMD, not decoded further
     VECTOR = enum.auto()
 
+    # Members are singletons compared by identity: hash them the same way, in C
+    # (``Enum.__hash__`` is a Python call, and rules look operations up per instruction).
+    __hash__ = object.__hash__
+
     def __repr__(self) -> str:
         return self.name
 

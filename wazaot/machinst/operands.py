@@ -211,14 +211,17 @@ class RecordingCollector:
     operand ``k`` (counted over the function), and ``clobbers`` maps an instruction
     number (the value of :attr:`inst` when it was recorded) to its clobbered registers.
     The caller keeps the operand offset of each instruction (``len(regs)`` before
-    calling ``operands()``).
+    calling ``operands()``). ``special`` lists the operands that are neither a plain
+    use nor a plain def (late uses, early defs, FIXED and REUSE operands), so that a
+    reader of the flat lists can visit those few without scanning every flag.
     """
 
-    __slots__ = ("regs", "flags", "clobbers", "inst")
+    __slots__ = ("regs", "flags", "special", "clobbers", "inst")
 
     def __init__(self) -> None:
         self.regs: list[Reg] = []
         self.flags: list[int] = []
+        self.special: list[int] = []
         self.clobbers: dict[int, list[PReg]] = {}
         self.inst = 0
         """The number of the instruction being visited, set by the caller."""
@@ -230,6 +233,7 @@ class RecordingCollector:
 
     def reg_late_use(self, reg: Reg) -> None:
         """See :meth:`OperandCollector.reg_late_use`."""
+        self.special.append(len(self.regs))
         self.regs.append(reg)
         self.flags.append(FLAG_LATE)
 
@@ -240,28 +244,35 @@ class RecordingCollector:
 
     def reg_early_def(self, reg: Reg) -> None:
         """See :meth:`OperandCollector.reg_early_def`."""
+        self.special.append(len(self.regs))
         self.regs.append(reg)
         self.flags.append(FLAG_DEF)
 
     def reg_fixed_use(self, reg: VReg, preg: PReg) -> None:
         """See :meth:`OperandCollector.reg_fixed_use`."""
+        self.special.append(len(self.regs))
         self.regs.append(reg)
         self.flags.append(FLAG_FIXED | (preg.index << PAYLOAD_SHIFT))
 
     def reg_fixed_def(self, reg: VReg, preg: PReg) -> None:
         """See :meth:`OperandCollector.reg_fixed_def`."""
+        self.special.append(len(self.regs))
         self.regs.append(reg)
         self.flags.append(FLAG_DEF | FLAG_LATE | FLAG_FIXED | (preg.index << PAYLOAD_SHIFT))
 
     def reg_reuse_def(self, reg: VReg, use_index: int) -> None:
         """See :meth:`OperandCollector.reg_reuse_def`."""
+        self.special.append(len(self.regs))
         self.regs.append(reg)
         self.flags.append(FLAG_DEF | FLAG_LATE | FLAG_REUSE | (use_index << PAYLOAD_SHIFT))
 
     def operand(self, operand: Operand) -> None:
         """See :meth:`OperandCollector.operand`."""
+        flags = operand.flags
+        if flags != 0 and flags != FLAG_DEF | FLAG_LATE:
+            self.special.append(len(self.regs))
         self.regs.append(operand.reg)
-        self.flags.append(operand.flags)
+        self.flags.append(flags)
 
     def reg_clobbers(self, pregs: Iterable[PReg]) -> None:
         """See :meth:`OperandCollector.reg_clobbers`."""

@@ -87,9 +87,9 @@ class VCode:
 
     def new_vreg(self, cls: RegClass) -> VReg:
         """A fresh virtual register of class ``cls``."""
-        vreg = VReg(cls, self.num_vregs)
-        self.num_vregs += 1
-        return vreg
+        n = self.num_vregs
+        self.num_vregs = n + 1
+        return VReg(cls, n)
 
     def new_block(self) -> int:
         """Append an empty block; returns its number."""

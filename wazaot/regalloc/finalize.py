@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from typing import cast
+from typing import Any, cast
 
 from wazaot.machinst import Loc, PReg, RegClass, RegisterEnv, SpillSlot
 from wazaot.machinst.operands import FLAG_DEF, FLAG_FIXED, FLAG_REUSE, PAYLOAD_SHIFT
@@ -76,20 +76,51 @@ def build_allocation(facts: FunctionFacts, result: ScanResult, env: RegisterEnv)
     reuse_insts = {facts.op_inst[k] for k in reuse_target}
     new = tuple.__new__  # builds the NamedTuples without their Python-level __new__
 
-    allocs: list[PReg | None] = [None] * len(op_vreg)
+    # Most operands simply get their register's location. Only the instructions with
+    # a special or physical operand, or an operand of a spilled register, need the
+    # full treatment below, except the commonest: one REUSE def whose value and input
+    # both live in registers (at most one copy, of the input into the def's register).
+    allocs: list[Any] = [locs[v] for v in op_vreg]
+    op_inst = facts.op_inst
+    busy: set[int] = set()
+    simple: dict[int, int] = {}
+    for k in facts.special:
+        i = op_inst[k]
+        if (
+            flags[k] & FLAG_REUSE
+            and i not in simple
+            and k not in needs_temp
+            and locs[op_vreg[k]].__class__ is PReg
+            and locs[op_vreg[reuse_target[k]]].__class__ is PReg
+        ):
+            simple[i] = k
+        else:
+            busy.add(i)
+    for v in slots:
+        busy.update(map(op_inst.__getitem__, facts.ops[v]))
     edits: list[Edit] = []
     before: list[Move] = []
     fixed_in: list[Move] = []
     reuse_in: list[Move] = []
     after: list[Move] = []
-    for i in range(len(facts.insts)):
+    for i in sorted(busy.union(simple)):
+        if i not in busy:
+            k = simple[i]
+            t = reuse_target[k]
+            preg = allocs[k]
+            allocs[t] = preg
+            src = locs[op_vreg[t]]
+            if src is not preg:
+                point = new(ProgPoint, (i, InstPosition.BEFORE))
+                edits.append(new(Edit, (point, new(Move, (src, preg)))))
+            continue
         k0 = inst_start[i]
         k1 = inst_start[i + 1]
         has_reuse = i in reuse_insts
         for k in range(k0, k1):
             v = op_vreg[k]
             if v < 0:
-                allocs[k] = regs[k]  # type: ignore[assignment]
+                allocs[k] = regs[k]
                 continue
             loc = locs[v]
             fl = flags[k]

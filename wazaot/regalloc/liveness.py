@@ -45,6 +45,8 @@ there (see ``occupies`` in :mod:`.scan`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import sub
 
 from wazaot.machinst import (
     MachInst,
@@ -82,6 +84,7 @@ MAX_RESERVATION = AFTER - BEFORE
 _UNSET = 1 << 62
 _DEF_EARLY = FLAG_DEF
 _USE_LATE = FLAG_LATE
+_FIXED_DEF = FLAG_DEF | FLAG_FIXED
 
 
 @dataclass(slots=True)
@@ -98,6 +101,8 @@ class FunctionFacts:
     """Operand offset of each instruction, plus the total at the end."""
     regs: list[PReg | VReg]
     flags: list[int]
+    special: list[int]
+    """Operands that are neither a plain use nor a plain def, or physical, in order."""
     op_vreg: list[int]
     op_inst: list[int]
     clobbers: dict[int, list[PReg]]
@@ -107,7 +112,7 @@ class FunctionFacts:
     end: list[int]
     start_op: list[int]
     """The def operand at the start of the hull, or -1 (hull starts at a use or block)."""
-    weight: list[float]
+    weight: list[int]
     needs_interval: list[bool]
     """False for a register that is never read and only defined by FIXED operands
     (an unused call result, a scratch pinned to a register): its value never has to
@@ -138,12 +143,20 @@ class FunctionFacts:
 
 
 def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
-    """Collect operands, check them, compute liveness and intervals."""
+    """Collect operands, check them, compute liveness and intervals.
+
+    The work is arranged for CPython: the operands are collected once into flat lists,
+    the per-operand tables are built by C-level passes (comprehensions, ``map``,
+    ``repeat``), and the Python-level loops run once per virtual register or per
+    *special* operand (FIXED, REUSE, late use, early def), not once per operand.
+    Liveness only tracks the registers that can be live at a block boundary.
+    """
     blocks = vcode.blocks
     nblocks = len(blocks)
     if nblocks and not 0 <= vcode.entry < nblocks:
         raise RegAllocError(f"entry block {vcode.entry} out of range")
-    cfg = analyze_cfg([b.succs for b in blocks], vcode.entry)
+    succs = [b.succs for b in blocks]
+    cfg = analyze_cfg(succs, vcode.entry)
     nv = vcode.num_vregs
     npregs = preg_count()
     allocatable = [False] * npregs
@@ -154,113 +167,163 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
     col = RecordingCollector()
     regs = col.regs
     flags = col.flags
-    insts: list[MachInst] = []
     inst_start: list[int] = []
-    op_vreg: list[int] = []
-    op_inst: list[int] = []
+    block_first: list[int] = []
+    i = 0
+    for block in blocks:
+        block_first.append(i)
+        for inst in block.insts:
+            inst_start.append(len(regs))
+            col.inst = i
+            inst.operands(col)
+            i += 1
+    ninsts = i
+    nops = len(regs)
+    inst_start.append(nops)
+    block_first.append(ninsts)
+    insts: list[MachInst] = [inst for block in blocks for inst in block.insts]
+    inst_counts = list(map(sub, inst_start[1:], inst_start))
+    block_sizes = list(map(sub, block_first[1:], block_first))
+    op_inst = list(chain.from_iterable(map(repeat, range(ninsts), inst_counts)))
+    inst_block = list(chain.from_iterable(map(repeat, range(nblocks), block_sizes)))
+
     vcls = [-1] * nv
-    start = [_UNSET] * nv
-    end = [-1] * nv
-    start_op = [-1] * nv
-    weight = [0.0] * nv
-    needs_interval = [False] * nv
-    ops: list[list[int]] = [[] for _ in range(nv)]
-    fixed_hint = [-1] * nv
     reservations: list[list[tuple[int, int, int]]] = [[] for _ in range(npregs)]
+    op_vreg = [r.index for r in regs]
+    physical = False
+    special = col.special
+    for r in set(regs):
+        if isinstance(r, VReg):
+            v = r.index
+            if v >= nv:
+                raise RegAllocError(f"{r!r} beyond VCode.num_vregs ({nv})")
+            if vcls[v] >= 0:
+                raise RegAllocError(f"virtual register {v} used with two classes")
+            vcls[v] = r.cls
+        else:
+            physical = True
+    if physical:
+        special = list(special)
+        for k, r in enumerate(regs):
+            if not isinstance(r, VReg):
+                special.append(k)
+                op_vreg[k] = -1
+                f = flags[k]
+                i = op_inst[k]
+                if f & ~3:
+                    raise RegAllocError(f"instruction {i}: constraint on physical {r!r}")
+                pi = r.index
+                if allocatable[pi]:
+                    p = (i << SHIFT) + (LATE if f & FLAG_DEF else EARLY)
+                    reservations[pi].append((p, p, -1))
+
+    ops: list[list[int]] = [[] for _ in range(nv + 1)]  # ops[-1]: physical operands
+    for k, v in enumerate(op_vreg):
+        ops[v].append(k)
+    ops.pop()
+
+    # Special operands: FIXED reservations, REUSE targets, position rules.
+    fixed_hint = [-1] * nv
     reuse_target: dict[int, int] = {}
     reused_by: dict[int, int] = {}
     needs_temp: set[int] = set()
-    gens: list[set[int]] = []
-    kills: list[set[int]] = []
-    block_first: list[int] = []
-
-    i = 0
-    for b, block in enumerate(blocks):
-        block_first.append(i)
-        freq = cfg.freq[b]
-        gen: set[int] = set()
-        kill: set[int] = set()
-        for inst in block.insts:
-            k0 = len(regs)
-            inst_start.append(k0)
-            insts.append(inst)
-            col.inst = i
-            inst.operands(col)
-            k1 = len(regs)
+    checked: set[int] = set()
+    for k in col.special:
+        v = op_vreg[k]
+        if v < 0:
+            continue
+        f = flags[k]
+        i = op_inst[k]
+        if (f & 3 == _DEF_EARLY or f & 3 == _USE_LATE) and i not in checked:
+            checked.add(i)
+            _check_positions(i, insts[i], inst_start[i], inst_start[i + 1], flags, op_vreg)
+        if f & FLAG_FIXED:
+            pi = f >> PAYLOAD_SHIFT
+            if pi >= npregs or PReg.from_index(pi).cls != vcls[v]:
+                raise RegAllocError(f"instruction {i}: bad fixed register for {regs[k]!r}")
             base = i << SHIFT
-            defs: list[int] = []
-            special = False
-            for k in range(k0, k1):
-                r = regs[k]
-                f = flags[k]
-                op_inst.append(i)
-                if isinstance(r, VReg):
-                    v = r.index
-                    if v >= nv:
-                        raise RegAllocError(f"{r!r} beyond VCode.num_vregs ({nv})")
-                    if vcls[v] != r.cls:
-                        if vcls[v] >= 0:
-                            raise RegAllocError(f"virtual register {v} used with two classes")
-                        vcls[v] = r.cls
-                    op_vreg.append(v)
-                    ops[v].append(k)
-                    weight[v] += freq
-                    if not f & FLAG_DEF or not f & FLAG_FIXED:
-                        needs_interval[v] = True
-                    p = base + (LATE if f & FLAG_LATE else EARLY)
-                    if f & FLAG_DEF:
-                        defs.append(v)
-                        if p < start[v]:
-                            start[v] = p
-                            start_op[v] = k
-                        # An early def is a scratch the instruction may use until its
-                        # end, so even a dead one holds its register until LATE.
-                        pe = base + LATE
-                    else:
-                        if p < start[v]:
-                            start[v] = p
-                            start_op[v] = -1
-                        if v not in kill:
-                            gen.add(v)
-                        pe = p
-                    if pe > end[v]:
-                        end[v] = pe
-                    if f & 3 == _DEF_EARLY or f & 3 == _USE_LATE:
-                        special = True
-                    if f & FLAG_FIXED:
-                        pi = f >> PAYLOAD_SHIFT
-                        if pi >= npregs or PReg.from_index(pi).cls != r.cls:
-                            raise RegAllocError(f"instruction {i}: bad fixed register for {r!r}")
-                        if f & FLAG_DEF:
-                            rng = (base + (LATE if f & FLAG_LATE else EARLY), base + AFTER)
-                        else:
-                            rng = (base + BEFORE, base + (LATE if f & FLAG_LATE else EARLY))
-                        reservations[pi].append((rng[0], rng[1], v))
-                        if fixed_hint[v] < 0:
-                            fixed_hint[v] = pi
-                    elif f & FLAG_REUSE:
-                        reuse_target[k] = k0 + (f >> PAYLOAD_SHIFT)
-                else:
-                    op_vreg.append(-1)
-                    if f & ~3:
-                        raise RegAllocError(f"instruction {i}: constraint on physical {r!r}")
-                    pi = r.index
-                    if allocatable[pi]:
-                        p = base + (LATE if f & FLAG_DEF else EARLY)
-                        reservations[pi].append((p, p, -1))
-            if len(defs) > 1 and len(set(defs)) != len(defs):
-                raise RegAllocError(f"instruction {i} defines a register twice: {inst!r}")
-            if special:
-                _check_positions(i, inst, k0, k1, flags, op_vreg)
-            kill.update(defs)
-            i += 1
-        gens.append(gen)
-        kills.append(kill)
-    inst_start.append(len(regs))
-    block_first.append(i)
-    inst_block: list[int] = []
-    for b in range(nblocks):
-        inst_block.extend([b] * (block_first[b + 1] - block_first[b]))
+            if f & FLAG_DEF:
+                rng = (base + (LATE if f & FLAG_LATE else EARLY), base + AFTER)
+            else:
+                rng = (base + BEFORE, base + (LATE if f & FLAG_LATE else EARLY))
+            reservations[pi].append((rng[0], rng[1], v))
+            if fixed_hint[v] < 0:
+                fixed_hint[v] = pi
+        elif f & FLAG_REUSE:
+            reuse_target[k] = inst_start[i] + (f >> PAYLOAD_SHIFT)
+
+    # A register only ever defined by FIXED defs needs no interval.
+    needs_interval = list(map(bool, ops))
+    for v, pi in enumerate(fixed_hint):
+        if pi >= 0:
+            needs_interval[v] = any(
+                flags[k] & _FIXED_DEF != _FIXED_DEF for k in ops[v]
+            )
+
+    # Hulls, weights, and the registers liveness must track: those read before
+    # being written in some block (a register defined and then only used within
+    # one block is live at no block boundary).
+    start = [_UNSET] * nv
+    end = [-1] * nv
+    start_op = [-1] * nv
+    freq = cfg.freq
+    if any(d != 1 for d in freq):
+        op_freq = list(
+            chain.from_iterable(
+                map(repeat, chain.from_iterable(map(repeat, freq, block_sizes)), inst_counts)
+            )
+        )
+        weight = [sum(map(op_freq.__getitem__, o)) for o in ops]
+    else:
+        weight = list(map(len, ops))
+    tracked: list[int] = []
+    for v, o in enumerate(ops):
+        n = len(o)
+        if not n:
+            continue
+        k = o[0]
+        i = op_inst[k]
+        kl = o[-1]
+        il = op_inst[kl]
+        if n > 1 and (
+            op_inst[o[1]] == i
+            or op_inst[o[-2]] == il
+            or (n > 3 and len(set(map(op_inst.__getitem__, o))) != n)
+        ):
+            # Two operands in one instruction: the general (slower) walk.
+            _hull_with_repeats(v, o, flags, op_inst, insts, start, end, start_op)
+            tracked.append(v)
+            continue
+        f = flags[k]
+        base = i << SHIFT
+        start[v] = base + (LATE if f & FLAG_LATE else EARLY)
+        if f & FLAG_DEF:
+            start_op[v] = k
+            if inst_block[il] != inst_block[i]:
+                tracked.append(v)
+        else:
+            tracked.append(v)
+        f = flags[kl]
+        base = il << SHIFT
+        end[v] = base + (LATE if f & (FLAG_DEF | FLAG_LATE) else EARLY)
+
+    gens: list[set[int]] = [set() for _ in range(nblocks)]
+    kills: list[set[int]] = [set() for _ in range(nblocks)]
+    for v in tracked:
+        b_prev = -1
+        kill_inst = -1
+        for k in ops[v]:
+            i = op_inst[k]
+            b = inst_block[i]
+            if b != b_prev:
+                b_prev = b
+                kill_inst = -1
+            if flags[k] & FLAG_DEF:
+                if kill_inst < 0:
+                    kill_inst = i
+                    kills[b].add(v)
+            elif kill_inst < 0 or kill_inst == i:
+                gens[b].add(v)
 
     for k, t in reuse_target.items():
         _check_reuse(k, t, op_inst, inst_start, flags, op_vreg, vcls)
@@ -272,9 +335,12 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
                 if k2 != t and op_vreg[k2] == d and not flags[k2] & FLAG_DEF:
                     needs_temp.add(k)
 
-    for b, block in enumerate(blocks):
-        if block.insts:
-            last = block_first[b + 1] - 1
+    if physical:
+        special.sort()
+
+    for b in range(nblocks):
+        last = block_first[b + 1] - 1
+        if last >= block_first[b]:
             if any(flags[k] & FLAG_DEF for k in range(inst_start[last], inst_start[last + 1])):
                 if insts[last].is_terminator():
                     raise RegAllocError(f"terminator {insts[last]!r} defines a register")
@@ -289,6 +355,11 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
     res_end: list[list[int]] = []
     res_owner: list[list[int]] = []
     for pi, rs in enumerate(reservations):
+        if not rs:
+            res_start.append([])
+            res_end.append([])
+            res_owner.append([])
+            continue
         rs.sort()
         for a, z in zip(rs, rs[1:]):
             if z[0] <= a[1] and (a[2] != z[2] or a[2] < 0) and a != z:
@@ -300,7 +371,7 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
         res_end.append([r[1] for r in rs])
         res_owner.append([r[2] for r in rs])
 
-    live_in, live_out = _solve_liveness(cfg, gens, kills, [b.succs for b in blocks])
+    live_in, live_out = _solve_liveness(cfg, gens, kills, succs)
     _extend_hulls(live_in, live_out, block_first, start, end, start_op)
 
     return FunctionFacts(
@@ -308,6 +379,7 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
         inst_start=inst_start,
         regs=regs,
         flags=flags,
+        special=special,
         op_vreg=op_vreg,
         op_inst=op_inst,
         clobbers=col.clobbers,
@@ -332,6 +404,47 @@ def analyze(vcode: VCode, env: RegisterEnv) -> FunctionFacts:
         block_first=block_first,
         inst_block=inst_block,
     )
+
+
+def _hull_with_repeats(
+    v: int,
+    o: list[int],
+    flags: list[int],
+    op_inst: list[int],
+    insts: list[MachInst],
+    start: list[int],
+    end: list[int],
+    start_op: list[int],
+) -> None:
+    """The hull of ``v`` (operands ``o``) when an instruction names it twice; rejects
+    two defs of it in one instruction."""
+    s = _UNSET
+    so = -1
+    e = -1
+    def_inst = -1
+    for k in o:
+        f = flags[k]
+        i = op_inst[k]
+        base = i << SHIFT
+        p = base + (LATE if f & FLAG_LATE else EARLY)
+        if f & FLAG_DEF:
+            if i == def_inst:
+                raise RegAllocError(f"instruction {i} defines a register twice: {insts[i]!r}")
+            def_inst = i
+            if p < s:
+                s = p
+                so = k
+            # An early def is a scratch the instruction may use until its end, so even
+            # a dead one holds its register until LATE.
+            p = base + LATE
+        elif p < s:
+            s = p
+            so = -1
+        if p > e:
+            e = p
+    start[v] = s
+    end[v] = e
+    start_op[v] = so
 
 
 def _check_positions(
