@@ -14,8 +14,6 @@ import pytest
 import wasmtime
 
 import wazaot
-from wazaot.engine import isas
-from wazaot.engine.isas import host_arch
 from disasm_tools.annotate import (
     BOUNDS_CHECK,
     EPILOGUE,
@@ -30,7 +28,9 @@ from disasm_tools.annotate import (
 )
 from disasm_tools.disasm import disassemble
 from wazaot.cli import main
+from wazaot.engine import isas
 from wazaot.engine.code import perf_map_path
+from wazaot.engine.isas import host_arch
 
 REPO = Path(__file__).resolve().parents[1]
 ADD = REPO / "examples" / "add.wasm"
