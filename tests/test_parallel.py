@@ -3,6 +3,8 @@ process (``wazaot/engine/parallel.py``), and it runs."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,14 @@ def test_small_modules_and_one_worker_stay_in_process() -> None:
     assert not parallel.worth_it(module, 8)
     with pytest.raises(ValueError):
         wazaot.RuntimeConfig(compile_workers=0)
+
+
+def test_a_script_without_a_main_guard_compiles_in_parts() -> None:
+    # Workers are fresh interpreters: they never import the caller's script again.
+    script = ("import wazaot; from wazaot.engine import parallel; parallel.MIN_PARALLEL_CODE = 0\n"
+              f"rt = wazaot.Runtime(wazaot.RuntimeConfig(compile_workers=2))\n"
+              f"cm = rt.compile(open({str(GENC)!r}, 'rb').read())\n"
+              "print(len(cm.code.object_code.code) > 0)\n")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, cwd=REPO, env={"PYTHONPATH": str(REPO)})  # fmt: skip
+    assert proc.returncode == 0 and proc.stdout.strip() == "True", proc.stderr

@@ -1,7 +1,7 @@
 """Compiling a large module in worker processes.
 
 The defined functions are split into consecutive chunks of about equal body size;
-worker processes (a pool kept for the life of the process) decode the module and
+worker processes (``worker.py``, kept between compiles) decode the module and
 compile their chunks (``TargetISA.compile_chunk``), and the engine joins them
 (``TargetISA.join_chunks``). Calls between chunks are relocated when they are
 joined, so the result is byte for byte the code of a compile in one process.
@@ -11,17 +11,18 @@ cost more than they save.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
-import multiprocessing
 import os
+import queue
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
 from ..machinst.objcode import ChunkCode
-from ..wasm.decoder import decode_module
 from ..wasm.module import Module
-from .isas import target_isa
+from .worker import receive, send
 
 MIN_PARALLEL_CODE = 192 * 1024
 """Bytes of function bodies from which a module is compiled in worker processes."""
@@ -56,23 +57,68 @@ def plan(module: Module, workers: int) -> list[list[int]]:
     return [c for c in chunks if c]
 
 
-_pool_lock = threading.Lock()
-_pool: ProcessPoolExecutor | None = None
-_pool_size = 0
+class _WorkerProcess:
+    """One ``python -m wazaot.engine.worker_main`` process and what it last got."""
+
+    def __init__(self) -> None:
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "wazaot.engine.worker_main"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, env=env,
+        )  # fmt: skip
+        self.key: str | None = None  # the module it holds
+
+    def compile(self, isa_name: str, key: str, wasm: bytes, type_ids: list[int],
+                listened: frozenset[int], indexes: list[int]) -> ChunkCode:  # fmt: skip
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        send(self.proc.stdin, (isa_name, key, None if key == self.key else wasm, type_ids,
+                               listened, indexes))  # fmt: skip
+        self.key = key
+        status, value = receive(self.proc.stdout)
+        if status != "ok":
+            raise value
+        assert isinstance(value, ChunkCode)
+        return value
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
 
 
-def _executor(workers: int) -> ProcessPoolExecutor:
-    global _pool, _pool_size
-    with _pool_lock:
-        if _pool is None or _pool_size != workers:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("forkserver" if "forkserver" in methods
-                                                  else "spawn")  # fmt: skip
-            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-            _pool_size = workers
-        return _pool
+_lock = threading.Lock()
+_idle: list[_WorkerProcess] = []  # started workers not compiling now, kept for the next
+
+
+def _take() -> _WorkerProcess:
+    with _lock:
+        while _idle:
+            worker = _idle.pop()
+            if worker.alive():
+                return worker
+    return _WorkerProcess()
+
+
+def _give_back(worker: _WorkerProcess) -> None:
+    with _lock:
+        _idle.append(worker)
+
+
+@atexit.register
+def _close_workers() -> None:
+    with _lock:
+        workers = list(_idle)
+        _idle.clear()
+    for worker in workers:
+        worker.close()
 
 
 def compile_chunks(isa_name: str, wasm: bytes, type_ids: Sequence[int], listened: frozenset[int],
@@ -80,33 +126,36 @@ def compile_chunks(isa_name: str, wasm: bytes, type_ids: Sequence[int], listened
                    progress: Callable[[int], None] | None = None) -> list[ChunkCode]:  # fmt: skip
     """Compile ``chunks`` of the module ``wasm`` in ``workers`` processes; ``progress``
     is told how many functions each finished chunk held."""
-    pool = _executor(workers)
     key = hashlib.sha256(wasm).hexdigest()
-    futures: dict[Future[ChunkCode], int] = {
-        pool.submit(_compile_in_worker, isa_name, key, wasm, list(type_ids), listened, list(c)): i
-        for i, c in enumerate(chunks)
-    }  # fmt: skip
     results: list[ChunkCode | None] = [None] * len(chunks)
-    pending = set(futures)
-    while pending:
-        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-        for future in done:
-            i = futures[future]
-            results[i] = future.result()
-            if progress is not None:
-                progress(len(chunks[i]))
+    errors: list[BaseException] = []
+    todo: queue.SimpleQueue[int] = queue.SimpleQueue()
+    for i in range(len(chunks)):
+        todo.put(i)
+
+    def drive(worker: _WorkerProcess) -> None:
+        try:
+            while not errors:
+                try:
+                    i = todo.get_nowait()
+                except queue.Empty:
+                    break
+                results[i] = worker.compile(isa_name, key, wasm, list(type_ids), listened,
+                                            list(chunks[i]))  # fmt: skip
+                if progress is not None:
+                    progress(len(chunks[i]))
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread
+            errors.append(exc)
+            worker.close()
+            return
+        _give_back(worker)
+
+    threads = [threading.Thread(target=drive, args=(_take(),), daemon=True)
+               for _ in range(min(workers, len(chunks)))]  # fmt: skip
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
     return [r for r in results if r is not None]
-
-
-_modules: dict[str, Module] = {}  # in a worker: the latest module decoded, by hash
-
-
-def _compile_in_worker(isa_name: str, key: str, wasm: bytes, type_ids: list[int],
-                       listened: frozenset[int], indexes: list[int]) -> ChunkCode:  # fmt: skip
-    module = _modules.get(key)
-    if module is None:
-        _modules.clear()
-        module = _modules[key] = decode_module(wasm)
-    isa = target_isa(isa_name)
-    assert isa is not None, f"no {isa_name} backend"
-    return isa.compile_chunk(module, type_ids, listened, indexes)
