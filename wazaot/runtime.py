@@ -617,6 +617,13 @@ class Runtime:
         ``wazaot.Trap`` ("interrupted"). Calls that start afterwards run normally."""
         self.engine.interrupt()
 
+    def interrupt_pending(self) -> bool:
+        """For host functions that wait (a sleep, a blocking read): whether the wasm
+        call of this thread that called them has been asked to stop (a timeout,
+        ``interrupt()``, Ctrl-C). Such a function should then return soon, or raise
+        ``wazaot.Trap("interrupted")``."""
+        return self.engine.interrupt_pending()
+
     def module(self, name: str) -> Any | None:
         """The instance registered or instantiated under ``name``, or None."""
         return self._modules.get(name)

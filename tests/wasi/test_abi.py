@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import struct
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -173,3 +174,24 @@ def test_readonly_mount(tmp_path: Path) -> None:
         assert g.path_unlink_file(3, path, 5) == int(Errno.ROFS)
         assert g.path_create_directory(3, g.put(220, b"new"), 3) == int(Errno.ROFS)
     assert (tmp_path / "f.txt").exists() and not (tmp_path / "new").exists()
+
+
+def test_a_long_sleep_is_interrupted_by_a_timeout() -> None:
+    # poll_oneoff on one clock subscription of 10 s (relative, monotonic clock).
+    wat = """(module
+      (import "wasi_snapshot_preview1" "poll_oneoff"
+        (func $poll (param i32 i32 i32 i32) (result i32)))
+      (memory (export "memory") 1)
+      (func (export "sleep") (result i32)
+        (i64.store (i32.const 0) (i64.const 7))            ;; userdata
+        (i32.store8 (i32.const 8) (i32.const 0))           ;; tag: clock
+        (i32.store (i32.const 16) (i32.const 1))           ;; monotonic
+        (i64.store (i32.const 24) (i64.const 10000000000)) ;; 10 s
+        (call $poll (i32.const 0) (i32.const 64) (i32.const 1) (i32.const 128))))"""
+    with wazaot.Runtime() as rt:
+        wasi.instantiate(rt, wasi.WasiConfig())
+        sleep = rt.instantiate(rt.compile(wasmtime.wat2wasm(wat))).exported_function("sleep")
+        start = time.perf_counter()
+        with pytest.raises(wazaot.Trap, match="interrupted"):
+            sleep(timeout=0.2)
+        assert time.perf_counter() - start < 2.0

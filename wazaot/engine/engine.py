@@ -383,6 +383,11 @@ class NativeEngine:
         for state in list(self._threads):
             state.interrupt()
 
+    def interrupt_pending(self) -> bool:
+        """Whether this thread's running calls have been interrupted."""
+        state: ThreadState | None = getattr(self.tls, "state", None)
+        return state is not None and bool(state.ctx.interrupt)
+
     def running_threads(self) -> list[ThreadState]:
         return [s for s in list(self._threads) if s.ctx.active]
 

@@ -91,7 +91,7 @@ def instantiate(rt: Runtime, config: WasiConfig | None = None) -> HostModule:
         fds.close_all()
         raise
     env = [_encode(f"{k}={v}") for k, v in config.env.items()]
-    ctx = WasiContext([_encode(a) for a in config.args], env, fds)
+    ctx = WasiContext([_encode(a) for a in config.args], env, fds, rt.interrupt_pending)
     implemented: dict[str, HostFn] = {}
     implemented.update(FdCalls(ctx).table())
     implemented.update(PathCalls(ctx).table())

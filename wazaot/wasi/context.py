@@ -26,8 +26,10 @@ def _clock_res(clock: int) -> int:
 class WasiContext:
     """What every WASI function of one instance shares."""
 
-    def __init__(self, args: list[bytes], env: list[bytes], fds: FdTable):
+    def __init__(self, args: list[bytes], env: list[bytes], fds: FdTable,
+                 interrupted: Callable[[], bool] = lambda: False):  # fmt: skip
         self.args = args
+        self.interrupted = interrupted  # the calling wasm code was asked to stop
         self.env = env
         self.fds = fds
         self.memory = MemoryCache()

@@ -8,7 +8,8 @@ import struct
 import time
 from typing import Any
 
-from ..errors import ExitError
+from ..errors import ExitError, Trap
+from ..traps import TrapCode
 from .abi import (
     EVENT_CLOCK,
     EVENT_FD_READ,
@@ -28,6 +29,9 @@ _SUB_HEAD = struct.Struct("<QB")  # userdata, tag
 _SUB_CLOCK = struct.Struct("<IxxxxQQH")  # id, timeout, precision, flags (at +16)
 _EVENT = struct.Struct("<QHBxxxxxQH6x")  # userdata, error, type, nbytes, flags
 assert _EVENT.size == EVENT_SIZE
+
+
+_SLICE = 0.05  # seconds a wait lasts before it looks for an interrupt
 
 
 class ProcCalls:
@@ -138,12 +142,21 @@ class ProcCalls:
         if not ready:
             deadline = min((d for d, _ in clocks), default=None)
             wait = None if deadline is None else max(0.0, (deadline - time.monotonic_ns()) / 1e9)
-            if waiting:
-                readable, _, _ = select.select(list(waiting), [], [], wait)
-                for host_fd in readable:
-                    ready += [(u, 0, EVENT_FD_READ, 1) for u in waiting[host_fd]]
-            elif wait:
-                time.sleep(wait)
+            # Wait in slices, so that a timeout or Runtime.interrupt() stops the guest.
+            end = None if wait is None else time.monotonic() + wait
+            while True:
+                left = None if end is None else max(0.0, end - time.monotonic())
+                step = _SLICE if left is None else min(left, _SLICE)
+                if waiting:
+                    readable, _, _ = select.select(list(waiting), [], [], step)
+                    for host_fd in readable:
+                        ready += [(u, 0, EVENT_FD_READ, 1) for u in waiting[host_fd]]
+                elif step:
+                    time.sleep(step)
+                if ready or (left is not None and left <= step):
+                    break
+                if self.ctx.interrupted():
+                    raise Trap(TrapCode.INTERRUPTED.message)
             if not ready:
                 now = time.monotonic_ns()
                 ready += [(u, 0, EVENT_CLOCK, 0) for d, u in clocks if d <= now]
