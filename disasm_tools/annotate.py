@@ -287,5 +287,70 @@ def amd64_roles(lines: list[Line]) -> None:
                 mark(m, EPILOGUE)
 
 
-ROLE_FINDERS: dict[str, Callable[[list[Line]], None]] = {"amd64": amd64_roles}
-"""Pattern labelling per architecture (arm64: none yet, only the source map's)."""
+# -- arm64 patterns --------------------------------------------------------------------
+
+
+def _a64(reg: str, disp: int) -> str:
+    """An arm64 memory operand as capstone prints it."""
+    return f"[{reg}, #{_disp(disp)}]" if disp else f"[{reg}]"
+
+
+_A64_STACK_LIMIT = f"ldr x16, {_a64('x28', Exec.STACK_LIMIT)}"
+_A64_INTERRUPT = f"ldr x16, {_a64('x28', Exec.INTERRUPT)}"
+_A64_MEMORY_SIZE = _a64("x27", ModuleCtx.MEMORY_SIZE)
+_A64_EXIT_CODE = f"str x16, {_a64('x28', Exec.EXIT_CODE)}"
+_A64_EXIT_STUB = f"ldr x16, {_a64('x28', Exec.EXIT_STUB)}"
+
+
+def _a64_trap_code(text: str) -> TrapCode | None:
+    """The trap of ``mov w16, #code`` when ``code`` is a trap's exit code."""
+    if not text.startswith("mov w16, #"):
+        return None
+    return _trap_code(_EXIT_CODE + text[len("mov w16, #") :])
+
+
+def arm64_roles(lines: list[Line]) -> None:
+    """Label the arm64 patterns of ``lines``: the stack-limit and interrupt checks, the
+    bounds checks (against the memory size at [x27 + 8]), trap stubs and epilogues."""
+    n = len(lines)
+    texts = [ln.text for ln in lines]
+
+    def mark(k: int, role: str, note: str = "") -> None:
+        if 0 <= k < n and lines[k].role != JUMP_TABLE:
+            lines[k].role, lines[k].note = role, note
+
+    for k, text in enumerate(texts):
+        if text == _A64_STACK_LIMIT:
+            for m in range(k, min(k + 4, n)):  # ldr, mov x17 sp, cmp, b.lo
+                mark(m, STACK_CHECK)
+        elif text == _A64_INTERRUPT and k + 1 < n and texts[k + 1].startswith("cbnz x16"):
+            mark(k, INTERRUPT_CHECK)
+            mark(k + 1, INTERRUPT_CHECK)
+        elif text.endswith(", " + _A64_MEMORY_SIZE) and text.startswith("ldr "):
+            mark(k, BOUNDS_CHECK)
+            if k + 2 < n and texts[k + 1].startswith("cmp ") and texts[k + 2].startswith("b."):
+                mark(k + 1, BOUNDS_CHECK)
+                mark(k + 2, BOUNDS_CHECK)
+        elif (code := _a64_trap_code(text)) is not None and texts[k + 1 : k + 3] == [
+            _A64_EXIT_CODE, _A64_EXIT_STUB,
+        ]:  # fmt: skip
+            note = code.message
+            for m in range(k, min(k + 5, n)):  # mov, str, ldr, blr, brk
+                mark(m, TRAP_STUB, note)
+            if k > 0 and texts[k - 1] == "mov sp, x29":
+                mark(k - 1, TRAP_STUB, note)
+        elif text == "ret" and k >= 2 and texts[k - 1].startswith("ldp x29, x30, [sp]"):
+            j = k - 1
+            while j > 0 and (texts[j - 1] == "mov sp, x29" or texts[j - 1].startswith(
+                    ("ldp x19", "ldp x21", "ldp x23", "ldr x25", "ldp x25", "ldr x19",
+                     "ldr x21", "ldr x23"))):  # fmt: skip
+                j -= 1
+            for m in range(j, k + 1):
+                mark(m, EPILOGUE)
+
+
+ROLE_FINDERS: dict[str, Callable[[list[Line]], None]] = {
+    "amd64": amd64_roles,
+    "arm64": arm64_roles,
+}
+"""Pattern labelling per architecture."""

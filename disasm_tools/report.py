@@ -119,14 +119,19 @@ ALLOC_COUNTERS: dict[str, Callable[[Compiled, int], tuple[int, int, int]]] = {
 }
 
 
+def _is_branch(text: str) -> bool:
+    return text.startswith(("j", "b.", "cbnz", "cbz"))
+
+
 def function_stats(compiled: Compiled, view: FunctionView) -> FunctionStats:
     insns = view.instructions
     counter = ALLOC_COUNTERS.get(compiled.arch)
     spills = reloads = moves = None
     if counter is not None and view.index is not None:
         spills, reloads, moves = counter(compiled, view.index)
-    bounds = sum(1 for ln in insns if ln.role == BOUNDS_CHECK and ln.text.startswith("cmp"))
-    checks = sum(1 for ln in insns if ln.role == INTERRUPT_CHECK and ln.text.startswith("cmp"))
+    # One per check: its branch (jcc on x86-64, b.cond / cbnz on arm64).
+    bounds = sum(1 for ln in insns if ln.role == BOUNDS_CHECK and _is_branch(ln.text))
+    checks = sum(1 for ln in insns if ln.role == INTERRUPT_CHECK and _is_branch(ln.text))
     return FunctionStats(view.name, view.end - view.start, len(insns), len(view.wasm),
                          spills, reloads, moves, bounds, checks)  # fmt: skip
 

@@ -197,3 +197,15 @@ def test_perf_map_from_the_environment() -> None:
         assert names[:2] == ["wasm[add]::add", "wasm[add]::factorial"]
     finally:
         path.unlink()
+
+
+def test_arm64_listings_are_labelled_too() -> None:
+    status, out, err = run("disasm", ADD, "--arch", "arm64", "--func", "factorial")
+    assert status == 0, err
+    for label in ("; prologue", "; stack check", "; interrupt check", "; epilogue",
+                  "; trap stub: interrupted", "; trap stub: call stack exhausted"):
+        assert label in out, (label, out)
+    status, out, err = run("disasm", ADD, "--arch", "arm64", "--stats")
+    assert status == 0, err
+    factorial = next(line for line in out.splitlines() if line.startswith("factorial"))
+    assert factorial.split()[-1] == "1"  # one interrupt check
