@@ -21,7 +21,7 @@ from pathlib import Path
 
 PKG = Path(__file__).resolve().parents[1] / "wazaot"
 
-_BASE = {"api", "errors", "traps", "vmctx", "values", "native"}
+_BASE = {"api", "errors", "traps", "vmctx", "values", "native", "version"}
 _FRONT = _BASE | {"wasm"}
 _COMPILER = _FRONT | {"machinst", "lower"}
 _BACKEND = _COMPILER | {"regalloc"}
@@ -30,6 +30,7 @@ _STORE = _ENGINE | {"instance"}
 _FACADE = _STORE | {"runtime", "experimental"}
 ALLOWED: dict[str, set[str]] = {
     "api": {"api"},
+    "version": {"version"},
     "errors": {"errors"},
     "traps": {"traps"},
     "native": {"native"},

@@ -11,8 +11,6 @@ The public surface (API.md)::
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
 from .api import ValueType
 from .errors import (
     CompileError,
@@ -25,16 +23,9 @@ from .errors import (
     ValidationError,
 )
 from .runtime import CompiledModule, Runtime, RuntimeConfig
+from .version import VERSION
 
-
-def _version() -> str:
-    try:
-        return version("wazaot")
-    except PackageNotFoundError:  # running from a source tree that was never installed
-        return "0.1.0"
-
-
-__version__ = _version()
+__version__ = VERSION
 
 __all__ = [
     "CompileError",

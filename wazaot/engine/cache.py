@@ -45,11 +45,11 @@ import sys
 import tempfile
 from array import array
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from ..errors import CompileError
+from ..version import VERSION
 from ..wasm.module import Module
 from .engine import NativeEngine
 from .serialize import Artifact, loads_body, read_key
@@ -62,10 +62,7 @@ _PACKAGE = Path(__file__).resolve().parent.parent
 @functools.cache
 def compiler_id() -> str:
     """wazaot's version and a hash of its Python sources (computed once, ~3 ms)."""
-    try:
-        release = version("wazaot")
-    except PackageNotFoundError:  # a source tree that was never installed
-        release = "source"
+    release = VERSION
     digest = hashlib.sha256()
     for path in sorted(_PACKAGE.rglob("*.py")):
         digest.update(path.relative_to(_PACKAGE).as_posix().encode() + b"\0")
