@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from ..machinst.buffer import Label
 from .regs import Gpr, Xmm
 
 SCALE_BITS = {1: 0, 2: 1, 4: 2, 8: 3}
@@ -33,16 +34,6 @@ class Imm:
     def __post_init__(self) -> None:
         if not isinstance(self.value, int) or isinstance(self.value, bool):
             raise TypeError(f"immediate must be an int, not {self.value!r}")
-
-
-@dataclass(frozen=True, slots=True)
-class Label:
-    """A position in the code, created by :meth:`Assembler.new_label`."""
-
-    id: int
-
-    def __repr__(self) -> str:
-        return f"L{self.id}"
 
 
 @dataclass(frozen=True, slots=True)

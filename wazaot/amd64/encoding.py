@@ -63,6 +63,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from ..machinst.buffer import LabelBuffer
 from .args import SCALE_BITS, Cond, Imm, Label, Mem, Operand, Symbol, fits_signed
 from .encoding_int import INT_ROWS, IntInstructions, Row
 from .encoding_sse import SSE_ROWS, SseInstructions
@@ -620,51 +621,18 @@ def _candidates(mnemonic: str, size: int | None,
     return found
 
 
-class Assembler(IntInstructions, SseInstructions):
+class Assembler(LabelBuffer, IntInstructions, SseInstructions):
     """Appends encoded instructions to a buffer; resolves labels at :meth:`finish`.
 
     ``relocs`` lists the references to external symbols for the linker to patch.
     """
 
     def __init__(self) -> None:
-        self.buf = bytearray()
+        super().__init__()
         self.relocs: list[Reloc] = []
-        self._labels: list[int | None] = []
         self._fixups: list[_Fixup] = []
 
     # -- buffer, labels, data ----------------------------------------------------------
-
-    @property
-    def offset(self) -> int:
-        """The offset the next instruction will be emitted at."""
-        return len(self.buf)
-
-    def new_label(self) -> Label:
-        """A fresh, unbound label."""
-        self._labels.append(None)
-        return Label(len(self._labels) - 1)
-
-    def bind(self, label: Label) -> None:
-        """Bind ``label`` to the current offset (once)."""
-        if self._position(label) is not None:
-            raise ValueError(f"label {label} is already bound")
-        self._labels[label.id] = self.offset
-
-    def label_offset(self, label: Label) -> int:
-        """The offset ``label`` is bound to (ValueError if unbound)."""
-        pos = self._position(label)
-        if pos is None:
-            raise ValueError(f"label {label} was never bound")
-        return pos
-
-    def _position(self, label: Label) -> int | None:
-        if not 0 <= label.id < len(self._labels):
-            raise ValueError(f"label {label} was not made by this assembler")
-        return self._labels[label.id]
-
-    def data(self, raw: bytes) -> None:
-        """Append raw bytes (constants, jump tables)."""
-        self.buf += raw
 
     def data_label_delta32(self, target: Label, base: Label) -> None:
         """Append 4 bytes holding ``offset(target) - offset(base)`` (jump tables)."""

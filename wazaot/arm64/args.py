@@ -10,17 +10,8 @@ The immediates, which must be checked against a range or shape, are in ``imms.py
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 
-
-@dataclass(frozen=True, slots=True)
-class Label:
-    """A position in the code, created by :meth:`Assembler.new_label`."""
-
-    id: int
-
-    def __repr__(self) -> str:
-        return f"L{self.id}"
+from ..machinst.buffer import Label  # noqa: F401  (re-exported: the assembler's labels)
 
 
 class Cond(enum.Enum):

@@ -47,6 +47,7 @@ import enum
 import struct
 from typing import NamedTuple
 
+from ..machinst.buffer import LabelBuffer
 from .args import Barrier, CacheOp, Cond, Label, SysReg
 from .encoding_alu import adr
 from .encoding_mem import LiteralOp, ldr_literal
@@ -367,7 +368,7 @@ class _Fixup(NamedTuple):
     origin: Label | None = None
 
 
-class Assembler:
+class Assembler(LabelBuffer):
     """Appends instruction words to a buffer; resolves labels at :meth:`finish`.
 
     The encoding functions return words and :meth:`emit` appends one; the forms that
@@ -376,48 +377,15 @@ class Assembler:
     """
 
     def __init__(self) -> None:
-        self.buf = bytearray()
-        self._labels: list[int | None] = []
+        super().__init__()
         self._fixups: list[_Fixup] = []
 
     # -- buffer, labels, data ----------------------------------------------------------
-
-    @property
-    def offset(self) -> int:
-        """The offset the next instruction will be emitted at."""
-        return len(self.buf)
 
     def emit(self, word: int) -> None:
         """Append one instruction word (little-endian)."""
         assert self.offset % 4 == 0, "instructions must be 4-byte aligned"
         self.buf += struct.pack("<I", word)
-
-    def new_label(self) -> Label:
-        """A fresh, unbound label."""
-        self._labels.append(None)
-        return Label(len(self._labels) - 1)
-
-    def bind(self, label: Label) -> None:
-        """Bind ``label`` to the current offset (once)."""
-        if self._position(label) is not None:
-            raise ValueError(f"label {label} is already bound")
-        self._labels[label.id] = self.offset
-
-    def label_offset(self, label: Label) -> int:
-        """The offset ``label`` is bound to (ValueError if unbound)."""
-        pos = self._position(label)
-        if pos is None:
-            raise ValueError(f"label {label} was never bound")
-        return pos
-
-    def _position(self, label: Label) -> int | None:
-        if not 0 <= label.id < len(self._labels):
-            raise ValueError(f"label {label} was not made by this assembler")
-        return self._labels[label.id]
-
-    def data(self, raw: bytes) -> None:
-        """Append raw bytes (constants, jump tables)."""
-        self.buf += raw
 
     def data_label_delta32(self, target: Label, base: Label) -> None:
         """Append 4 bytes holding ``offset(target) - offset(base)`` (jump tables)."""

@@ -1,0 +1,62 @@
+"""The part of an assembler every architecture shares: a byte buffer with labels.
+
+``<arch>/encoding.py``'s ``Assembler`` subclasses ``LabelBuffer`` and adds its
+instructions and label fixups (the forms that refer to labels differ per ISA).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """A position in the code, created by :meth:`LabelBuffer.new_label`."""
+
+    id: int
+
+    def __repr__(self) -> str:
+        return f"L{self.id}"
+
+
+class LabelBuffer:
+    """Appends bytes; labels are made unbound and bound once to an offset."""
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+        self._labels: list[int | None] = []
+
+    @property
+    def offset(self) -> int:
+        """The offset the next instruction will be emitted at."""
+        return len(self.buf)
+
+    def new_label(self) -> Label:
+        """A fresh, unbound label."""
+        self._labels.append(None)
+        return Label(len(self._labels) - 1)
+
+    def bind(self, label: Label) -> None:
+        """Bind ``label`` to the current offset (once)."""
+        if self._position(label) is not None:
+            raise ValueError(f"label {label} is already bound")
+        self._labels[label.id] = self.offset
+
+    def label_offset(self, label: Label) -> int:
+        """The offset ``label`` is bound to (ValueError if unbound)."""
+        pos = self._position(label)
+        if pos is None:
+            raise ValueError(f"label {label} was never bound")
+        return pos
+
+    def _position(self, label: Label) -> int | None:
+        if not 0 <= label.id < len(self._labels):
+            raise ValueError(f"label {label} was not made by this assembler")
+        return self._labels[label.id]
+
+    def data(self, raw: bytes) -> None:
+        """Append raw bytes (constants, jump tables)."""
+        self.buf += raw
+
+
+__all__ = ["Label", "LabelBuffer"]
