@@ -75,6 +75,9 @@ class RuntimeConfig:
     ``compile_workers``: how many processes compile a large module (its functions
     split between them, to the same code as one process); default: the CPU count.
     1 compiles everything in this process. Small modules always are.
+    ``canonicalize_nans``: every float result that is a NaN becomes the canonical
+    quiet NaN (x86-64 and arm64 make different NaNs: with this, results are bit for
+    bit the same on both), at the cost of a compare and branch per float operation.
     ``perf_map``: append every linked function and entry thunk to
     ``/tmp/perf-<pid>.map`` for Linux ``perf`` (also turned on by ``$WAZAOT_PERF_MAP=1``).
     """
@@ -85,6 +88,7 @@ class RuntimeConfig:
     cache_dir: str | os.PathLike[str] | None = None
     compile_workers: int = field(default_factory=default_workers)
     perf_map: bool = False
+    canonicalize_nans: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.arch, str) or self.arch.lower() not in _ARCH_ALIASES:
@@ -406,7 +410,7 @@ class Runtime:
             raise TypeError(f"config must be a RuntimeConfig, got {type(config).__name__}")
         self.config = config if config is not None else RuntimeConfig()
         self.engine = NativeEngine(self.config.arch, self.config.compile_workers,
-                                   self.config.perf_map)  # fmt: skip
+                                   self.config.perf_map, self.config.canonicalize_nans)  # fmt: skip
         cache_dir = self.config.cache_dir
         self._cache = cache.DirectoryCache(cache_dir) if cache_dir is not None else None
         self._modules: dict[str, Any] = {}  # name -> Module or HostModule

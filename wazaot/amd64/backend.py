@@ -60,23 +60,26 @@ def _reject_v128(module: Module) -> None:
 
 
 def compile_module(module: Module, type_ids: Sequence[int], features: cpu.Features,
-                   listened: frozenset[int] = frozenset()) -> ObjectCode:  # fmt: skip
+                   listened: frozenset[int] = frozenset(),
+                   canonicalize_nans: bool = False) -> ObjectCode:  # fmt: skip
     """Lower, allocate and emit every defined function of ``module``, then the entry
     thunks of their function types; jump tables become ABS64 relocations. Functions
     in ``listened`` notify their listener when called and when they return. (One
     chunk of every function, joined: the same code as a compile in parts.)"""
     defined = range(module.num_imported_funcs, len(module.func_types()))
-    chunk = compile_chunk(module, type_ids, features, listened, defined)
+    chunk = compile_chunk(module, type_ids, features, listened, defined,
+                          canonicalize_nans=canonicalize_nans)  # fmt: skip
     return join_chunks(module, [chunk])
 
 
 def compile_chunk(module: Module, type_ids: Sequence[int], features: cpu.Features,
                   listened: frozenset[int], indexes: Sequence[int],
-                  progress: Callable[[int], None] | None = None) -> ChunkCode:  # fmt: skip
+                  progress: Callable[[int], None] | None = None,
+                  canonicalize_nans: bool = False) -> ChunkCode:  # fmt: skip
     """Lower, allocate and emit the defined functions ``indexes`` (consecutive) into a
     chunk of their own: calls to functions outside it become FUNC_REL32 relocations.
     ``progress`` is told after each function; ``timings`` gets seconds per stage."""
-    env = CompileEnv.of(module, type_ids, listened)
+    env = CompileEnv.of(module, type_ids, listened, canonicalize_nans)
     func_types = env.func_types
     asm = Assembler()
     labels = [asm.new_label() for _ in func_types]

@@ -629,6 +629,20 @@ def _notify(e: Emitter, inst: P.Notify, regs: Sequence[PReg]) -> None:
     asm.call(Mem(r15, disp=Exec.EXIT_STUB))
 
 
+@emits(P.CanonNaN)
+def _canon_nan(e: Emitter, inst: P.CanonNaN, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    src, dst = regs
+    assert dst is src
+    x = xmm(dst)
+    (asm.ucomiss if inst.prec == 32 else asm.ucomisd)(x, x)
+    ordered = asm.new_label()
+    asm.jcc(Cond.np, ordered)  # not a NaN: unchanged
+    asm.mov(64 if inst.prec == 64 else 32, r11, P.CANONICAL_NAN[inst.prec])
+    (asm.movd if inst.prec == 32 else asm.movq)(x, r11)
+    asm.bind(ordered)
+
+
 @emits(P.InterruptCheck)
 def _interrupt_check(e: Emitter, inst: P.InterruptCheck, regs: Sequence[PReg]) -> None:
     e.asm.alu("cmp", 64, Mem(r15, disp=Exec.INTERRUPT), 0)

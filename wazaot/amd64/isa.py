@@ -32,13 +32,15 @@ class Amd64ISA:
         return "+".join(f.name for f in fields(features) if getattr(features, f.name))
 
     def compile_module(self, module: Module, type_ids: Sequence[int],
-                       listened: frozenset[int] = frozenset()) -> ObjectCode:  # fmt: skip
-        return backend.compile_module(module, list(type_ids), cpu.host_features(), listened)
+                       listened: frozenset[int] = frozenset(),
+                       canonicalize_nans: bool = False) -> ObjectCode:  # fmt: skip
+        return backend.compile_module(module, list(type_ids), cpu.host_features(), listened,
+                                      canonicalize_nans)  # fmt: skip
 
     def compile_chunk(self, module: Module, type_ids: Sequence[int], listened: frozenset[int],
-                      indexes: Sequence[int]) -> ChunkCode:  # fmt: skip
+                      indexes: Sequence[int], canonicalize_nans: bool = False) -> ChunkCode:  # fmt: skip
         return backend.compile_chunk(module, list(type_ids), cpu.host_features(), listened,
-                                     indexes)  # fmt: skip
+                                     indexes, canonicalize_nans=canonicalize_nans)  # fmt: skip
 
     def join_chunks(self, module: Module, chunks: Sequence[ChunkCode]) -> ObjectCode:
         return backend.join_chunks(module, chunks)

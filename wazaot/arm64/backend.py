@@ -60,11 +60,12 @@ def _reject_v128(module: Module) -> None:
 
 
 def compile_module(module: Module, type_ids: Sequence[int],
-                   listened: frozenset[int] = frozenset()) -> ObjectCode:  # fmt: skip
+                   listened: frozenset[int] = frozenset(),
+                   canonicalize_nans: bool = False) -> ObjectCode:  # fmt: skip
     """Lower, allocate and emit every defined function of ``module``, then the entry
     thunks of their function types; jump tables become ABS64 relocations. Functions
     in ``listened`` notify their listener when called and when they return."""
-    env = CompileEnv.of(module, type_ids, listened)
+    env = CompileEnv.of(module, type_ids, listened, canonicalize_nans)
     _reject_v128(module)
     lowered: list[tuple[LoweredFunction, Allocation]] = []
     for index in range(module.num_imported_funcs, len(env.func_types)):

@@ -269,6 +269,19 @@ def _mov_imm(e: Emitter, inst: I.MovImm, regs: Sequence[PReg]) -> None:
     S.mov_imm(e.asm, inst.size, gpr(regs[0]), inst.imm)
 
 
+@emits(P.CanonNaN)
+def _canon_nan(e: Emitter, inst: P.CanonNaN, regs: Sequence[PReg]) -> None:
+    asm = e.asm
+    src, dst = regs
+    assert dst is src
+    v = vec(dst)
+    asm.emit(fp_compare(inst.prec, v, v))
+    ordered = asm.new_label()
+    asm.bcc(Cond.vc, ordered)  # not a NaN: unchanged
+    S.fconst(asm, inst.prec, v, P.CANONICAL_NAN[inst.prec])
+    asm.bind(ordered)
+
+
 @emits(I.FConst)
 def _fconst(e: Emitter, inst: I.FConst, regs: Sequence[PReg]) -> None:
     S.fconst(e.asm, inst.prec, vec(regs[0]), inst.bits)

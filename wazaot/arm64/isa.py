@@ -35,11 +35,12 @@ class Arm64ISA:
         return "armv8.0"
 
     def compile_module(self, module: Module, type_ids: Sequence[int],
-                       listened: frozenset[int] = frozenset()) -> ObjectCode:  # fmt: skip
-        return backend.compile_module(module, list(type_ids), listened)
+                       listened: frozenset[int] = frozenset(),
+                       canonicalize_nans: bool = False) -> ObjectCode:  # fmt: skip
+        return backend.compile_module(module, list(type_ids), listened, canonicalize_nans)
 
     def compile_chunk(self, module: Module, type_ids: Sequence[int], listened: frozenset[int],
-                      indexes: Sequence[int]) -> ChunkCode:  # fmt: skip
+                      indexes: Sequence[int], canonicalize_nans: bool = False) -> ChunkCode:  # fmt: skip
         raise UnsupportedError("the arm64 backend compiles whole modules (compiles_in_parts)")
 
     def join_chunks(self, module: Module, chunks: Sequence[ChunkCode]) -> ObjectCode:

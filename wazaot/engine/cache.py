@@ -79,6 +79,7 @@ def code_key(engine: NativeEngine, listeners: bool) -> dict[str, Any]:
         "arch": engine.arch,
         "features": engine.isa.features_key(),
         "listeners": listeners,
+        "canonicalize_nans": engine.canonicalize_nans,
     }
 
 

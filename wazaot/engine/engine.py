@@ -97,8 +97,10 @@ class _Stubs:
 class NativeEngine:
     """Implements ``interfaces.Engine`` with machine code for ``arch``."""
 
-    def __init__(self, arch: str, compile_workers: int | None = None, perf_map: bool = False):
+    def __init__(self, arch: str, compile_workers: int | None = None, perf_map: bool = False,
+                 canonicalize_nans: bool = False):  # fmt: skip
         self.arch = arch
+        self.canonicalize_nans = canonicalize_nans  # NaN results made canonical in the code
         self.compile_workers = compile_workers or parallel.default_workers()
         self.last_timings: dict[str, float] = {}  # seconds per stage of the latest compile
         self.perf_map = perf_map  # write /tmp/perf-<pid>.map entries when linking
@@ -163,8 +165,9 @@ class NativeEngine:
         n_imported = module.num_imported_funcs
         listened = frozenset(n_imported + i for i, li in enumerate(listeners) if li is not None)
         total = len(module.codes)
+        canon = self.canonicalize_nans
         if not isa.compiles_in_parts:
-            obj = isa.compile_module(module, type_ids, listened)
+            obj = isa.compile_module(module, type_ids, listened, canon)
             self.last_timings = {}
             if progress is not None:
                 progress(total, total)
@@ -178,13 +181,13 @@ class NativeEngine:
                 if progress is not None:
                     progress(done, total)
 
-            parts = parallel.compile_chunks(self.arch, source, type_ids, listened, chunks,
+            parts = parallel.compile_chunks(self.arch, source, type_ids, listened, canon, chunks,
                                             self.compile_workers, chunk_done)  # fmt: skip
             obj = isa.join_chunks(module, parts)
             self.last_timings = _sum_timings(parts)
         else:
             defined = range(n_imported, n_imported + total)
-            part = isa.compile_chunk(module, type_ids, listened, defined)
+            part = isa.compile_chunk(module, type_ids, listened, defined, canon)
             obj = isa.join_chunks(module, [part])
             self.last_timings = dict(part.timings)
             if progress is not None:

@@ -71,10 +71,11 @@ class _WorkerProcess:
         self.key: str | None = None  # the module it holds
 
     def compile(self, isa_name: str, key: str, wasm: bytes, type_ids: list[int],
-                listened: frozenset[int], indexes: list[int]) -> ChunkCode:  # fmt: skip
+                listened: frozenset[int], canonicalize_nans: bool,
+                indexes: list[int]) -> ChunkCode:  # fmt: skip
         assert self.proc.stdin is not None and self.proc.stdout is not None
         send(self.proc.stdin, (isa_name, key, None if key == self.key else wasm, type_ids,
-                               listened, indexes))  # fmt: skip
+                               listened, canonicalize_nans, indexes))  # fmt: skip
         self.key = key
         status, value = receive(self.proc.stdout)
         if status != "ok":
@@ -122,7 +123,7 @@ def _close_workers() -> None:
 
 
 def compile_chunks(isa_name: str, wasm: bytes, type_ids: Sequence[int], listened: frozenset[int],
-                   chunks: Sequence[Sequence[int]], workers: int,
+                   canonicalize_nans: bool, chunks: Sequence[Sequence[int]], workers: int,
                    progress: Callable[[int], None] | None = None) -> list[ChunkCode]:  # fmt: skip
     """Compile ``chunks`` of the module ``wasm`` in ``workers`` processes; ``progress``
     is told how many functions each finished chunk held."""
@@ -141,7 +142,7 @@ def compile_chunks(isa_name: str, wasm: bytes, type_ids: Sequence[int], listened
                 except queue.Empty:
                     break
                 results[i] = worker.compile(isa_name, key, wasm, list(type_ids), listened,
-                                            list(chunks[i]))  # fmt: skip
+                                            canonicalize_nans, list(chunks[i]))  # fmt: skip
                 if progress is not None:
                     progress(len(chunks[i]))
         except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread

@@ -4,7 +4,7 @@ It reads tasks from its standard input and writes results to its standard output
 each a length-prefixed pickle (the parent is the only peer: ``parallel.py``):
 
     task    (isa name, module key, wasm bytes or None if the key was sent before,
-             type ids, listened function indexes, function indexes)
+             type ids, listened function indexes, canonicalize_nans, function indexes)
     result  ("ok", ChunkCode) or ("error", the exception)
 
 Workers are separate interpreters started as ``python -m wazaot.engine.worker_main``,
@@ -48,7 +48,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
     modules: dict[str, Module] = {}
     while True:
         try:
-            isa_name, key, wasm, type_ids, listened, indexes = receive(inp)
+            isa_name, key, wasm, type_ids, listened, canonicalize_nans, indexes = receive(inp)
         except EOFError:
             return
         try:
@@ -58,6 +58,7 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
                 module = modules[key] = decode_module(wasm)
             isa = target_isa(isa_name)
             assert isa is not None, f"no {isa_name} backend"
-            send(out, ("ok", isa.compile_chunk(module, type_ids, listened, indexes)))
+            chunk = isa.compile_chunk(module, type_ids, listened, indexes, canonicalize_nans)
+            send(out, ("ok", chunk))
         except Exception as exc:  # noqa: BLE001 - the parent raises it
             send(out, ("error", exc))

@@ -32,6 +32,7 @@ from ..machinst.abi import CallConv, Signature, reg_class, signature
 from ..machinst.pseudo import (
     Call,
     CallKind,
+    CanonNaN,
     Exit,
     InterruptCheck,
     Jmp,
@@ -47,10 +48,18 @@ from ..vmctx import Builtin, ModuleLayout, exit_code
 from ..vmctx import Exit as ExitKind
 from ..wasm.module import FuncType, GlobalType, Module, TableType
 from .backend import Compare, Const, Operand, Reg
-from .ops import Op
+from .ops import Op, Operation
 from .rules import RuleSet
 
-__all__ = ["CompileEnv", "LoweredFunction", "Lowering"]
+__all__ = ["NAN_RESULTS", "CompileEnv", "LoweredFunction", "Lowering"]
+
+NAN_RESULTS = frozenset({
+    Operation.ADD, Operation.SUB, Operation.MUL, Operation.DIV, Operation.SQRT,
+    Operation.ROUND, Operation.MIN, Operation.MAX, Operation.DEMOTE, Operation.PROMOTE,
+})  # fmt: skip
+"""Float operations whose NaN results differ between architectures (the bitwise
+ones, abs, neg and copysign, and the conversions from integers never do)."""
+_FLOATS = (ValueType.F32, ValueType.F64)
 
 _REG_CLASS = {vt: reg_class(vt) for vt in ValueType}
 
@@ -66,14 +75,15 @@ class CompileEnv:
     global_types: Sequence[GlobalType]
     table_types: Sequence[TableType]
     listened: frozenset[int] = frozenset()  # functions that notify a listener
+    canonicalize_nans: bool = False  # float results that are NaN become the canonical NaN
 
     @classmethod
-    def of(cls, module: Module, type_ids: Sequence[int],
-           listened: frozenset[int] = frozenset()) -> CompileEnv:  # fmt: skip
+    def of(cls, module: Module, type_ids: Sequence[int], listened: frozenset[int] = frozenset(),
+           canonicalize_nans: bool = False) -> CompileEnv:  # fmt: skip
         """The environment of ``module`` (its types and context layout)."""
         fts, gts, tts = module.func_types(), module.global_types(), module.table_types()
         layout = ModuleLayout(len(gts), len(tts), len(fts))
-        return cls(module, fts, type_ids, layout, gts, tts, listened)
+        return cls(module, fts, type_ids, layout, gts, tts, listened, canonicalize_nans)
 
 
 @dataclass(slots=True)
@@ -281,7 +291,17 @@ class Lowering:
         fn = self.rules.table.get(op.opcode)
         if fn is None:
             raise self.unsupported(op.name)
-        return fn(self, op, args, imm)
+        results = fn(self, op, args, imm)
+        if self.env.canonicalize_nans and op.operation in NAN_RESULTS and op.type in _FLOATS:
+            return [self.canonicalize(r) for r in results]
+        return results
+
+    def canonicalize(self, value: Operand) -> Operand:
+        """``value`` (a float) with any NaN replaced by the canonical NaN."""
+        prec = 32 if value.type == ValueType.F32 else 64
+        dst = self.new_vreg(value.type)
+        self.emit(CanonNaN(prec, dst, self.reg(value)))
+        return Reg(dst, value.type)
 
     def branch(self, cond: Operand | Compare, then_block: int, else_block: int) -> None:
         raise NotImplementedError

@@ -51,13 +51,16 @@ class TargetISA(Protocol):
         ...
 
     def compile_module(self, module: Module, type_ids: Sequence[int],
-                       listened: frozenset[int] = frozenset()) -> ObjectCode:  # fmt: skip
+                       listened: frozenset[int] = frozenset(),
+                       canonicalize_nans: bool = False) -> ObjectCode:  # fmt: skip
         """Compile every defined function of a validated ``module``, and an entry
         thunk per function type of a defined function. ``type_ids`` gives the
         Runtime-wide id of each entry of the type section (``call_indirect``);
         the functions in ``listened`` (indexes) notify their function listener
         (``Exit.LISTENER``) on entry with their parameters and on return with their
-        results; the others get the same code as without listeners."""
+        results; the others get the same code as without listeners. With
+        ``canonicalize_nans`` every float result that is a NaN is the canonical NaN
+        (``machinst.pseudo.CANONICAL_NAN``), the same bits on every architecture."""
         ...
 
     @property
@@ -67,7 +70,7 @@ class TargetISA(Protocol):
         ...
 
     def compile_chunk(self, module: Module, type_ids: Sequence[int], listened: frozenset[int],
-                      indexes: Sequence[int]) -> ChunkCode:  # fmt: skip
+                      indexes: Sequence[int], canonicalize_nans: bool = False) -> ChunkCode:  # fmt: skip
         """Compile the consecutive defined functions ``indexes`` apart from the others
         (in a worker process), to be joined with ``join_chunks``."""
         ...

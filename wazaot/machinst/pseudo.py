@@ -21,7 +21,7 @@ from .regs import PReg, Reg, VReg
 __all__ = [
     "InstBase",
     "TermBase",
-    "Call", "CallKind", "Exit", "InterruptCheck", "Jmp", "JmpTable", "Notify", "Ret", "SlotArea",
+    "CANONICAL_NAN", "Call", "CallKind", "CanonNaN", "Exit", "InterruptCheck", "Jmp", "JmpTable", "Notify", "Ret", "SlotArea",
     "StackSlot", "TrapInst",
 ]  # fmt: skip
 
@@ -143,6 +143,24 @@ class Notify(InstBase):
         for v in self.values:
             c.reg_use(v)
         c.reg_clobbers(self.clobbers)
+
+
+@dataclass(frozen=True, slots=True)
+class CanonNaN(InstBase):
+    """dst := src, or the canonical quiet NaN of ``prec`` bits if src is a NaN (so that
+    results are bit-identical across architectures; ``canonicalize_nans``)."""
+
+    prec: int
+    dst: VReg
+    src: VReg
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.src)
+        c.reg_reuse_def(self.dst, 0)
+
+
+CANONICAL_NAN = {32: 0x7FC0_0000, 64: 0x7FF8_0000_0000_0000}
+"""The canonical quiet NaN bit patterns of f32 and f64 (positive, no payload)."""
 
 
 @dataclass(frozen=True, slots=True)
