@@ -311,11 +311,6 @@ class NativeEngine:
     def module_engine_by_ctx(self, ctx_address: int) -> NativeModuleEngine:
         return self.module_engines[ctx_address]
 
-    def instance_by_ctx(self, ctx_address: int) -> Any:
-        """The store instance whose module context is at ``ctx_address``, or None."""
-        me = self.module_engines.get(ctx_address)
-        return me.instance if me is not None else None
-
     def set_caller(self, me: NativeModuleEngine, module: Any) -> None:
         """``module`` is what host functions get as ``caller`` when ``me``'s code
         calls them."""
