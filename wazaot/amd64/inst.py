@@ -20,7 +20,17 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from ..lower.ops import Op, Operation, Rounding
+from ..lower.common_inst import (  # noqa: F401  (shared: re-exported)
+    FConst,
+    LoadCtx,
+    MovImm,
+    MovRR,
+    StoreGlobal,
+    TableAccess,
+    WasmLoad,
+    WasmStore,
+)
+from ..lower.ops import Operation, Rounding
 from ..machinst import ConstraintKind, Operand, OperandCollector, OperandKind, OperandPos, PReg
 from ..machinst import Reg as R
 from ..machinst.pseudo import InstBase, TermBase
@@ -124,45 +134,6 @@ Condition = IntCond | NonZero | FloatCond
 
 
 # -- moves and constants -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class MovRR(InstBase):
-    """A register copy of either class (``mov r64, r64`` or ``movaps``)."""
-
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
-
-    def is_move(self) -> tuple[R, R] | None:
-        return (self.dst, self.src)
-
-
-@dataclass(frozen=True, slots=True)
-class MovImm(InstBase):
-    """dst := imm (``size`` 32 zero-extends)."""
-
-    size: int
-    dst: R
-    imm: int
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
-class FConst(InstBase):
-    """An f32/f64 constant from its bit pattern."""
-
-    prec: int
-    dst: R
-    bits: int
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_def(self.dst)
 
 
 # -- integer arithmetic ---------------------------------------------------------------------
@@ -502,78 +473,6 @@ class Select(InstBase):
 
 
 # -- memory ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class WasmLoad(InstBase):
-    """A bounds-checked linear-memory load (``op`` a decoded LOAD: type, bits, signed)."""
-
-    op: Op
-    dst: R
-    addr: R
-    offset: int
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.addr)
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
-class WasmStore(InstBase):
-    """A bounds-checked linear-memory store (``op`` a decoded STORE: type, bits)."""
-
-    op: Op
-    src: R
-    addr: R
-    offset: int
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_use(self.addr)
-
-
-@dataclass(frozen=True, slots=True)
-class LoadCtx(InstBase):
-    """dst := the 64-bit word at [module context + disp]; with ``deref``, then the
-    ``width``-byte value at [that + field] (a global's cell, a table's size)."""
-
-    dst: R
-    disp: int
-    deref: bool = False
-    width: int = 8
-    field: int = 0
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
-class StoreGlobal(InstBase):
-    """[[module context + disp]] := src (a global's cell)."""
-
-    src: R
-    disp: int
-    width: int = 8
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-
-
-@dataclass(frozen=True, slots=True)
-class TableAccess(InstBase):
-    """table.get (dst) or table.set (src) with the bounds check."""
-
-    table_disp: int
-    index: R
-    dst: R | None = None
-    src: R | None = None
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.index)
-        if self.src is not None:
-            c.reg_use(self.src)
-        if self.dst is not None:
-            c.reg_def(self.dst)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,9 @@
-"""Instruction selection for memory, globals, tables and references.
+"""Instruction selection for the memory and reference instructions whose code depends
+on the architecture: ``memory.size``, ``memory.fill``, ``memory.copy``, ``ref.is_null``.
 
-The instructions that exit to the runtime (``memory.grow``, ``table.grow``...) are
-shared by every architecture: see ``wazaot.lower.builtins``.
+Loads, stores, globals, tables and ``ref.func`` are shared by every architecture
+(``wazaot.lower.common_rules``), and so are the instructions that exit to the runtime
+(``memory.grow``, ``table.grow``...: ``wazaot.lower.builtins``).
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from typing import Any
 
 from ..api import ValueType
 from ..lower.backend import Const, Operand, Reg
-from ..lower.ops import Op, Operation
-from ..vmctx import ModuleCtx, Table
+from ..lower.ops import Op
+from ..vmctx import ModuleCtx
 from .inst import (
     LoadCtx,
     MemCopy,
@@ -21,28 +23,9 @@ from .inst import (
     SetCond,
     ShiftImm,
     ShiftOp,
-    StoreGlobal,
-    TableAccess,
-    WasmLoad,
-    WasmStore,
 )
 from .lower import Amd64Lowering
 from .rules import RULES
-
-
-@RULES.operations(Operation.LOAD)
-def load(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = op.type
-    assert vt is not None
-    dst = lw.new_vreg(vt)
-    lw.emit(WasmLoad(op, dst, lw.reg(args[0]), imm[1]))
-    return [Reg(dst, vt)]
-
-
-@RULES.operations(Operation.STORE)
-def store(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    lw.emit(WasmStore(op, lw.reg(args[1]), lw.reg(args[0]), imm[1]))
-    return []
 
 
 @RULES.opcodes("memory.size")
@@ -66,51 +49,6 @@ def memory_fill(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> lis
 def memory_copy(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
     lw.emit(MemCopy(*(lw.fresh(a, ValueType.I32) for a in args)))
     return []
-
-
-@RULES.opcodes("table.size")
-def table_size(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    dst = lw.new_vreg(ValueType.I32)
-    lw.emit(LoadCtx(dst, lw.env.layout.table_slot(imm), True, 4, Table.SIZE))
-    return [Reg(dst, ValueType.I32)]
-
-
-@RULES.opcodes("table.get")
-def table_get(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = lw.env.table_types[imm].elem_type
-    dst = lw.new_vreg(vt)
-    lw.emit(TableAccess(lw.env.layout.table_slot(imm), lw.reg(args[0]), dst=dst))
-    return [Reg(dst, vt)]
-
-
-@RULES.opcodes("table.set")
-def table_set(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    lw.emit(TableAccess(lw.env.layout.table_slot(imm), lw.reg(args[0]), src=lw.reg(args[1])))
-    return []
-
-
-@RULES.opcodes("global.get")
-def global_get(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = lw.env.global_types[imm].value_type
-    dst = lw.new_vreg(vt)
-    width = 4 if vt in (ValueType.I32, ValueType.F32) else 8
-    lw.emit(LoadCtx(dst, lw.env.layout.global_slot(imm), True, width))
-    return [Reg(dst, vt)]
-
-
-@RULES.opcodes("global.set")
-def global_set(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = lw.env.global_types[imm].value_type
-    width = 4 if vt in (ValueType.I32, ValueType.F32) else 8
-    lw.emit(StoreGlobal(lw.reg(args[0]), lw.env.layout.global_slot(imm), width))
-    return []
-
-
-@RULES.opcodes("ref.func")
-def ref_func(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    dst = lw.new_vreg(ValueType.FUNCREF)
-    lw.emit(LoadCtx(dst, lw.env.layout.func_slot(imm)))
-    return [Reg(dst, ValueType.FUNCREF)]
 
 
 @RULES.opcodes("ref.is_null")

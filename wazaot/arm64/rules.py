@@ -2,15 +2,15 @@
 
 ``lower_int.py``, ``lower_float.py`` and ``lower_mem.py`` register their rules into
 :data:`RULES` explicitly (``@RULES.operations(...)``, ``@RULES.opcodes(...)``); the
-rules every architecture shares (exits to the runtime, ``wazaot.lower.builtins``) are
-included. ``backend.py`` imports the three rule modules, which completes the table.
+rules every architecture shares (memory, globals, tables and exits to the runtime:
+``wazaot.lower.common_rules``) are included. ``backend.py`` imports the three rule modules, which completes the table.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..lower.builtins import BUILTIN_RULES
+from ..lower.common_rules import COMMON_RULES
 from ..lower.rules import RuleSet
 
-RULES: RuleSet[Any] = RuleSet("arm64", include=BUILTIN_RULES)
+RULES: RuleSet[Any] = RuleSet("arm64", include=COMMON_RULES)

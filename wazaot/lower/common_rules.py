@@ -1,0 +1,86 @@
+"""Rules shared by every architecture: memory loads and stores, globals, tables and
+``ref.func``, all built from the instructions of ``common_inst.py``.
+
+They include the rules of the instructions that exit to the runtime
+(``builtins.py``); each architecture's :class:`~wazaot.lower.rules.RuleSet` includes
+these and adds its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..api import ValueType
+from ..vmctx import Table
+from .backend import Operand, Reg
+from .builtins import BUILTIN_RULES
+from .common_inst import LoadCtx, StoreGlobal, TableAccess, WasmLoad, WasmStore
+from .isel import Lowering
+from .ops import Op, Operation
+from .rules import RuleSet
+
+__all__ = ["COMMON_RULES"]
+
+COMMON_RULES: RuleSet[Lowering] = RuleSet("common", include=BUILTIN_RULES)
+
+
+def _width(vt: ValueType) -> int:
+    return 4 if vt in (ValueType.I32, ValueType.F32) else 8
+
+
+@COMMON_RULES.operations(Operation.LOAD)
+def load(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = op.type
+    assert vt is not None
+    dst = lw.new_vreg(vt)
+    lw.emit(WasmLoad(op, dst, lw.reg(args[0]), imm[1]))
+    return [Reg(dst, vt)]
+
+
+@COMMON_RULES.operations(Operation.STORE)
+def store(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    lw.emit(WasmStore(op, lw.reg(args[1]), lw.reg(args[0]), imm[1]))
+    return []
+
+
+@COMMON_RULES.opcodes("table.size")
+def table_size(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    dst = lw.new_vreg(ValueType.I32)
+    lw.emit(LoadCtx(dst, lw.env.layout.table_slot(imm), True, 4, Table.SIZE))
+    return [Reg(dst, ValueType.I32)]
+
+
+@COMMON_RULES.opcodes("table.get")
+def table_get(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = lw.env.table_types[imm].elem_type
+    dst = lw.new_vreg(vt)
+    lw.emit(TableAccess(lw.env.layout.table_slot(imm), lw.reg(args[0]), dst=dst))
+    return [Reg(dst, vt)]
+
+
+@COMMON_RULES.opcodes("table.set")
+def table_set(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    lw.emit(TableAccess(lw.env.layout.table_slot(imm), lw.reg(args[0]), src=lw.reg(args[1])))
+    return []
+
+
+@COMMON_RULES.opcodes("global.get")
+def global_get(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = lw.env.global_types[imm].value_type
+    dst = lw.new_vreg(vt)
+    lw.emit(LoadCtx(dst, lw.env.layout.global_slot(imm), True, _width(vt)))
+    return [Reg(dst, vt)]
+
+
+@COMMON_RULES.opcodes("global.set")
+def global_set(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = lw.env.global_types[imm].value_type
+    lw.emit(StoreGlobal(lw.reg(args[0]), lw.env.layout.global_slot(imm), _width(vt)))
+    return []
+
+
+@COMMON_RULES.opcodes("ref.func")
+def ref_func(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    dst = lw.new_vreg(ValueType.FUNCREF)
+    lw.emit(LoadCtx(dst, lw.env.layout.func_slot(imm)))
+    return [Reg(dst, ValueType.FUNCREF)]
