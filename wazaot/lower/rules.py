@@ -4,7 +4,7 @@ Each architecture keeps one :class:`RuleSet` (``<arch>/lower.py``) and registers
 rules explicitly, by operation (every opcode decoded to that operation, optionally of
 some types) or by opcode name::
 
-    RULES = RuleSet("x86-64", include=BUILTIN_RULES)
+    RULES = RuleSet("x86-64", include=COMMON_RULES)
 
     @RULES.operations(Operation.ADD, Operation.SUB, types=INTS)
     def alu(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]: ...
