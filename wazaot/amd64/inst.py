@@ -21,16 +21,25 @@ import enum
 from dataclasses import dataclass
 
 from ..lower.common_inst import (  # noqa: F401  (shared: re-exported)
+    Convert,
+    FAbs,
     FConst,
+    FNeg,
+    FRound,
+    FSqrt,
     LoadCtx,
     MovImm,
     MovRR,
     StoreGlobal,
     TableAccess,
+    TruncChecked,
+    TruncSat,
     WasmLoad,
     WasmStore,
+    _FUnary,
+    _Trunc,
 )
-from ..lower.ops import Operation, Rounding
+from ..lower.ops import Operation
 from ..machinst import ConstraintKind, Operand, OperandCollector, OperandKind, OperandPos, PReg
 from ..machinst import Reg as R
 from ..machinst.pseudo import InstBase, TermBase
@@ -306,39 +315,6 @@ class Popcnt(_BitCount):
 
 
 @dataclass(frozen=True, slots=True)
-class _FUnary(InstBase):
-    prec: int
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
-class FSqrt(_FUnary):
-    """f32/f64.sqrt."""
-
-
-@dataclass(frozen=True, slots=True)
-class FNeg(_FUnary):
-    """f32/f64.neg: flips the sign bit."""
-
-
-@dataclass(frozen=True, slots=True)
-class FAbs(_FUnary):
-    """f32/f64.abs: clears the sign bit."""
-
-
-@dataclass(frozen=True, slots=True)
-class FRound(_FUnary):
-    """f32/f64.ceil, floor, trunc, nearest (``roundss``/``roundsd``)."""
-
-    mode: Rounding = Rounding.NEAREST
-
-
-@dataclass(frozen=True, slots=True)
 class _FBinary(InstBase):
     prec: int
     dst: R
@@ -364,44 +340,6 @@ class FMax(_FBinary):
 @dataclass(frozen=True, slots=True)
 class FCopysign(_FBinary):
     """f32/f64.copysign: a's magnitude, b's sign."""
-
-
-@dataclass(frozen=True, slots=True)
-class _Trunc(InstBase):
-    src_prec: int
-    size: int
-    signed: bool
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
-class TruncChecked(_Trunc):
-    """i32/i64.trunc_f32/f64_s/u: traps on NaN and on values out of range."""
-
-
-@dataclass(frozen=True, slots=True)
-class TruncSat(_Trunc):
-    """i32/i64.trunc_sat_f32/f64_s/u: NaN gives 0, values out of range clamp."""
-
-
-@dataclass(frozen=True, slots=True)
-class Convert(InstBase):
-    """f32/f64.convert_i32/i64_s/u, correctly rounded."""
-
-    src_size: int
-    signed: bool
-    prec: int
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
 
 
 @dataclass(frozen=True, slots=True)

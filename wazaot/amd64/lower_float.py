@@ -1,5 +1,10 @@
-"""Instruction selection for floating point: arithmetic, rounding, sign operations and
-the conversions between integers and floats."""
+"""Instruction selection for floating point: arithmetic, min/max, copysign,
+promotion/demotion and reinterpretation.
+
+sqrt, neg, abs, rounding and the conversions between integers and floats are selected
+the same way on every architecture (``wazaot.lower.common_rules``); their x86-64 code
+is in ``emit.py`` and ``sequences.py``.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +14,14 @@ from ..lower.backend import Operand, Reg
 from ..lower.ops import Op, Operation
 from ..lower.rules import FLOATS
 from .inst import (
-    Convert,
     Demote,
-    FAbs,
     FAlu,
     FAluOp,
     FCopysign,
     FMax,
     FMin,
-    FNeg,
-    FRound,
-    FSqrt,
     Promote,
     Reinterpret,
-    TruncChecked,
-    TruncSat,
 )
 from .lower import Amd64Lowering
 from .rules import RULES
@@ -31,7 +29,6 @@ from .rules import RULES
 _FALU = {Operation.ADD: FAluOp.ADD, Operation.SUB: FAluOp.SUB, Operation.MUL: FAluOp.MUL,
          Operation.DIV: FAluOp.DIV}  # fmt: skip
 _BINARY = {Operation.MIN: FMin, Operation.MAX: FMax, Operation.COPYSIGN: FCopysign}
-_UNARY = {Operation.SQRT: FSqrt, Operation.NEG: FNeg, Operation.ABS: FAbs}
 
 
 @RULES.operations(Operation.ADD, Operation.SUB, Operation.MUL, Operation.DIV, types=FLOATS)
@@ -49,43 +46,6 @@ def binary(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Ope
     assert vt is not None
     dst = lw.new_vreg(vt)
     lw.emit(_BINARY[op.operation](op.size, dst, lw.reg(args[0]), lw.reg(args[1])))
-    return [Reg(dst, vt)]
-
-
-@RULES.operations(Operation.SQRT, Operation.NEG, Operation.ABS)
-def unary(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = op.type
-    assert vt is not None
-    dst = lw.new_vreg(vt)
-    lw.emit(_UNARY[op.operation](op.size, dst, lw.reg(args[0])))
-    return [Reg(dst, vt)]
-
-
-@RULES.operations(Operation.ROUND)
-def round_(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = op.type
-    assert vt is not None and op.rounding is not None
-    dst = lw.new_vreg(vt)
-    lw.emit(FRound(op.size, dst, lw.reg(args[0]), op.rounding))
-    return [Reg(dst, vt)]
-
-
-@RULES.operations(Operation.TRUNC)
-def trunc(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = op.type
-    assert vt is not None
-    dst = lw.new_vreg(vt)
-    cls = TruncSat if op.saturating else TruncChecked
-    lw.emit(cls(op.from_size, op.size, op.signed, dst, lw.reg(args[0])))
-    return [Reg(dst, vt)]
-
-
-@RULES.operations(Operation.CONVERT)
-def convert(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = op.type
-    assert vt is not None
-    dst = lw.new_vreg(vt)
-    lw.emit(Convert(op.from_size, op.signed, op.size, dst, lw.reg(args[0])))
     return [Reg(dst, vt)]
 
 

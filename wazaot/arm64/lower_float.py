@@ -1,5 +1,7 @@
-"""Instruction selection for floating point: arithmetic, rounding, sign operations and
-the conversions between integers and floats.
+"""Instruction selection for floating point: arithmetic, min/max, copysign,
+promotion/demotion and reinterpretation. sqrt, neg, abs, rounding and the conversions
+between integers and floats are selected the same way on every architecture
+(``wazaot.lower.common_rules``) and emitted in ``emit.py``.
 
 arm64 has wasm's semantics in single instructions for most of them: ``fmin``/``fmax``
 (NaN in, NaN out; -0 < +0), ``frintn`` (nearest, ties to even), the saturating
@@ -14,18 +16,11 @@ from ..lower.backend import Operand, Reg
 from ..lower.ops import Op, Operation
 from ..lower.rules import FLOATS
 from .inst import (
-    Convert,
-    FAbs,
     FAlu,
     FAluOp,
     FConvert,
     FCopysign,
-    FNeg,
-    FRound,
-    FSqrt,
     Reinterpret,
-    TruncChecked,
-    TruncSat,
 )
 from .lower import Arm64Lowering
 from .rules import RULES
@@ -33,7 +28,6 @@ from .rules import RULES
 _FALU = {Operation.ADD: FAluOp.ADD, Operation.SUB: FAluOp.SUB, Operation.MUL: FAluOp.MUL,
          Operation.DIV: FAluOp.DIV, Operation.MIN: FAluOp.MIN,
          Operation.MAX: FAluOp.MAX}  # fmt: skip
-_UNARY = {Operation.SQRT: FSqrt, Operation.NEG: FNeg, Operation.ABS: FAbs}
 
 
 @RULES.operations(Operation.ADD, Operation.SUB, Operation.MUL, Operation.DIV, Operation.MIN,
@@ -52,43 +46,6 @@ def copysign(lw: Arm64Lowering, op: Op, args: list[Operand], imm: Any) -> list[O
     assert vt is not None
     dst = lw.new_vreg(vt)
     lw.emit(FCopysign(op.size, dst, lw.reg(args[0]), lw.reg(args[1])))
-    return [Reg(dst, vt)]
-
-
-@RULES.operations(Operation.SQRT, Operation.NEG, Operation.ABS)
-def unary(lw: Arm64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = op.type
-    assert vt is not None
-    dst = lw.new_vreg(vt)
-    lw.emit(_UNARY[op.operation](op.size, dst, lw.reg(args[0])))
-    return [Reg(dst, vt)]
-
-
-@RULES.operations(Operation.ROUND)
-def round_(lw: Arm64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = op.type
-    assert vt is not None and op.rounding is not None
-    dst = lw.new_vreg(vt)
-    lw.emit(FRound(op.size, dst, lw.reg(args[0]), op.rounding))
-    return [Reg(dst, vt)]
-
-
-@RULES.operations(Operation.TRUNC)
-def trunc(lw: Arm64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = op.type
-    assert vt is not None
-    dst = lw.new_vreg(vt)
-    cls = TruncSat if op.saturating else TruncChecked
-    lw.emit(cls(op.from_size, op.size, op.signed, dst, lw.reg(args[0])))
-    return [Reg(dst, vt)]
-
-
-@RULES.operations(Operation.CONVERT)
-def convert(lw: Arm64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = op.type
-    assert vt is not None
-    dst = lw.new_vreg(vt)
-    lw.emit(Convert(op.from_size, op.signed, op.size, dst, lw.reg(args[0])))
     return [Reg(dst, vt)]
 
 

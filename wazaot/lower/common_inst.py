@@ -1,8 +1,9 @@
 """Machine instructions whose operands are the same on every architecture.
 
 Register copies and constants, reads and writes of the module context (globals, table
-sizes, funcrefs), table element access and bounds-checked linear-memory loads and
-stores: what differs between architectures is only how they are encoded, so the
+sizes, funcrefs), table element access, bounds-checked linear-memory loads and stores,
+and the float instructions with one input (sqrt, neg, abs, rounding, the conversions
+between integers and floats): what differs between architectures is only how they are encoded, so the
 classes live here and each architecture registers an emitter for each
 (``<arch>/emit.py``) and re-exports them from its ``inst.py``. The rules that create
 them are shared too (``common_rules.py``). They live beside the lowering rather than in
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from ..machinst import OperandCollector
 from ..machinst import Reg as R
 from ..machinst.pseudo import InstBase
-from .ops import Op
+from .ops import Op, Rounding
 
 __all__ = [
     "FConst",
@@ -139,3 +140,74 @@ class WasmStore(InstBase):
     def operands(self, c: OperandCollector) -> None:
         c.reg_use(self.src)
         c.reg_use(self.addr)
+
+
+@dataclass(frozen=True, slots=True)
+class _FUnary(InstBase):
+    prec: int
+    dst: R
+    src: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.src)
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class FSqrt(_FUnary):
+    """f32/f64.sqrt."""
+
+
+@dataclass(frozen=True, slots=True)
+class FNeg(_FUnary):
+    """f32/f64.neg: flips the sign bit, NaN included."""
+
+
+@dataclass(frozen=True, slots=True)
+class FAbs(_FUnary):
+    """f32/f64.abs: clears the sign bit, NaN included."""
+
+
+@dataclass(frozen=True, slots=True)
+class FRound(_FUnary):
+    """f32/f64.ceil, floor, trunc, nearest (ties to even)."""
+
+    mode: Rounding = Rounding.NEAREST
+
+
+@dataclass(frozen=True, slots=True)
+class _Trunc(InstBase):
+    src_prec: int
+    size: int
+    signed: bool
+    dst: R
+    src: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.src)
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class TruncChecked(_Trunc):
+    """i32/i64.trunc_f32/f64_s/u: traps on NaN and on values out of range."""
+
+
+@dataclass(frozen=True, slots=True)
+class TruncSat(_Trunc):
+    """i32/i64.trunc_sat_f32/f64_s/u: NaN gives 0, values out of range clamp."""
+
+
+@dataclass(frozen=True, slots=True)
+class Convert(InstBase):
+    """f32/f64.convert_i32/i64_s/u, correctly rounded."""
+
+    src_size: int
+    signed: bool
+    prec: int
+    dst: R
+    src: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.src)
+        c.reg_def(self.dst)

@@ -1,5 +1,6 @@
-"""Rules shared by every architecture: memory loads and stores, globals, tables and
-``ref.func``, all built from the instructions of ``common_inst.py``.
+"""Rules shared by every architecture: memory loads and stores, globals, tables,
+``ref.func`` and the float instructions with one input, all built from the
+instructions of ``common_inst.py``.
 
 They include the rules of the instructions that exit to the runtime
 (``builtins.py``); each architecture's :class:`~wazaot.lower.rules.RuleSet` includes
@@ -14,7 +15,20 @@ from ..api import ValueType
 from ..vmctx import Table
 from .backend import Operand, Reg
 from .builtins import BUILTIN_RULES
-from .common_inst import LoadCtx, StoreGlobal, TableAccess, WasmLoad, WasmStore
+from .common_inst import (
+    Convert,
+    FAbs,
+    FNeg,
+    FRound,
+    FSqrt,
+    LoadCtx,
+    StoreGlobal,
+    TableAccess,
+    TruncChecked,
+    TruncSat,
+    WasmLoad,
+    WasmStore,
+)
 from .isel import Lowering
 from .ops import Op, Operation
 from .rules import RuleSet
@@ -84,3 +98,43 @@ def ref_func(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operan
     dst = lw.new_vreg(ValueType.FUNCREF)
     lw.emit(LoadCtx(dst, lw.env.layout.func_slot(imm)))
     return [Reg(dst, ValueType.FUNCREF)]
+
+
+_UNARY = {Operation.SQRT: FSqrt, Operation.NEG: FNeg, Operation.ABS: FAbs}
+
+
+@COMMON_RULES.operations(Operation.SQRT, Operation.NEG, Operation.ABS)
+def float_unary(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = op.type
+    assert vt is not None
+    dst = lw.new_vreg(vt)
+    lw.emit(_UNARY[op.operation](op.size, dst, lw.reg(args[0])))
+    return [Reg(dst, vt)]
+
+
+@COMMON_RULES.operations(Operation.ROUND)
+def float_round(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = op.type
+    assert vt is not None and op.rounding is not None
+    dst = lw.new_vreg(vt)
+    lw.emit(FRound(op.size, dst, lw.reg(args[0]), op.rounding))
+    return [Reg(dst, vt)]
+
+
+@COMMON_RULES.operations(Operation.TRUNC)
+def trunc(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = op.type
+    assert vt is not None
+    dst = lw.new_vreg(vt)
+    cls = TruncSat if op.saturating else TruncChecked
+    lw.emit(cls(op.from_size, op.size, op.signed, dst, lw.reg(args[0])))
+    return [Reg(dst, vt)]
+
+
+@COMMON_RULES.operations(Operation.CONVERT)
+def convert(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = op.type
+    assert vt is not None
+    dst = lw.new_vreg(vt)
+    lw.emit(Convert(op.from_size, op.signed, op.size, dst, lw.reg(args[0])))
+    return [Reg(dst, vt)]
