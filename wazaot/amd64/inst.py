@@ -142,9 +142,6 @@ class FloatCond:
 Condition = IntCond | NonZero | FloatCond
 
 
-# -- moves and constants -------------------------------------------------------------------
-
-
 # -- integer arithmetic ---------------------------------------------------------------------
 
 

@@ -1,31 +1,27 @@
 """x86-64 instruction selection: the ``Backend`` the shared frontend drives.
 
 ``Amd64Lowering`` builds a ``VCode`` of ``inst.py`` instructions on virtual
-registers for one function. The bookkeeping, the calling convention and calls are
-shared (:class:`wazaot.lower.isel.Lowering`); this class adds what depends on x86:
-moves and constants, and conditions (a comparison fused with the branch, ``setcc``
-or ``cmov`` that consumes it). The per-opcode rules live in ``lower_int.py``,
+registers for one function. The bookkeeping, the calling convention, calls, moves
+and constants are shared (:class:`wazaot.lower.isel.Lowering`); this class adds what
+depends on x86: conditions (a comparison fused with the branch, ``setcc`` or ``cmov``
+that consumes it). The per-opcode rules live in ``lower_int.py``,
 ``lower_float.py`` and ``lower_mem.py`` and are found through ``rules.RULES``.
 """
 
 from __future__ import annotations
 
 from ..api import ValueType
-from ..lower.backend import Compare, Const, Operand, Reg
+from ..lower.backend import Compare, Const, Operand, Reg, signed_const
 from ..lower.isel import CompileEnv, LoweredFunction, Lowering
 from ..lower.ops import Operation
-from ..machinst import MachInst, VReg
 from .abi import CALL_CONV
 from .args import Cond
 from .cpu import ALL, Features
 from .inst import (
     Condition,
-    FConst,
     FloatCond,
     IntCond,
     JmpCond,
-    MovImm,
-    MovRR,
     NonZero,
     Select,
     SetCond,
@@ -59,31 +55,12 @@ class Amd64Lowering(Lowering):
         super().__init__(env, func_index)
         self.features = features
 
-    # -- hooks -----------------------------------------------------------------------
-
-    def gen_move(self, dst: VReg, src: VReg) -> MachInst:
-        return MovRR(dst, src)
-
-    def gen_const(self, dst: VReg, value: Const) -> MachInst:
-        vt = value.type
-        if vt is ValueType.F32 or vt is ValueType.F64:
-            return FConst(32 if vt is ValueType.F32 else 64, dst, value.bits)
-        if vt is ValueType.V128:
-            raise self.unsupported("v128 values")
-        return MovImm(32 if vt is ValueType.I32 else 64, dst, value.bits)
-
     @staticmethod
     def imm32(value: Operand, size: int) -> int | None:
         """The constant as a sign-extended 32-bit immediate for a ``size``-bit
         operation, or None (not a constant, or too wide)."""
-        if type(value) is not Const:
-            return None
-        bits = value.bits
-        if size == 32:
-            bits &= 0xFFFF_FFFF
-            return bits - (1 << 32) if bits >> 31 else bits
-        signed = bits - (1 << 64) if bits >> 63 else bits
-        return signed if -(1 << 31) <= signed < (1 << 31) else None
+        k = signed_const(value, size)
+        return k if k is not None and -(1 << 31) <= k < (1 << 31) else None
 
     # -- conditions ------------------------------------------------------------------
 

@@ -138,9 +138,6 @@ class FloatCond:
 Condition = IntCond | NonZero | FloatCond
 
 
-# -- moves and constants -------------------------------------------------------------------
-
-
 # -- integer arithmetic ---------------------------------------------------------------------
 
 

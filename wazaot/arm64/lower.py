@@ -1,31 +1,27 @@
 """arm64 instruction selection: the ``Backend`` the shared frontend drives.
 
 ``Arm64Lowering`` builds a ``VCode`` of ``inst.py`` instructions on virtual registers
-for one function. The bookkeeping, the calling convention and calls are shared
-(:class:`wazaot.lower.isel.Lowering`); this class adds what depends on arm64: moves
-and constants, and conditions (a comparison fused with the branch, ``cset`` or
-``csel`` that consumes it). The per-opcode rules live in ``lower_int.py``,
+for one function. The bookkeeping, the calling convention, calls, moves and constants
+are shared (:class:`wazaot.lower.isel.Lowering`); this class adds what depends on
+arm64: conditions (a comparison fused with the branch, ``cset`` or ``csel`` that
+consumes it). The per-opcode rules live in ``lower_int.py``,
 ``lower_float.py`` and ``lower_mem.py`` and are found through ``rules.RULES``.
 """
 
 from __future__ import annotations
 
 from ..api import ValueType
-from ..lower.backend import Compare, Const, Operand, Reg
+from ..lower.backend import Compare, Const, Operand, Reg, signed_const
 from ..lower.isel import CompileEnv, LoweredFunction, Lowering
 from ..lower.ops import Operation
-from ..machinst import MachInst, VReg
 from .abi import CALL_CONV
 from .args import Cond
 from .imms import Imm12
 from .inst import (
     Condition,
-    FConst,
     FloatCond,
     IntCond,
     JmpCond,
-    MovImm,
-    MovRR,
     NonZero,
     Select,
     SetCond,
@@ -48,33 +44,12 @@ _SWAPPED = {
 }  # fmt: skip
 
 
-def signed_const(value: Operand, size: int) -> int | None:
-    """The constant as a signed ``size``-bit integer, or None if not a constant."""
-    if type(value) is not Const:
-        return None
-    bits = value.bits & ((1 << size) - 1)
-    return bits - (1 << size) if bits >> (size - 1) else bits
-
-
 class Arm64Lowering(Lowering):
     """Implements ``wazaot.lower.backend.Backend`` for arm64."""
 
     call_conv = CALL_CONV
     rules = RULES
     isa_name = "arm64"
-
-    # -- hooks -----------------------------------------------------------------------
-
-    def gen_move(self, dst: VReg, src: VReg) -> MachInst:
-        return MovRR(dst, src)
-
-    def gen_const(self, dst: VReg, value: Const) -> MachInst:
-        vt = value.type
-        if vt is ValueType.F32 or vt is ValueType.F64:
-            return FConst(32 if vt is ValueType.F32 else 64, dst, value.bits)
-        if vt is ValueType.V128:
-            raise self.unsupported("v128 values")
-        return MovImm(32 if vt is ValueType.I32 else 64, dst, value.bits)
 
     @staticmethod
     def cmp_imm(value: Operand, size: int) -> int | None:

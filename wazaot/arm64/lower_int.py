@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..lower.backend import Const, Operand, Reg
+from ..lower.backend import Const, Operand, Reg, signed_const
 from ..lower.ops import Op, Operation
 from ..lower.rules import INTS
 from .imms import Imm12, LogicalImm
@@ -22,7 +22,7 @@ from .inst import (
     ShiftOp,
     ShiftRR,
 )
-from .lower import Arm64Lowering, signed_const
+from .lower import Arm64Lowering
 from .rules import RULES
 
 _ALU = {Operation.ADD: AluOp.ADD, Operation.SUB: AluOp.SUB, Operation.AND: AluOp.AND,

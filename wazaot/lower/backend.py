@@ -56,6 +56,14 @@ Operand = Reg | Const
 """What a backend rule receives for an ordinary operand."""
 
 
+def signed_const(value: Operand, size: int) -> int | None:
+    """The constant as a signed ``size``-bit integer, or None if not a constant."""
+    if type(value) is not Const:
+        return None
+    bits = value.bits & ((1 << size) - 1)
+    return bits - (1 << size) if bits >> (size - 1) else bits
+
+
 class Backend(Protocol):
     """What an architecture provides to lower one function."""
 

@@ -48,6 +48,7 @@ from ..vmctx import Builtin, ModuleLayout, exit_code
 from ..vmctx import Exit as ExitKind
 from ..wasm.module import FuncType, GlobalType, Module, TableType
 from .backend import Compare, Const, Operand, Reg
+from .common_inst import FConst, MovImm, MovRR
 from .ops import Op, Operation
 from .rules import RuleSet
 
@@ -124,12 +125,17 @@ class Lowering:
     # -- hooks of the architecture ---------------------------------------------------
 
     def gen_move(self, dst: VReg, src: VReg) -> MachInst:
-        """A register copy of either class."""
-        raise NotImplementedError
+        """A register copy of either class (the shared ``MovRR``)."""
+        return MovRR(dst, src)
 
     def gen_const(self, dst: VReg, value: Const) -> MachInst:
-        """dst := the constant ``value``."""
-        raise NotImplementedError
+        """dst := the constant ``value`` (the shared ``FConst`` or ``MovImm``)."""
+        vt = value.type
+        if vt is ValueType.F32 or vt is ValueType.F64:
+            return FConst(32 if vt is ValueType.F32 else 64, dst, value.bits)
+        if vt is ValueType.V128:
+            raise self.unsupported("v128 values")
+        return MovImm(32 if vt is ValueType.I32 else 64, dst, value.bits)
 
     # -- registers, blocks, instructions -------------------------------------------
 
