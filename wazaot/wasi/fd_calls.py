@@ -164,16 +164,23 @@ class FdCalls:
 
     # -- positioned I/O and seeking ------------------------------------------------
 
-    def fd_pread(
-        self, caller: Any, fd: int, iovs: int, n_iovs: int, offset: int, nread: int
-    ) -> int:
+    def _positioned(
+        self, caller: Any, fd: int, iovs: int, n_iovs: int, offset: int
+    ) -> tuple[HostFile, memoryview, list[memoryview]]:
+        """The checks fd_pread and fd_pwrite share: a seekable host file (else
+        SPIPE), an offset that fits an off_t, the iovecs in memory."""
         entry = self.fds.get(fd)
         if not isinstance(entry, HostFile):
-            return _SPIPE
+            raise WasiError(Errno.SPIPE)
         if offset > _I64_MAX:
             raise WasiError(Errno.INVAL)
         view = self.ctx.memory.view(caller)
-        bufs = iovecs(view, iovs, n_iovs)
+        return entry, view, iovecs(view, iovs, n_iovs)
+
+    def fd_pread(
+        self, caller: Any, fd: int, iovs: int, n_iovs: int, offset: int, nread: int
+    ) -> int:
+        entry, view, bufs = self._positioned(caller, fd, iovs, n_iovs, offset)
         if entry.filetype == Filetype.DIRECTORY:
             raise WasiError(Errno.ISDIR)
         put_u32(view, nread, os.preadv(entry.host_fd, bufs, offset))
@@ -182,13 +189,7 @@ class FdCalls:
     def fd_pwrite(
         self, caller: Any, fd: int, iovs: int, n_iovs: int, offset: int, nwritten: int
     ) -> int:
-        entry = self.fds.get(fd)
-        if not isinstance(entry, HostFile):
-            return _SPIPE
-        if offset > _I64_MAX:
-            raise WasiError(Errno.INVAL)
-        view = self.ctx.memory.view(caller)
-        bufs = iovecs(view, iovs, n_iovs)
+        entry, view, bufs = self._positioned(caller, fd, iovs, n_iovs, offset)
         put_u32(view, nwritten, os.pwritev(entry.host_fd, bufs, offset))
         return 0
 
