@@ -553,6 +553,9 @@ def _rel8_length(form: Form) -> int:
 
 
 _CHOSEN: dict[tuple[Any, ...], Encoder] = {}
+_RAW_LIMIT = 200_000
+_RAW: dict[tuple[Any, ...], bytes] = {}
+"""(mnemonic, size, operands) -> the bytes of an instruction that has no label or symbol."""
 """emit's memo: (mnemonic, size, operand shapes) -> the encoder of the form it chose."""
 _CHOSEN_REL: dict[tuple[Any, ...], tuple[tuple[Encoder, int, int], ...]] = {}
 """For operands with a label: the forms that accept the shapes, in table order, as
@@ -677,10 +680,33 @@ class Assembler(LabelBuffer, IntInstructions, SseInstructions):
     def emit(self, mnemonic: str, size: int | None, *operands: Operand) -> None:
         """Emit the first form of ``mnemonic`` at ``size`` that accepts ``operands``.
 
-        The choice depends only on the operands' shapes (see ``_normalise``) and, for
-        a rel8 form, on whether the label is in reach; so the search runs once per
-        (mnemonic, size, shapes) and its result, the specialised encoder of the form
-        (``ENCODERS``), is remembered."""
+        An instruction without a label or symbol is the same bytes wherever it is, so
+        its encoding is remembered (``_RAW``) and copied the next time; registers
+        compare by identity, so that looking one up is cheap. Immediates 0 and 1 are
+        not remembered: they are equal to False and True, which ``_emit`` rejects."""
+        key = (mnemonic, size, operands)
+        raw = _RAW.get(key)
+        if raw is not None:
+            self.buf += raw
+            return
+        start = len(self.buf)
+        self._emit(mnemonic, size, *operands)
+        for op in operands:
+            t = type(op)
+            if t is int:
+                if op == 0 or op == 1:  # equal to False and True, which are no immediates
+                    return
+            elif not (t is Gpr or t is Xmm or t is Cond or (t is Mem and op.target is None)):
+                return
+        if len(_RAW) >= _RAW_LIMIT:
+            _RAW.clear()
+        _RAW[key] = bytes(self.buf[start:])
+
+    def _emit(self, mnemonic: str, size: int | None, *operands: Operand) -> None:
+        """``emit`` without the memo. The choice of form depends only on the operands'
+        shapes (see ``_normalise``) and, for a rel8 form, on whether the label is in
+        reach; so the search runs once per (mnemonic, size, shapes) and its result, the
+        specialised encoder of the form (``ENCODERS``), is remembered."""
         # _normalise, inlined: this runs once per instruction.
         ops: list[Any] = []
         shapes: list[Any] = [mnemonic, size]

@@ -40,9 +40,10 @@ _GPR8 = (
 _NAMES_BY_SIZE = {64: _GPR64, 32: _GPR32, 16: _GPR16, 8: _GPR8}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Gpr:
-    """A general-purpose register: ``num`` is its hardware number (0-15)."""
+    """A general-purpose register: ``num`` is its hardware number (0-15). There is one
+    object per register (below), compared by identity."""
 
     num: int
     name: str
@@ -72,9 +73,10 @@ class Gpr:
         return self.name
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Xmm:
-    """An SSE register: ``num`` is its hardware number (0-15)."""
+    """An SSE register: ``num`` is its hardware number (0-15). There is one object per
+    register (below), compared by identity."""
 
     num: int
     name: str
