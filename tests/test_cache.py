@@ -88,9 +88,9 @@ def compile_calls(monkeypatch):
     calls: list[int] = []
     original = NativeEngine.compile_module
 
-    def counting(self, module, listeners, *args):
+    def counting(self, module, listeners, *args, **kwargs):
         calls.append(1)
-        return original(self, module, listeners, *args)
+        return original(self, module, listeners, *args, **kwargs)
 
     monkeypatch.setattr(NativeEngine, "compile_module", counting)
     return calls
@@ -273,7 +273,7 @@ def test_cache_hit_in_another_process(tmp_path, repo_root):
         from wazaot.engine.engine import NativeEngine
         calls = []
         original = NativeEngine.compile_module
-        NativeEngine.compile_module = lambda self, *a: calls.append(1) or original(self, *a)
+        NativeEngine.compile_module = lambda self, *a, **k: calls.append(1) or original(self, *a, **k)
         rt = wazaot.Runtime(wazaot.RuntimeConfig(cache_dir=sys.argv[1]))
         mod = rt.instantiate(rt.compile(open(sys.argv[2], "rb").read()))
         print(len(calls), mod.exported_function("switch").call(2)[0])

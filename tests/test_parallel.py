@@ -72,3 +72,46 @@ def test_a_script_without_a_main_guard_compiles_in_parts() -> None:
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=300, cwd=REPO, env={"PYTHONPATH": str(REPO)})  # fmt: skip
     assert proc.returncode == 0 and proc.stdout.strip() == "True", proc.stderr
+
+
+def _error(data: bytes, workers: int) -> tuple[type, str, int | None]:
+    with wazaot.Runtime(wazaot.RuntimeConfig(compile_workers=workers)) as rt:
+        with pytest.raises(wazaot.CompileError) as info:
+            rt.compile(data)
+    return type(info.value), str(info.value), info.value.offset
+
+
+def test_workers_report_the_error_of_a_compile_in_one_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    # The workers decode and validate the bodies of their chunks; whatever they find,
+    # the error is the one a compile in one process raises first.
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_CODE", 0)
+
+    def module(invalid: int | None = None, marked: int | None = None) -> bytes:
+        funcs = []
+        for i in range(40):
+            body = "(i32.add (local.get 0) (i32.const 1))"
+            if i == invalid:
+                body = "(i64.const 1)"  # the wrong type: invalid
+            if i == marked:
+                body = "(drop (i32.const 1234567)) (local.get 0)"
+            funcs.append(f"(func (export \"f{i}\") (param i32) (result i32) {body})")
+        return wasmtime.wat2wasm("(module (memory 1) " + " ".join(funcs) + ")")
+
+    def malformed(data: bytes) -> bytes:
+        marker = bytes([0x41, 0x87, 0xAD, 0xCB, 0x00])  # i32.const 1234567
+        at = data.index(marker)
+        return data[:at] + b"\xff" + data[at + 1 :]  # an opcode that does not exist
+
+    cases = {
+        "invalid late": module(invalid=33),
+        "invalid early": module(invalid=2),
+        "malformed": malformed(module(marked=35)),
+        "malformed after invalid": malformed(module(invalid=3, marked=36)),
+        "truncated": module(invalid=3)[:-7],
+    }
+    for name, data in cases.items():
+        serial = _error(data, 1)
+        assert _error(data, 2) == serial, name
+    assert _error(cases["malformed after invalid"], 1)[0] is wazaot.DecodeError
+    assert _error(cases["invalid late"], 1)[0] is wazaot.ValidationError

@@ -153,6 +153,14 @@ def _debug_name(module_name: str | None, name: str) -> str:
     return f"{module_name}.{name}" if module_name else name
 
 
+def _check_serially(data: bytes) -> None:
+    """Decode and validate ``data`` whole, as a compile in one process does (raises its
+    first error)."""
+    module = decode_module(data)
+    validate_module(module)
+    check_limits(module)
+
+
 class CompiledModule:
     """A decoded, validated (and, with a backend, compiled) module, ready to instantiate.
 
@@ -474,10 +482,14 @@ class Runtime:
                  progress: Callable[[int, int], None] | None = None) -> CompiledModule:  # fmt: skip
         clock = time.perf_counter
         t0 = clock()
-        module = decode_module(data)
+        module = self._outline(data)
         t1 = clock()
-        validate_module(module)
-        check_limits(module)
+        in_workers = module is not None
+        if module is None:
+            module = decode_module(data)
+            t1 = clock()
+            validate_module(module)
+            check_limits(module)
         t2 = clock()
         type_ids = [self.engine.type_id(ft) for ft in module.types]
         compiled = CompiledModule(module, listener_factory=factory, type_ids=type_ids)
@@ -487,14 +499,40 @@ class Runtime:
                 listener = factory.new_listener(definition)
                 if listener is not None:
                     builtin_listeners[builtin] = listener
-        compiled.code = self.engine.compile_module(module, compiled.listeners,
-                                                   compiled.function_definitions,
-                                                   builtin_listeners, data, progress)  # fmt: skip
-        compiled.timings = {"decode": t1 - t0, "validate": t2 - t1, **self.engine.last_timings,
+        try:
+            compiled.code = self.engine.compile_module(module, compiled.listeners,
+                                                       compiled.function_definitions,
+                                                       builtin_listeners, data, progress,
+                                                       bodies_checked=not in_workers)  # fmt: skip
+        except CompileError:
+            if in_workers:
+                _check_serially(data)  # the error a compile in one process raises first
+            raise
+        timings = dict(self.engine.last_timings)
+        compiled.timings = {"decode": t1 - t0 + timings.pop("decode", 0.0),
+                            "validate": t2 - t1 + timings.pop("validate", 0.0), **timings,
                             "total": clock() - t0}  # fmt: skip
         compiled._runtime = self
         compiled._wasm = data
         return compiled
+
+    def _outline(self, data: bytes) -> Module | None:
+        """For a module the engine compiles in worker processes: the module decoded and
+        validated but for its function bodies, which the workers decode and validate,
+        each its own (None for any other module). Errors are those of a compile in one
+        process: on any, the whole module is decoded and validated here."""
+        if not self.engine.might_compile_in_workers(len(data)):
+            return None
+        try:
+            module = decode_module(data, bodies=False)
+            if not self.engine.compiles_in_workers(module):
+                return None
+            validate_module(module, bodies=False)
+            check_limits(module)
+        except CompileError:
+            _check_serially(data)
+            raise
+        return module
 
     def _can_cache(self) -> bool:
         return self.engine.isa is not None and self.engine.runs_here

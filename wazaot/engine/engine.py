@@ -145,7 +145,8 @@ class NativeEngine:
                        definitions: Sequence[FunctionDefinition] = (),
                        builtin_listeners: dict[int, Any] | None = None,
                        source: bytes | None = None,
-                       progress: Callable[[int, int], None] | None = None) -> CompiledCode:  # fmt: skip
+                       progress: Callable[[int, int], None] | None = None,
+                       bodies_checked: bool = True) -> CompiledCode:  # fmt: skip
         """``listeners``: one per defined function (None: not listened), compiled in;
         ``definitions``: one per function, imports first (what listeners and the
         stack iterator name functions with); ``builtin_listeners``: listeners of the
@@ -156,7 +157,9 @@ class NativeEngine:
         With ``source`` (the module's bytes) a large module is compiled in worker
         processes (``parallel.py``; ``compile_workers``), to the same code, on the
         backends that compile in parts. ``progress(done, total)`` is told how many
-        functions are compiled."""
+        functions are compiled. ``bodies_checked=False`` (only where
+        ``compiles_in_workers(module)``): the function bodies of ``module`` are not
+        decoded nor validated yet, and the workers do it, each for its chunks."""
         self._check_open()
         isa = self._isa()
         if self.runs_here:
@@ -166,12 +169,14 @@ class NativeEngine:
         listened = frozenset(n_imported + i for i, li in enumerate(listeners) if li is not None)
         total = len(module.codes)
         canon = self.canonicalize_nans
+        if not bodies_checked and (source is None or not self.compiles_in_workers(module)):
+            raise ValueError("only a compile in worker processes checks the bodies")
         if not isa.compiles_in_parts:
             obj = isa.compile_module(module, type_ids, listened, canon)
             self.last_timings = {}
             if progress is not None:
                 progress(total, total)
-        elif source is not None and parallel.worth_it(module, self.compile_workers):
+        elif source is not None and self.compiles_in_workers(module):
             chunks = parallel.plan(module, self.compile_workers)
             done = 0
 
@@ -182,7 +187,8 @@ class NativeEngine:
                     progress(done, total)
 
             parts = parallel.compile_chunks(self.arch, source, type_ids, listened, canon, chunks,
-                                            self.compile_workers, chunk_done)  # fmt: skip
+                                            self.compile_workers, chunk_done,
+                                            check=not bodies_checked)  # fmt: skip
             obj = isa.join_chunks(module, parts)
             self.last_timings = _sum_timings(parts)
         else:
@@ -193,6 +199,18 @@ class NativeEngine:
             if progress is not None:
                 progress(total, total)
         return self._link(module, type_ids, listeners, obj, definitions, builtin_listeners)
+
+    def might_compile_in_workers(self, size: int) -> bool:
+        """Whether a binary of ``size`` bytes may hold a module ``compiles_in_workers``."""
+        isa = self.isa
+        return (isa is not None and isa.compiles_in_parts and self.compile_workers >= 2
+                and size >= parallel.MIN_PARALLEL_CODE)  # fmt: skip
+
+    def compiles_in_workers(self, module: Module) -> bool:
+        """Whether ``compile_module`` (given the source) compiles ``module`` in worker
+        processes: a module large enough, on a backend that compiles in parts."""
+        isa = self.isa
+        return isa is not None and isa.compiles_in_parts and parallel.worth_it(module, self.compile_workers)
 
     def load_module(self, module: Module, listeners: Sequence[Any | None], obj: ObjectCode,
                     definitions: Sequence[FunctionDefinition] = ()) -> CompiledCode:  # fmt: skip

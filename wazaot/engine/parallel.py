@@ -72,10 +72,10 @@ class _WorkerProcess:
 
     def compile(self, isa_name: str, key: str, wasm: bytes, type_ids: list[int],
                 listened: frozenset[int], canonicalize_nans: bool,
-                indexes: list[int]) -> ChunkCode:  # fmt: skip
+                indexes: list[int], check: bool) -> ChunkCode:  # fmt: skip
         assert self.proc.stdin is not None and self.proc.stdout is not None
         send(self.proc.stdin, (isa_name, key, None if key == self.key else wasm, type_ids,
-                               listened, canonicalize_nans, indexes))  # fmt: skip
+                               listened, canonicalize_nans, indexes, check))  # fmt: skip
         self.key = key
         status, value = receive(self.proc.stdout)
         if status != "ok":
@@ -124,9 +124,11 @@ def _close_workers() -> None:
 
 def compile_chunks(isa_name: str, wasm: bytes, type_ids: Sequence[int], listened: frozenset[int],
                    canonicalize_nans: bool, chunks: Sequence[Sequence[int]], workers: int,
-                   progress: Callable[[int], None] | None = None) -> list[ChunkCode]:  # fmt: skip
+                   progress: Callable[[int], None] | None = None,
+                   check: bool = False) -> list[ChunkCode]:  # fmt: skip
     """Compile ``chunks`` of the module ``wasm`` in ``workers`` processes; ``progress``
-    is told how many functions each finished chunk held."""
+    is told how many functions each finished chunk held. With ``check`` the workers
+    also decode and validate the bodies (see ``worker.serve``)."""
     key = hashlib.sha256(wasm).hexdigest()
     results: list[ChunkCode | None] = [None] * len(chunks)
     errors: list[BaseException] = []
@@ -142,7 +144,7 @@ def compile_chunks(isa_name: str, wasm: bytes, type_ids: Sequence[int], listened
                 except queue.Empty:
                     break
                 results[i] = worker.compile(isa_name, key, wasm, list(type_ids), listened,
-                                            canonicalize_nans, list(chunks[i]))  # fmt: skip
+                                            canonicalize_nans, list(chunks[i]), check)  # fmt: skip
                 if progress is not None:
                     progress(len(chunks[i]))
         except BaseException as exc:  # noqa: BLE001 - raised in the caller's thread

@@ -4,7 +4,8 @@ It reads tasks from its standard input and writes results to its standard output
 each a length-prefixed pickle (the parent is the only peer: ``parallel.py``):
 
     task    (isa name, module key, wasm bytes or None if the key was sent before,
-             type ids, listened function indexes, canonicalize_nans, function indexes)
+             type ids, listened function indexes, canonicalize_nans, function indexes,
+             check: whether the bodies still need their decoding and validation checks)
     result  ("ok", ChunkCode) or ("error", the exception)
 
 Workers are separate interpreters started as ``python -m wazaot.engine.worker_main``,
@@ -16,10 +17,12 @@ from __future__ import annotations
 
 import pickle
 import struct
+import time
 from typing import IO, Any
 
-from ..wasm.decoder import decode_module
+from ..wasm.decoder import data_count_missing, decode_bodies, decode_module
 from ..wasm.module import Module
+from ..wasm.validator import validate_bodies
 from .isas import target_isa
 
 _LENGTH = struct.Struct("<Q")
@@ -44,21 +47,39 @@ def receive(stream: IO[bytes]) -> Any:
 
 
 def serve(inp: IO[bytes], out: IO[bytes]) -> None:
-    """Compile chunks until the input ends."""
-    modules: dict[str, Module] = {}
+    """Compile chunks until the input ends.
+
+    A module is decoded without its function bodies when it arrives; each chunk's
+    bodies are decoded when the chunk is compiled, so that every body is decoded once
+    among the workers. With ``check`` the worker also does what the parent left to it:
+    the body part of decoding's and validation's checks, in function order."""
+    modules: dict[str, tuple[Module, bytes, set[int]]] = {}
     while True:
         try:
-            isa_name, key, wasm, type_ids, listened, canonicalize_nans, indexes = receive(inp)
+            isa_name, key, wasm, type_ids, listened, canonicalize_nans, indexes, check = receive(inp)
         except EOFError:
             return
         try:
-            module = modules.get(key)
-            if module is None:
+            held = modules.get(key)
+            if held is None:
                 modules.clear()
-                module = modules[key] = decode_module(wasm)
+                held = modules[key] = (decode_module(wasm, bodies=False), wasm, set())
+            module, wasm, decoded = held
+            clock = time.perf_counter
+            t0 = clock()
+            uses_data_count = decode_bodies(wasm, module, [i for i in indexes if i not in decoded])
+            decoded.update(indexes)
+            t1 = clock()
+            if check:
+                error = data_count_missing(module, uses_data_count)
+                if error is not None:
+                    raise error
+                validate_bodies(module, indexes)
+            t2 = clock()
             isa = target_isa(isa_name)
             assert isa is not None, f"no {isa_name} backend"
             chunk = isa.compile_chunk(module, type_ids, listened, indexes, canonicalize_nans)
+            chunk.timings = {"decode": t1 - t0, "validate": t2 - t1, **chunk.timings}
             send(out, ("ok", chunk))
         except Exception as exc:  # noqa: BLE001 - the parent raises it
             send(out, ("error", exc))

@@ -13,6 +13,7 @@ anywhere is reported as malformed even when an earlier function is invalid.
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 
 from ..api import ValueType
 from ..errors import DecodeError
@@ -90,6 +91,33 @@ def decode_module(data: bytes | bytearray | memoryview, *, bodies: bool = True) 
     code already exists (the compilation cache), where decoding them is most of the
     work and would be wasted."""
     return _Decoder(bytes(data), bodies).module()
+
+
+def decode_bodies(data: bytes, module: Module, indexes: Iterable[int]) -> bool:
+    """Decode the instructions of the defined functions ``indexes`` (function indices,
+    imports first) of ``module``, which ``decode_module(data, bodies=False)`` made.
+
+    This is the body part of a full decode, for compile workers that each decode
+    their own functions. Raises the ``DecodeError`` a full decode would raise for the
+    first malformed body among them; returns whether they use a data index
+    (``memory.init``, ``data.drop``), which makes the data count section required."""
+    decoder = _Decoder(data)
+    decoder.mod = module
+    first = module.num_imported_funcs
+    for index in indexes:
+        code = module.codes[index - first]
+        module.codes[index - first] = decoder.code(Reader(data, code.offset, code.end_offset), index)
+    return decoder.uses_data_count
+
+
+def data_count_missing(module: Module, uses_data_count: bool) -> DecodeError | None:
+    """The error of a module whose bodies use a data index without the data count
+    section that must then precede them (None if there is no such error)."""
+    # Without a data section there is nothing to count: a data index is then
+    # simply unknown (a validation error), as the spec suite's binaries expect.
+    if uses_data_count and module.data_count is None and module.datas:
+        return DecodeError("data count section required", module.size)
+    return None
 
 
 def _value_type(r: Reader) -> ValueType:
@@ -182,10 +210,9 @@ class _Decoder:
             raise DecodeError("function and code section have inconsistent lengths", len(data))
         if mod.data_count is not None and mod.data_count != len(mod.datas):
             raise DecodeError("data count and data section have inconsistent lengths", len(data))
-        # Without a data section there is nothing to count: a data index is then
-        # simply unknown (a validation error), as the spec suite's binaries expect.
-        if self.uses_data_count and mod.data_count is None and mod.datas:
-            raise DecodeError("data count section required", len(data))
+        error = data_count_missing(mod, self.uses_data_count)
+        if error is not None:
+            raise error
         return mod
 
     def section(self, section_id: int, r: Reader) -> None:

@@ -30,7 +30,7 @@ values live at once, across all enclosing blocks) and ``uses_memory``.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from itertools import islice
 from typing import Any
 
@@ -948,11 +948,30 @@ def _validate_segments(module: Module, ctx: _Context, n_imported_globals: int) -
             _const_expr(ctx, n_imported_globals, data.offset_expr, I32)
 
 
-def validate_module(module: Module) -> None:
+def validate_module(module: Module, bodies: bool = True) -> None:
     """Check ``module`` against the spec's validation rules; raise ``ValidationError``.
 
-    Also fills each ``Code``'s ``max_stack`` and ``uses_memory``.
+    Also fills each ``Code``'s ``max_stack`` and ``uses_memory``. With ``bodies=False``
+    only what lies outside the function bodies is checked: compile workers check the
+    bodies (``validate_bodies``), each its own functions.
     """
+    ctx = _module_context(module)
+    if bodies:
+        _validate_codes(ctx, module, range(module.num_imported_funcs, len(ctx.funcs)))
+
+
+def validate_bodies(module: Module, indexes: Iterable[int]) -> None:
+    """Check the bodies of the defined functions ``indexes`` (function indices, imports
+    first) of a module that passed ``validate_module(module, bodies=False)``; raise the
+    ``ValidationError`` of the first invalid one."""
+    ctx = _Context(module)
+    ctx.funcs = [ctx.types[i] for i in module.func_type_indices()]
+    ctx.refs = _declared_refs(module)
+    _validate_codes(ctx, module, indexes)
+
+
+def _module_context(module: Module) -> _Context:
+    """Validate everything but the function bodies; the context the bodies are checked in."""
     ctx = _Context(module)
     _validate_imports(module)
     n_types = len(module.types)
@@ -980,12 +999,15 @@ def validate_module(module: Module) -> None:
             raise _fail(f"start function {module.start} must have type [] -> []")
     _validate_segments(module, ctx, n_imported_globals)
     ctx.refs = _declared_refs(module)
-
     if len(module.codes) != len(module.functions):
         raise _fail("function and code section have inconsistent lengths")
+    return ctx
+
+
+def _validate_codes(ctx: _Context, module: Module, indexes: Iterable[int]) -> None:
     first = module.num_imported_funcs
-    for i, code in enumerate(module.codes):
-        index = first + i
+    for index in indexes:
+        code = module.codes[index - first]
         params, results = ctx.funcs[index]
         total = len(params) + sum(count for count, _ in code.local_runs)
         locals_: Any
