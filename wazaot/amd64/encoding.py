@@ -634,6 +634,7 @@ class Assembler(LabelBuffer, IntInstructions, SseInstructions):
         super().__init__()
         self.relocs: list[Reloc] = []
         self._fixups: list[_Fixup] = []
+        self.external_refs: list[tuple[int, int]] = []  # see finish()
 
     # -- buffer, labels, data ----------------------------------------------------------
 

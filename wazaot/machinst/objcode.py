@@ -12,11 +12,13 @@ executable mapping and applies the relocations.
 from __future__ import annotations
 
 import enum
+import struct
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import overload
 
+from ..errors import UnsupportedError
 from ..wasm.module import FuncType
 
 
@@ -28,9 +30,14 @@ class RelocKind(enum.Enum):
     (jump tables of ``br_table``)."""
 
     FUNC_REL32 = "func_rel32"
-    """4 bytes at ``offset`` := start of function ``addend`` - (``offset`` + 4): a direct
-    call into another chunk of a module compiled in parts (resolved when the parts
-    are joined; an ``ObjectCode`` never holds one)."""
+    """4 bytes at ``offset`` := start of function ``addend`` - (``offset`` + 4): an x86-64
+    direct call (``call rel32``) into another chunk of a module compiled in parts
+    (resolved when the parts are joined; an ``ObjectCode`` never holds one)."""
+
+    FUNC_CALL26 = "func_call26"
+    """The low 26 bits of the 4-byte word at ``offset`` := (start of function ``addend``
+    - ``offset``) / 4: an arm64 ``bl`` (imm26, ±128 MiB) into another chunk of a module
+    compiled in parts (resolved when the parts are joined, as ``FUNC_REL32``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +114,42 @@ class ObjectCode:
         for r in self.relocations:
             if r.kind is RelocKind.ABS64:
                 raw[r.offset : r.offset + 8] = (base + r.addend).to_bytes(8, "little")
-            else:  # FUNC_REL32 are resolved when chunks are joined
+            else:  # FUNC_REL32 and FUNC_CALL26 are resolved when chunks are joined
                 raise AssertionError(f"unexpected {r.kind} relocation in linked code")
         return bytes(raw)
 
 
-__all__ = ["ChunkCode", "FunctionCode", "ObjectCode", "PackedSourceMap", "RelocKind", "Relocation"]
+CALL26_REACH = 1 << 27
+"""An arm64 ``bl`` reaches from -128 MiB to 128 MiB - 4 of itself (imm26 words)."""
+
+
+def resolve_call(code: bytearray, at: int, kind: RelocKind, target: int) -> None:
+    """Make the direct call whose field is at ``at`` in ``code`` (a ``FUNC_REL32`` or
+    ``FUNC_CALL26`` relocation) reach offset ``target`` of ``code``. A call that cannot
+    reach raises ``UnsupportedError``: the code is never left pointing elsewhere."""
+    if kind is RelocKind.FUNC_REL32:
+        distance = target - (at + 4)
+        if not -(1 << 31) <= distance < 1 << 31:
+            raise UnsupportedError(f"a call at {at:#x} cannot reach {target:#x} (rel32)")
+        struct.pack_into("<i", code, at, distance)
+    elif kind is RelocKind.FUNC_CALL26:
+        distance = target - at
+        if at % 4 or distance % 4:
+            raise ValueError(f"a bl at {at:#x} to {target:#x}: both must be word-aligned")
+        if not -CALL26_REACH <= distance < CALL26_REACH:
+            raise UnsupportedError(
+                f"the module's code is too large for arm64: a call at {at:#x} cannot reach "
+                f"{target:#x} ({distance:+#x} bytes; bl reaches ±128 MiB)"
+            )
+        (word,) = struct.unpack_from("<I", code, at)
+        empty_bl = word & 0xFC00_0000 == 0x9400_0000 and word & 0x03FF_FFFF == 0
+        assert empty_bl, f"not a bl with an empty offset at {at:#x}: {word:#010x}"
+        struct.pack_into("<I", code, at, word | (distance >> 2) & 0x03FF_FFFF)
+    else:
+        raise ValueError(f"{kind} is not a call relocation")
+
+
+__all__ = [
+    "CALL26_REACH", "ChunkCode", "FunctionCode", "ObjectCode", "PackedSourceMap", "RelocKind",
+    "Relocation", "resolve_call",
+]  # fmt: skip
