@@ -12,29 +12,33 @@ import wasmtime
 
 import wazaot
 from wazaot.engine import parallel
+from wazaot.machinst.objcode import ObjectCode, RelocKind, resolve_call
+from wazaot.wasm.decoder import decode_module
 
 REPO = Path(__file__).resolve().parent.parent
 GENC = REPO / "bench" / "real" / "genc.wasm"  # a C program of 1500 functions, built for WASI
 
 
-def _compile(data: bytes, workers: int) -> wazaot.CompiledModule:
-    with wazaot.Runtime(wazaot.RuntimeConfig(compile_workers=workers)) as rt:
+def _compile(data: bytes, workers: int, arch: str) -> ObjectCode:
+    with wazaot.Runtime(wazaot.RuntimeConfig(arch=arch, compile_workers=workers)) as rt:
         cm = rt.compile(data)
-        return cm.code.object_code  # type: ignore[union-attr,return-value]
+        return cm.code.object_code  # type: ignore[union-attr,no-any-return]
 
 
-def test_parallel_compile_is_byte_identical(monkeypatch: pytest.MonkeyPatch) -> None:
+# arm64 code compiles on any host (it runs only on arm64: see tests/arm64/test_parts.py)
+@pytest.mark.parametrize("arch", ["amd64", "arm64"])
+def test_parallel_compile_is_byte_identical(monkeypatch: pytest.MonkeyPatch, arch: str) -> None:
     data = GENC.read_bytes()
     monkeypatch.setattr(parallel, "MIN_PARALLEL_CODE", 0)
-    module = wazaot.Runtime().compile(data).module
+    module = decode_module(data)
     assert parallel.worth_it(module, 2) and len(parallel.plan(module, 2)) > 2
-    serial, split = _compile(data, 1), _compile(data, 2)
-    assert split.code == serial.code  # type: ignore[attr-defined]
-    assert split.relocations == serial.relocations  # type: ignore[attr-defined]
-    assert split.thunks == serial.thunks  # type: ignore[attr-defined]
+    serial, split = _compile(data, 1, arch), _compile(data, 2, arch)
+    assert split.code == serial.code
+    assert split.relocations == serial.relocations
+    assert split.thunks == serial.thunks
     assert {i: (f.start, f.end, list(f.srcmap)) for i, f in split.functions.items()} == {
         i: (f.start, f.end, list(f.srcmap)) for i, f in serial.functions.items()
-    }  # type: ignore[attr-defined]
+    }
 
 
 def test_a_module_compiled_in_parts_runs_and_reports_progress(
@@ -115,3 +119,11 @@ def test_workers_report_the_error_of_a_compile_in_one_process(
         assert _error(data, 2) == serial, name
     assert _error(cases["malformed after invalid"], 1)[0] is wazaot.DecodeError
     assert _error(cases["invalid late"], 1)[0] is wazaot.ValidationError
+
+
+def test_rel32_call_relocation() -> None:
+    code = bytearray(b"\xe8" + bytes(4))  # call rel32
+    resolve_call(code, 1, RelocKind.FUNC_REL32, 0x40)
+    assert code == b"\xe8" + (0x40 - 5).to_bytes(4, "little")
+    with pytest.raises(wazaot.UnsupportedError, match="cannot reach"):
+        resolve_call(code, 1, RelocKind.FUNC_REL32, 1 << 32)

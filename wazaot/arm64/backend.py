@@ -1,27 +1,30 @@
-"""The arm64 pipeline for a whole module: lower, allocate, emit.
+"""The arm64 pipeline for a module or a chunk of it: lower, allocate, emit.
 
 For each defined function::
 
     Arm64Lowering  <- lower_function (shared frontend)      wasm -> VCode
     allocate(vcode, REGISTER_ENV)                            VCode -> Allocation
-    Emitter.emit_function                                    -> words in the module assembler
+    Emitter.emit_function                                    -> words in the chunk assembler
 
-then the entry thunks of the module's function types. Conditional branches reach
-±1 MiB: a module whose code is too large for them is emitted again with every
-conditional branch in its long form (``FarAssembler.long_branches``).
+then (``machinst.chunks``) the chunks are joined, the ``bl`` between them relocated,
+and the entry thunks of the module's function types appended. Conditional branches
+reach ±1 MiB: a function too large for them is emitted again with every conditional
+branch in its long form (``FarAssembler.long_branches``); ``bl`` reaches ±128 MiB, and
+a module whose code is larger raises ``UnsupportedError``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..api import ValueType
 from ..errors import UnsupportedError
 from ..lower.frontend import lower_function
 from ..lower.isel import CompileEnv, LoweredFunction
-from ..machinst.emit import EmittedFunction, object_code
-from ..machinst.objcode import ObjectCode
-from ..regalloc import Allocation, allocate
+from ..machinst import chunks
+from ..machinst.emit import AllocationView, EmittedFunction
+from ..machinst.objcode import ChunkCode, ObjectCode, RelocKind
+from ..regalloc import allocate
 from ..wasm.module import Module
 from . import lower_float, lower_int, lower_mem  # noqa: F401  (they register the rules)
 from .abi import REGISTER_ENV
@@ -32,7 +35,7 @@ from .lower import Arm64Lowering
 from .sequences import FarAssembler
 from .trampolines import entry_thunk
 
-__all__ = ["compile_module", "lower"]
+__all__ = ["compile_chunk", "compile_module", "emit_function", "join_chunks", "lower"]
 
 
 def lower(env: CompileEnv, func_index: int) -> LoweredFunction:
@@ -64,29 +67,59 @@ def compile_module(module: Module, type_ids: Sequence[int],
                    canonicalize_nans: bool = False) -> ObjectCode:  # fmt: skip
     """Lower, allocate and emit every defined function of ``module``, then the entry
     thunks of their function types; jump tables become ABS64 relocations. Functions
-    in ``listened`` notify their listener when called and when they return."""
+    in ``listened`` notify their listener when called and when they return. (One
+    chunk of every function, joined: the same code as a compile in parts.)"""
+    defined = range(module.num_imported_funcs, len(module.func_types()))
+    chunk = compile_chunk(module, type_ids, listened, defined, canonicalize_nans=canonicalize_nans)
+    return join_chunks(module, [chunk])
+
+
+def compile_chunk(module: Module, type_ids: Sequence[int], listened: frozenset[int],
+                  indexes: Sequence[int], progress: Callable[[int], None] | None = None,
+                  canonicalize_nans: bool = False) -> ChunkCode:  # fmt: skip
+    """Lower, allocate and emit the defined functions ``indexes`` (consecutive) into a
+    chunk of their own (``machinst.chunks``): calls to functions outside it become
+    FUNC_CALL26 relocations. ``progress`` is told after each function."""
     env = CompileEnv.of(module, type_ids, listened, canonicalize_nans)
     _reject_v128(module)
-    lowered: list[tuple[LoweredFunction, Allocation]] = []
-    for index in range(module.num_imported_funcs, len(env.func_types)):
-        lowering = Arm64Lowering(env, index)
-        lower_function(module, index, lowering, env.func_types)
-        lowered.append((lowering.out, allocate(lowering.vcode, REGISTER_ENV)))
+    asm = FarAssembler()
+    labels = [asm.new_label() for _ in env.func_types]
     try:
-        return _emit(module, env, lowered, long_branches=False)
-    except BranchRangeError:
-        return _emit(module, env, lowered, long_branches=True)
+        return chunks.compile_chunk(
+            asm, labels, indexes,
+            lambda index: lower(env, index),
+            lambda vcode: allocate(vcode, REGISTER_ENV),
+            lambda out, alloc, label: emit_function(asm, labels, out, alloc, label),
+            RelocKind.FUNC_CALL26, progress,
+        )  # fmt: skip
+    except BranchRangeError as e:  # only a call can be out of range by now
+        raise UnsupportedError(f"the module's code is too large for arm64: {e}") from None
 
 
-def _emit(module: Module, env: CompileEnv, lowered: list[tuple[LoweredFunction, Allocation]],
-          long_branches: bool) -> ObjectCode:  # fmt: skip
-    func_types = env.func_types
-    asm = FarAssembler(long_branches)
-    labels: list[Label] = [asm.new_label() for _ in func_types]
-    functions: dict[int, EmittedFunction[Label]] = {}
-    for out, alloc in lowered:
-        index = out.func_index
-        functions[index] = Emitter(asm, labels).emit_function(out, alloc, labels[index])
-    thunks = {ft: entry_thunk(asm, ft.params, ft.results)
-              for ft in dict.fromkeys(func_types[module.num_imported_funcs :])}  # fmt: skip
-    return object_code(asm, asm.finish(), functions, thunks)
+def join_chunks(module: Module, parts: Sequence[ChunkCode]) -> ObjectCode:
+    """Lay ``parts`` (in function order) out as one module, as a single compile would,
+    resolve the calls between them (``bl`` reaches ±128 MiB: ``UnsupportedError``
+    past that) and append the entry thunks."""
+    return chunks.join_chunks(module, parts, FarAssembler(), entry_thunk)
+
+
+def emit_function(asm: FarAssembler, labels: Sequence[Label], out: LoweredFunction,
+                  alloc: AllocationView, label: Label) -> EmittedFunction[Label]:  # fmt: skip
+    """Emit one function into ``asm``; a function with a branch out of its range (a
+    conditional branch reaches ±1 MiB) is emitted again with long branches. What a
+    function becomes depends on it alone, never on where it lands."""
+    mark = asm.mark()
+    try:
+        emitted = Emitter(asm, labels).emit_function(out, alloc, label)
+        asm.check_range(mark)
+        return emitted
+    except BranchRangeError as e:
+        if asm.long_branches:
+            message = f"function {out.func_index} is too large for arm64 branches: {e}"
+            raise UnsupportedError(message) from None
+    asm.rollback(mark, [label])
+    asm.long_branches = True
+    try:
+        return emit_function(asm, labels, out, alloc, label)
+    finally:
+        asm.long_branches = False

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import enum
 import struct
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from ..machinst.buffer import LabelBuffer
@@ -368,6 +369,14 @@ class _Fixup(NamedTuple):
     origin: Label | None = None
 
 
+class Mark(NamedTuple):
+    """Where an :class:`Assembler` stood (:meth:`Assembler.mark`)."""
+
+    offset: int
+    labels: int
+    fixups: int
+
+
 class Assembler(LabelBuffer):
     """Appends instruction words to a buffer; resolves labels at :meth:`finish`.
 
@@ -379,6 +388,7 @@ class Assembler(LabelBuffer):
     def __init__(self) -> None:
         super().__init__()
         self._fixups: list[_Fixup] = []
+        self.external_refs: list[tuple[int, int]] = []  # see finish()
 
     # -- buffer, labels, data ----------------------------------------------------------
 
@@ -403,24 +413,58 @@ class Assembler(LabelBuffer):
         word = struct.pack("<I", NOP if fill == "nop" else UDF0)
         self.buf += word * (-self.offset % n // 4)
 
-    def finish(self) -> bytes:
+    def finish(self, external: Mapping[Label, int] | None = None) -> bytes:
         """Resolve every label reference and return the code.
 
         Raises :class:`BranchRangeError` for a branch whose label is out of range.
-        """
+        Calls (``bl``) to the labels in ``external`` (never bound here: functions
+        compiled in another chunk, by function index) are left as ``external_refs``:
+        (offset of the ``bl``, function index), to get the function's offset."""
+        self.external_refs = []
         for fixup in self._fixups:
+            if external and fixup.target in external:
+                assert fixup.kind is FixupKind.imm26, "only calls reach other chunks"
+                self.external_refs.append((fixup.at, external[fixup.target]))
+                continue
             target = self.label_offset(fixup.target)
             if fixup.kind is None:
                 assert fixup.origin is not None
                 delta = target - self.label_offset(fixup.origin)
                 struct.pack_into("<i", self.buf, fixup.at, delta)
                 continue
-            (word,) = struct.unpack_from("<I", self.buf, fixup.at)
-            patched = fixup.kind.patch(word, target - fixup.at)
-            if patched is None:
-                raise BranchRangeError(fixup.kind, fixup.at, fixup.target, target - fixup.at)
-            struct.pack_into("<I", self.buf, fixup.at, patched)
+            struct.pack_into("<I", self.buf, fixup.at, self._patched(fixup, target))
         return bytes(self.buf)
+
+    def _patched(self, fixup: _Fixup, target: int) -> int:
+        assert fixup.kind is not None
+        (word,) = struct.unpack_from("<I", self.buf, fixup.at)
+        patched = fixup.kind.patch(word, target - fixup.at)
+        if patched is None:
+            raise BranchRangeError(fixup.kind, fixup.at, fixup.target, target - fixup.at)
+        return patched
+
+    # -- emitting a piece again ----------------------------------------------------------
+
+    def mark(self) -> Mark:
+        """Where the assembler stands: what :meth:`check_range` and :meth:`rollback`
+        take."""
+        return Mark(self.offset, self.label_count, len(self._fixups))
+
+    def check_range(self, since: Mark) -> None:
+        """Raise :class:`BranchRangeError` if a reference made since ``since`` to a
+        label bound by now is out of its instruction's range (the others are checked
+        at :meth:`finish`)."""
+        for fixup in self._fixups[since.fixups :]:
+            if fixup.kind is not None:
+                target = self._position(fixup.target)
+                if target is not None:
+                    self._patched(fixup, target)
+
+    def rollback(self, to: Mark, unbind: Sequence[Label] = ()) -> None:
+        """Forget everything emitted since ``to``, the labels made since and the
+        references recorded since, and unbind the labels ``unbind``."""
+        self.truncate(to.offset, to.labels, unbind)
+        del self._fixups[to.fixups :]
 
     def _refer(self, word: int, label: Label, kind: FixupKind) -> None:
         self._position(label)  # a label of this assembler

@@ -1,9 +1,9 @@
 """The arm64 target ISA: the object the engine compiles and links through.
 
-``ARM64`` implements ``wazaot.machinst.isa.TargetISA``: module compilation
-(``backend.py``: shared lowering, this directory's instruction selection, the shared
-register allocator, emission) and the runtime trampolines and host stubs
-(``trampolines.py``). The code needs only the base ARMv8.0-A instruction set (no
+``ARM64`` implements ``wazaot.machinst.isa.TargetISA``: module compilation, whole or
+in parts (``backend.py``: shared lowering, this directory's instruction selection, the
+shared register allocator, emission, the shared join of ``machinst.chunks``) and the
+runtime trampolines and host stubs (``trampolines.py``). The code needs only the base ARMv8.0-A instruction set (no
 LSE atomics), so there are no processor features to check.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..errors import UnsupportedError
 from ..machinst.isa import StubCode
 from ..machinst.objcode import ChunkCode, ObjectCode
 from ..wasm.module import FuncType, Module
@@ -24,9 +23,7 @@ class Arm64ISA:
     """arm64 (AAPCS64 hosts: Linux, macOS)."""
 
     name = "arm64"
-    # Calls between functions are not yet relocatable across separately compiled
-    # parts (``bl`` needs a relocation kind of its own): whole modules only.
-    compiles_in_parts = False
+    compiles_in_parts = True  # calls between chunks: FUNC_CALL26 relocations
 
     def check_host(self) -> None:
         pass
@@ -41,10 +38,11 @@ class Arm64ISA:
 
     def compile_chunk(self, module: Module, type_ids: Sequence[int], listened: frozenset[int],
                       indexes: Sequence[int], canonicalize_nans: bool = False) -> ChunkCode:  # fmt: skip
-        raise UnsupportedError("the arm64 backend compiles whole modules (compiles_in_parts)")
+        return backend.compile_chunk(module, list(type_ids), listened, indexes,
+                                     canonicalize_nans=canonicalize_nans)  # fmt: skip
 
     def join_chunks(self, module: Module, chunks: Sequence[ChunkCode]) -> ObjectCode:
-        raise UnsupportedError("the arm64 backend compiles whole modules (compiles_in_parts)")
+        return backend.join_chunks(module, chunks)
 
     def runtime_stubs(self) -> StubCode:
         code, offsets = trampolines.runtime_stubs()

@@ -6,6 +6,7 @@ instructions and label fixups (the forms that refer to labels differ per ISA).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -53,6 +54,20 @@ class LabelBuffer:
         if not 0 <= label.id < len(self._labels):
             raise ValueError(f"label {label} was not made by this assembler")
         return self._labels[label.id]
+
+    @property
+    def label_count(self) -> int:
+        """How many labels were made so far."""
+        return len(self._labels)
+
+    def truncate(self, offset: int, label_count: int, unbind: Sequence[Label] = ()) -> None:
+        """Forget the bytes from ``offset`` on and the labels made after the first
+        ``label_count``, and unbind the labels ``unbind`` (to emit a piece again)."""
+        del self.buf[offset:]
+        del self._labels[label_count:]
+        for label in unbind:
+            self._position(label)
+            self._labels[label.id] = None
 
     def data(self, raw: bytes) -> None:
         """Append raw bytes (constants, jump tables)."""
