@@ -198,3 +198,15 @@ def simd_uaddlv(c: Chooser) -> Sample:
 def vec_mov(c: Chooser) -> Sample:
     rd, rn = c.vec(), c.vec()
     return Sample(fpe.vec_mov(rd, rn), f"mov {rd}.16b, {rn}.16b")
+
+
+@case
+def vec_zero(c: Chooser) -> Sample:
+    rd = c.vec()
+    return Sample(fpe.vec_zero(rd), f"movi {rd}.2d, #0000000000000000")
+
+
+@case
+def vec_ins_x(c: Chooser) -> Sample:
+    rd, lane, rn = c.vec(), c.pick([0, 1]), c.gpr()
+    return Sample(fpe.vec_ins_x(rd, lane, rn), f"mov {rd}.d[{lane}], {r(64, rn)}")

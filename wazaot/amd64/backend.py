@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..api import ValueType
-from ..errors import UnsupportedError
 from ..lower.frontend import lower_function
 from ..lower.isel import CompileEnv, LoweredFunction
 from ..machinst import chunks
@@ -39,23 +37,6 @@ def lower(env: CompileEnv, func_index: int, features: cpu.Features = cpu.ALL) ->
     return lowering.out
 
 
-def _reject_v128(module: Module) -> None:
-    """SIMD values are not compiled yet: say so before generating any code."""
-    for ft in module.func_types()[: module.num_imported_funcs]:
-        if ValueType.V128 in ft.params + ft.results:
-            raise UnsupportedError("the x86-64 backend cannot compile v128 values yet", None)
-    if any(gt.value_type == ValueType.V128 for gt in module.global_types()):
-        raise UnsupportedError("the x86-64 backend cannot compile v128 globals yet", None)
-    n_imported = module.num_imported_funcs
-    for i, ft in enumerate(module.func_types()[n_imported:]):
-        code = module.codes[i]
-        if ValueType.V128 in ft.params + ft.results or any(
-            vt == ValueType.V128 for _, vt in code.local_runs
-        ):
-            raise UnsupportedError("the x86-64 backend cannot compile v128 values yet",
-                                   code.offset)  # fmt: skip
-
-
 def compile_module(module: Module, type_ids: Sequence[int], features: cpu.Features,
                    listened: frozenset[int] = frozenset(),
                    canonicalize_nans: bool = False) -> ObjectCode:  # fmt: skip
@@ -77,7 +58,6 @@ def compile_chunk(module: Module, type_ids: Sequence[int], features: cpu.Feature
     chunk of their own (``machinst.chunks``): calls to functions outside it become
     FUNC_REL32 relocations. ``progress`` is told after each function."""
     env = CompileEnv.of(module, type_ids, listened, canonicalize_nans)
-    _reject_v128(module)
     asm = Assembler()
     labels = [asm.new_label() for _ in env.func_types]
     return chunks.compile_chunk(

@@ -270,6 +270,20 @@ def _fconst(e: Emitter, inst: I.FConst, regs: Sequence[PReg]) -> None:
     (e.asm.movd if inst.prec == 32 else e.asm.movq)(dst, r11)
 
 
+@emits(I.VConst)
+def _vconst(e: Emitter, inst: I.VConst, regs: Sequence[PReg]) -> None:
+    asm, dst = e.asm, xmm(regs[0])
+    lo, hi = inst.bits & 0xFFFF_FFFF_FFFF_FFFF, inst.bits >> 64 & 0xFFFF_FFFF_FFFF_FFFF
+    if lo:
+        asm.mov(64 if lo >> 32 else 32, r11, lo)
+        asm.movq(dst, r11)  # zeroes bits 64-127
+    else:
+        asm.sse("pxor", dst, dst)
+    if hi:
+        asm.mov(64 if hi >> 32 else 32, r11, hi)
+        asm.pinsrq(dst, r11, 1)
+
+
 @emits(I.AluRRR)
 def _alu_rrr(e: Emitter, inst: I.AluRRR, regs: Sequence[PReg]) -> None:
     lhs, rhs, dst = regs
@@ -451,6 +465,8 @@ def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
     mem = _checked_address(e, addr, inst.offset, width)
     if op.is_float:
         (asm.movss if width == 4 else asm.movsd)(xmm(dst), mem)
+    elif width == 16:
+        asm.movdqu(xmm(dst), mem)
     elif width == 8:
         asm.mov(64, gpr(dst), mem)
     elif width == 4:
@@ -472,6 +488,8 @@ def _wasm_store(e: Emitter, inst: I.WasmStore, regs: Sequence[PReg]) -> None:
     mem = _checked_address(e, addr, inst.offset, op.bits // 8)
     if op.is_float:
         (asm.movss if op.bits == 32 else asm.movsd)(mem, xmm(src))
+    elif op.bits == 128:
+        asm.movdqu(mem, xmm(src))
     else:
         asm.mov(op.bits, mem, gpr(src))
 
@@ -528,7 +546,7 @@ def _load_ctx(e: Emitter, inst: I.LoadCtx, regs: Sequence[PReg]) -> None:
     asm.mov(64, r11, Mem(r14, disp=inst.disp))
     mem = Mem(r11, disp=inst.field)
     if dst.cls is RegClass.FLOAT:
-        (asm.movss if inst.width == 4 else asm.movsd)(xmm(dst), mem)
+        _FLOAT_MOVES[inst.width](asm, xmm(dst), mem)
     else:
         asm.mov(inst.width * 8, gpr(dst), mem)
 
@@ -539,9 +557,13 @@ def _store_global(e: Emitter, inst: I.StoreGlobal, regs: Sequence[PReg]) -> None
     src = regs[0]
     asm.mov(64, r11, Mem(r14, disp=inst.disp))
     if src.cls is RegClass.FLOAT:
-        (asm.movss if inst.width == 4 else asm.movsd)(Mem(r11), xmm(src))
+        _FLOAT_MOVES[inst.width](asm, Mem(r11), xmm(src))
     else:
         asm.mov(inst.width * 8, Mem(r11), gpr(src))
+
+
+_FLOAT_MOVES = {4: Assembler.movss, 8: Assembler.movsd, 16: Assembler.movdqu}
+"""The load or store of a float or v128 global's cell, by its width in bytes."""
 
 
 @emits(I.TableAccess)
@@ -571,6 +593,11 @@ def _stack_slot(e: Emitter, inst: P.StackSlot, regs: Sequence[PReg]) -> None:
             asm.mov(64, mem, gpr(reg))
         else:
             asm.mov(64, gpr(reg), mem)
+    elif inst.wide:
+        if inst.store:
+            asm.movdqu(mem, xmm(reg))
+        else:
+            asm.movdqu(xmm(reg), mem)
     elif inst.store:
         asm.movsd(mem, xmm(reg))
     else:
@@ -620,11 +647,16 @@ def _notify(e: Emitter, inst: P.Notify, regs: Sequence[PReg]) -> None:
     asm = e.asm
     if regs:
         asm.mov(64, r11, Mem(r15, disp=Exec.SLOTS))
+    slot = 0
     for i, reg in enumerate(regs):
         if reg.cls is RegClass.INT:
-            asm.mov(64, Mem(r11, disp=8 * i), gpr(reg))
+            asm.mov(64, Mem(r11, disp=8 * slot), gpr(reg))
+        elif i in inst.wide:
+            asm.movdqu(Mem(r11, disp=8 * slot), xmm(reg))
+            slot += 1
         else:
-            asm.movsd(Mem(r11, disp=8 * i), xmm(reg))
+            asm.movsd(Mem(r11, disp=8 * slot), xmm(reg))
+        slot += 1
     asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), inst.code)
     asm.call(Mem(r15, disp=Exec.EXIT_STUB))
 

@@ -46,6 +46,7 @@ def _sse_rows() -> list[tuple[str, str, str, str]]:
         ("movq", "64", "rm, x", "66 0F 7E /r"),
         ("movq", "-", "x, xm64", "F3 0F 7E /r"),  # zeroes bits 64-127
         ("movq", "-", "xm64, x", "66 0F D6 /r"),
+        ("pinsrq", "64", "x, rm, u8", "66 0F 3A 22 /r ib"),  # SSE4.1: one 64-bit lane
     ]
     for name, op in _ARITH.items():
         rows += [
@@ -139,6 +140,10 @@ class SseInstructions:
         """movq dst, src: 64 bits between XMM registers, GPRs and memory."""
         gpr = isinstance(dst, Gpr) or isinstance(src, Gpr)
         self.emit("movq", 64 if gpr else None, dst, src)
+
+    def pinsrq(self, dst: Xmm, src: Gpr | Mem, lane: Imm | int) -> None:
+        """pinsrq dst, src, lane (SSE4.1): 64-bit lane ``lane`` (0 or 1) of dst := src."""
+        self.emit("pinsrq", 64, dst, src, lane)
 
     def ucomiss(self, a: Xmm, b: Xmm | Mem) -> None:
         """ucomiss a, b: unordered compare into ZF/PF/CF."""

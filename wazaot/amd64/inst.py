@@ -34,6 +34,7 @@ from ..lower.common_inst import (  # noqa: F401  (shared: re-exported)
     TableAccess,
     TruncChecked,
     TruncSat,
+    VConst,
     WasmLoad,
     WasmStore,
     _FUnary,

@@ -245,13 +245,15 @@ def _transfer(asm: Assembler, sig: Signature, types: Sequence[ValueType], *, to_
             else:
                 asm.mov(64, gpr(loc.reg), slot_mem)
             continue
-        stack_mem = Mem(stack, disp=stack_disp + 8 * loc.slot)  # type: ignore[arg-type]
-        if to_slots:
-            asm.mov(64, r10, stack_mem)
-            asm.mov(64, slot_mem, r10)
-        else:
-            asm.mov(64, r10, slot_mem)
-            asm.mov(64, stack_mem, r10)
+        for word in range(2 if vt == ValueType.V128 else 1):  # a v128: two words
+            stack_mem = Mem(stack, disp=stack_disp + 8 * (loc.slot + word))  # type: ignore[arg-type]
+            slot_mem = _slot(slot - (2 if vt == ValueType.V128 else 1) + word)
+            if to_slots:
+                asm.mov(64, r10, stack_mem)
+                asm.mov(64, slot_mem, r10)
+            else:
+                asm.mov(64, r10, slot_mem)
+                asm.mov(64, stack_mem, r10)
 
 
 def host_stub(asm: Assembler, host_id: int, params: Sequence[ValueType],

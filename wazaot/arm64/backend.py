@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..api import ValueType
 from ..errors import UnsupportedError
 from ..lower.frontend import lower_function
 from ..lower.isel import CompileEnv, LoweredFunction
@@ -45,23 +44,6 @@ def lower(env: CompileEnv, func_index: int) -> LoweredFunction:
     return lowering.out
 
 
-def _reject_v128(module: Module) -> None:
-    """SIMD values are not compiled yet: say so before generating any code."""
-    message = "the arm64 backend cannot compile v128 values yet"
-    for ft in module.func_types()[: module.num_imported_funcs]:
-        if ValueType.V128 in ft.params + ft.results:
-            raise UnsupportedError(message, None)
-    if any(gt.value_type == ValueType.V128 for gt in module.global_types()):
-        raise UnsupportedError("the arm64 backend cannot compile v128 globals yet", None)
-    n_imported = module.num_imported_funcs
-    for i, ft in enumerate(module.func_types()[n_imported:]):
-        code = module.codes[i]
-        if ValueType.V128 in ft.params + ft.results or any(
-            vt == ValueType.V128 for _, vt in code.local_runs
-        ):
-            raise UnsupportedError(message, code.offset)
-
-
 def compile_module(module: Module, type_ids: Sequence[int],
                    listened: frozenset[int] = frozenset(),
                    canonicalize_nans: bool = False) -> ObjectCode:  # fmt: skip
@@ -81,7 +63,6 @@ def compile_chunk(module: Module, type_ids: Sequence[int], listened: frozenset[i
     chunk of their own (``machinst.chunks``): calls to functions outside it become
     FUNC_CALL26 relocations. ``progress`` is told after each function."""
     env = CompileEnv.of(module, type_ids, listened, canonicalize_nans)
-    _reject_v128(module)
     asm = FarAssembler()
     labels = [asm.new_label() for _ in env.func_types]
     try:

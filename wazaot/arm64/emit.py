@@ -17,7 +17,14 @@ from collections.abc import Sequence
 from ..lower.ops import Operation, Rounding
 from ..machinst import PReg, RegClass, SpillSlot
 from ..machinst import pseudo as P
-from ..machinst.emit import EmitDriver, EmitterTable, MoveView
+from ..machinst.emit import (
+    AllocationView,
+    EmitDriver,
+    EmittedFunction,
+    EmitterTable,
+    LoweredView,
+    MoveView,
+)
 from ..traps import TrapCode
 from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, Table, exit_code
 from . import inst as I
@@ -54,13 +61,27 @@ from .encoding_alu import (
     sxth,
     sxtw,
 )
-from .encoding_fp import FpIntOp, FpOp1, FpOp2, fcvt, fp_compare, fp_csel, fp_dp1, fp_dp2, fp_int
+from .encoding_fp import (
+    FpIntOp,
+    FpOp1,
+    FpOp2,
+    fcvt,
+    fp_compare,
+    fp_csel,
+    fp_dp1,
+    fp_dp2,
+    fp_int,
+    vec_ins_x,
+    vec_mov,
+    vec_zero,
+)
 from .encoding_mem import LdSt, PairOp
 from .imms import Imm12
-from .regs import Gpr, sp, x16, x17, x26, x27, x28, x29, x30, xzr
+from .regs import Gpr, sp, v31, x16, x17, x26, x27, x28, x29, x30, xzr
 from .sequences import FarAssembler, ldst
 
 __all__ = ["EMITTERS", "Emitter"]
+
 
 EMITTERS = EmitterTable()
 emits = EMITTERS.register
@@ -75,6 +96,16 @@ class Emitter(EmitDriver[Label]):
     def __init__(self, asm: FarAssembler, func_labels: Sequence[Label], stack_trap: bool = True):
         super().__init__(asm, func_labels)
         self.stack_trap = stack_trap
+        # A function with v128 values moves and spills its FLOAT registers whole (q);
+        # the others keep the 64-bit forms (d).
+        self.vectors = False
+        self.fstore, self.fload = LdSt.str_d, LdSt.ldr_d
+
+    def emit_function(self, lowered: LoweredView, alloc: AllocationView,
+                      label: Label) -> EmittedFunction[Label]:  # fmt: skip
+        self.vectors = lowered.vectors
+        self.fstore, self.fload = (LdSt.str_q, LdSt.ldr_q) if self.vectors else (LdSt.str_d, LdSt.ldr_d)
+        return super().emit_function(lowered, alloc, label)
 
     def slot_offset(self, slot: SpillSlot) -> int:
         assert self.frame is not None
@@ -93,6 +124,8 @@ class Emitter(EmitDriver[Label]):
                     return
                 if src.cls is RegClass.INT:
                     asm.emit(mov_reg(64, gpr(dst), gpr(src)))
+                elif self.vectors:
+                    asm.emit(vec_mov(vec(dst), vec(src)))
                 else:
                     asm.emit(fp_dp1(FpOp1.fmov, 64, vec(dst), vec(src)))
                 return
@@ -100,13 +133,13 @@ class Emitter(EmitDriver[Label]):
             if src.cls is RegClass.INT:
                 ldst(asm, LdSt.str_x, gpr(src), x29, self.slot_offset(dst))
             else:
-                ldst(asm, LdSt.str_d, vec(src), x29, self.slot_offset(dst))
+                ldst(asm, self.fstore, vec(src), x29, self.slot_offset(dst))
             return
         assert type(src) is SpillSlot and type(dst) is PReg
         if dst.cls is RegClass.INT:
             ldst(asm, LdSt.ldr_x, gpr(dst), x29, self.slot_offset(src))
         else:
-            ldst(asm, LdSt.ldr_d, vec(dst), x29, self.slot_offset(src))
+            ldst(asm, self.fload, vec(dst), x29, self.slot_offset(src))
 
     def prologue(self) -> None:
         asm, frame = self.asm, self.frame
@@ -246,6 +279,14 @@ def _select(e: Emitter, inst: I.Select, regs: Sequence[PReg]) -> None:
     a, b, dst = regs[k], regs[k + 1], regs[k + 2]
     if dst.cls is RegClass.INT:
         e.asm.emit(cond_select(CselOp.csel, 64, gpr(dst), gpr(a), gpr(b), cc))
+    elif inst.vector:  # no 128-bit csel: v31 := b, and a if cc (dst may be a or b)
+        asm = e.asm
+        skip = asm.new_label()
+        asm.emit(vec_mov(v31, vec(b)))
+        asm.bcc(cc.invert(), skip)
+        asm.emit(vec_mov(v31, vec(a)))
+        asm.bind(skip)
+        asm.emit(vec_mov(vec(dst), v31))
     else:
         e.asm.emit(fp_csel(64, vec(dst), vec(a), vec(b), cc))
 
@@ -260,6 +301,8 @@ def _mov_rr(e: Emitter, inst: I.MovRR, regs: Sequence[PReg]) -> None:
         return
     if src.cls is RegClass.INT:
         e.asm.emit(mov_reg(64, gpr(dst), gpr(src)))
+    elif e.vectors:
+        e.asm.emit(vec_mov(vec(dst), vec(src)))
     else:
         e.asm.emit(fp_dp1(FpOp1.fmov, 64, vec(dst), vec(src)))
 
@@ -285,6 +328,20 @@ def _canon_nan(e: Emitter, inst: P.CanonNaN, regs: Sequence[PReg]) -> None:
 @emits(I.FConst)
 def _fconst(e: Emitter, inst: I.FConst, regs: Sequence[PReg]) -> None:
     S.fconst(e.asm, inst.prec, vec(regs[0]), inst.bits)
+
+
+@emits(I.VConst)
+def _vconst(e: Emitter, inst: I.VConst, regs: Sequence[PReg]) -> None:
+    asm, dst = e.asm, vec(regs[0])
+    lo, hi = inst.bits & 0xFFFF_FFFF_FFFF_FFFF, inst.bits >> 64 & 0xFFFF_FFFF_FFFF_FFFF
+    if lo:
+        S.mov_imm(asm, 64, x16, lo)
+        asm.emit(fp_int(FpIntOp.fmov_from_gpr, 64, 64, dst, x16))  # zeroes bits 64-127
+    else:
+        asm.emit(vec_zero(dst))
+    if hi:
+        S.mov_imm(asm, 64, x16, hi)
+        asm.emit(vec_ins_x(dst, 1, x16))
 
 
 _LOGIC_REG = {I.AluOp.AND: LogicRegOp.and_, I.AluOp.ORR: LogicRegOp.orr,
@@ -456,6 +513,8 @@ def _reinterpret(e: Emitter, inst: I.Reinterpret, regs: Sequence[PReg]) -> None:
 def _load_op(op: object, width: int, signed: bool, size: int, is_float: bool) -> LdSt:
     if is_float:
         return LdSt.ldr_s if width == 4 else LdSt.ldr_d
+    if width == 16:
+        return LdSt.ldr_q
     if width == 8:
         return LdSt.ldr_x
     if width == 4:
@@ -475,7 +534,7 @@ def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
     width = op.bits // 8
     where = S.checked_address(e.asm, gpr(addr), inst.offset, width, e.trap)
     ldst_op = _load_op(op, width, op.signed, op.size, op.is_float)
-    S.access(e.asm, ldst_op, vec(dst) if op.is_float else gpr(dst), where)
+    S.access(e.asm, ldst_op, vec(dst) if dst.cls is RegClass.FLOAT else gpr(dst), where)
 
 
 @emits(I.WasmStore)
@@ -485,6 +544,8 @@ def _wasm_store(e: Emitter, inst: I.WasmStore, regs: Sequence[PReg]) -> None:
     where = S.checked_address(e.asm, gpr(addr), inst.offset, op.bits // 8, e.trap)
     if op.is_float:
         S.access(e.asm, LdSt.str_s if op.bits == 32 else LdSt.str_d, vec(src), where)
+    elif op.bits == 128:
+        S.access(e.asm, LdSt.str_q, vec(src), where)
     else:
         S.access(e.asm, _STORE_OPS[op.bits], gpr(src), where)
 
@@ -505,6 +566,8 @@ def _width_op(load: bool, width: int, is_float: bool) -> LdSt:
     if is_float:
         if width == 4:
             return LdSt.ldr_s if load else LdSt.str_s
+        if width == 16:
+            return LdSt.ldr_q if load else LdSt.str_q
         return LdSt.ldr_d if load else LdSt.str_d
     if width == 4:
         return LdSt.ldr_w if load else LdSt.str_w
@@ -566,6 +629,8 @@ def _stack_slot(e: Emitter, inst: P.StackSlot, regs: Sequence[PReg]) -> None:
     if reg.cls is RegClass.INT:
         op = LdSt.str_x if inst.store else LdSt.ldr_x
         ldst(e.asm, op, gpr(reg), base, disp)
+    elif inst.wide:
+        ldst(e.asm, LdSt.str_q if inst.store else LdSt.ldr_q, vec(reg), base, disp)
     else:
         op = LdSt.str_d if inst.store else LdSt.ldr_d
         ldst(e.asm, op, vec(reg), base, disp)
@@ -613,11 +678,16 @@ def _notify(e: Emitter, inst: P.Notify, regs: Sequence[PReg]) -> None:
     asm = e.asm
     if regs:
         ldst(asm, LdSt.ldr_x, x17, x28, Exec.SLOTS)
+    slot = 0
     for i, reg in enumerate(regs):
         if reg.cls is RegClass.INT:
-            ldst(asm, LdSt.str_x, gpr(reg), x17, 8 * i, scratch=x16)
+            ldst(asm, LdSt.str_x, gpr(reg), x17, 8 * slot, scratch=x16)
+        elif i in inst.wide:
+            ldst(asm, LdSt.str_q, vec(reg), x17, 8 * slot, scratch=x16)
+            slot += 1
         else:
-            ldst(asm, LdSt.str_d, vec(reg), x17, 8 * i, scratch=x16)
+            ldst(asm, LdSt.str_d, vec(reg), x17, 8 * slot, scratch=x16)
+        slot += 1
     e.call_exit_stub(inst.code)
 
 

@@ -242,3 +242,31 @@ def vec_mov(rd: Vec, rn: Vec) -> int:
                                         ORR: Q=1 U=0 size=10 opcode=00011
     """
     return 0x4EA01C00 | _v(rn) << 16 | _v(rn) << 5 | _v(rd)
+
+
+def vec_zero(rd: Vec) -> int:
+    """MOVI ``rd.2d, #0``: all 128 bits of ``rd`` cleared.
+
+    C4.1 Data Processing -- Scalar Floating-Point and Advanced SIMD, "Advanced SIMD
+    modified immediate"::
+
+        |31|30|29|28          19|18 16|15   12|11|10|9     5|4    0|
+        | 0| Q|op|0 1 1 1 1 0 0 0 0 0| abc | cmode |o2| 1|defgh |  Rd  |
+                        Q=1 op=1 cmode=1110 o2=0: MOVI Vd.2D, #imm (abcdefgh = 0)
+    """
+    return 0x6F00E400 | _v(rd)
+
+
+def vec_ins_x(rd: Vec, lane: int, rn: Gpr) -> int:
+    """INS (general), alias ``mov rd.d[lane], xn``: 64-bit lane ``lane`` (0 or 1) of
+    ``rd`` := ``rn``; the other lane is kept.
+
+    C4.1 Data Processing -- Scalar Floating-Point and Advanced SIMD, "Advanced SIMD
+    copy"::
+
+        |31|30|29|28          21|20  16|15|14  11|10|9    5|4    0|
+        | 0| Q|op|0 1 1 1 0 0 0 0| imm5 | 0| imm4 | 1|  Rn  |  Rd  |
+                        Q=1 op=0 imm4=0011; imm5 = lane:1000 for a doubleword
+    """
+    assert lane in (0, 1)
+    return 0x4E001C00 | (lane << 4 | 0b1000) << 16 | rn.zr_field << 5 | _v(rd)

@@ -19,7 +19,7 @@ jumps, exits, stack slots) are in :mod:`wazaot.machinst.pseudo`.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..lower.common_inst import (  # noqa: F401  (shared: re-exported)
     Convert,
@@ -35,6 +35,7 @@ from ..lower.common_inst import (  # noqa: F401  (shared: re-exported)
     TableAccess,
     TruncChecked,
     TruncSat,
+    VConst,
     WasmLoad,
     WasmStore,
     _FUnary,
@@ -354,12 +355,14 @@ class SetCond(InstBase):
 
 @dataclass(frozen=True, slots=True)
 class Select(InstBase):
-    """dst := cond ? a : b, for either register class (``csel``/``fcsel``)."""
+    """dst := cond ? a : b, for either register class (``csel``/``fcsel``; ``vector``:
+    a v128, with a short branch)."""
 
     cond: Condition
     dst: R
     a: R
     b: R
+    vector: bool = field(default=False, repr=False)
 
     def operands(self, c: OperandCollector) -> None:
         self.cond.operands(c)

@@ -88,7 +88,7 @@ class Arm64Lowering(Lowering):
     def select(self, cond: Operand | Compare, a: Operand, b: Operand, vt: ValueType) -> Operand:
         condition = self.condition(cond)
         dst = self.new_vreg(vt)
-        self.emit(Select(condition, dst, self.reg(a), self.reg(b)))
+        self.emit(Select(condition, dst, self.reg(a), self.reg(b), vt is ValueType.V128))
         return Reg(dst, vt)
 
     def branch(self, cond: Operand | Compare, then_block: int, else_block: int) -> None:

@@ -307,12 +307,14 @@ def _transfer(asm: FarAssembler, sig: Signature, types: Sequence[ValueType], *, 
                      scratch=x16)  # fmt: skip
             continue
         stack_offset = stack_disp + 8 * loc.slot
-        if to_slots:
-            ldst(asm, LdSt.ldr_x, x16, stack, stack_offset, scratch=x16)
-            ldst(asm, LdSt.str_x, x16, x17, offset, scratch=x30)
-        else:
-            ldst(asm, LdSt.ldr_x, x16, x17, offset, scratch=x16)
-            ldst(asm, LdSt.str_x, x16, stack, stack_offset, scratch=x30)
+        for word in range(2 if vt == ValueType.V128 else 1):  # a v128: two words
+            at, stack_at = offset + 8 * word, stack_offset + 8 * word
+            if to_slots:
+                ldst(asm, LdSt.ldr_x, x16, stack, stack_at, scratch=x16)
+                ldst(asm, LdSt.str_x, x16, x17, at, scratch=x30)
+            else:
+                ldst(asm, LdSt.ldr_x, x16, x17, at, scratch=x16)
+                ldst(asm, LdSt.str_x, x16, stack, stack_at, scratch=x30)
 
 
 def host_stub(asm: FarAssembler, host_id: int, params: Sequence[ValueType],

@@ -1,6 +1,6 @@
 """Machine instructions whose operands are the same on every architecture.
 
-Register copies and constants, reads and writes of the module context (globals, table
+Register copies and constants (``VConst`` for v128), reads and writes of the module context (globals, table
 sizes, funcrefs), table element access, bounds-checked linear-memory loads and stores,
 and the float instructions with one input (sqrt, neg, abs, rounding, the conversions
 between integers and floats): what differs between architectures is only how they are encoded, so the
@@ -26,6 +26,7 @@ __all__ = [
     "MovRR",
     "StoreGlobal",
     "TableAccess",
+    "VConst",
     "WasmLoad",
     "WasmStore",
 ]
@@ -71,9 +72,21 @@ class FConst(InstBase):
 
 
 @dataclass(frozen=True, slots=True)
+class VConst(InstBase):
+    """A v128 constant: its 128-bit pattern (lane 0 in the low bits)."""
+
+    dst: R
+    bits: int
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
 class LoadCtx(InstBase):
     """dst := the 64-bit word at [module context + disp]; with ``deref``, then the
-    ``width``-byte value at [that + field] (a global's cell, a table's size)."""
+    ``width``-byte value at [that + field] (a global's cell, a table's size; 16 bytes
+    for a v128 global)."""
 
     dst: R
     disp: int
@@ -87,7 +100,7 @@ class LoadCtx(InstBase):
 
 @dataclass(frozen=True, slots=True)
 class StoreGlobal(InstBase):
-    """[[module context + disp]] := src (a global's cell)."""
+    """[[module context + disp]] := src (a global's cell: ``width`` 4, 8 or 16 bytes)."""
 
     src: R
     disp: int
@@ -116,7 +129,8 @@ class TableAccess(InstBase):
 
 @dataclass(frozen=True, slots=True)
 class WasmLoad(InstBase):
-    """A bounds-checked linear-memory load (``op`` a decoded LOAD: type, bits, signed)."""
+    """A bounds-checked linear-memory load (``op`` a decoded LOAD: type, bits, signed;
+    ``v128.load`` is one of type V128 and 128 bits)."""
 
     op: Op
     dst: R

@@ -39,6 +39,8 @@ COMMON_RULES: RuleSet[Lowering] = RuleSet("common", include=BUILTIN_RULES)
 
 
 def _width(vt: ValueType) -> int:
+    if vt is ValueType.V128:
+        return 16
     return 4 if vt in (ValueType.I32, ValueType.F32) else 8
 
 
@@ -46,6 +48,8 @@ def _width(vt: ValueType) -> int:
 def load(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
     vt = op.type
     assert vt is not None
+    if vt is ValueType.V128:
+        lw.out.vectors = True
     dst = lw.new_vreg(vt)
     lw.emit(WasmLoad(op, dst, lw.reg(args[0]), imm[1]))
     return [Reg(dst, vt)]
@@ -81,6 +85,8 @@ def table_set(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Opera
 @COMMON_RULES.opcodes("global.get")
 def global_get(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
     vt = lw.env.global_types[imm].value_type
+    if vt is ValueType.V128:
+        lw.out.vectors = True
     dst = lw.new_vreg(vt)
     lw.emit(LoadCtx(dst, lw.env.layout.global_slot(imm), True, _width(vt)))
     return [Reg(dst, vt)]

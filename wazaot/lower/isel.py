@@ -48,7 +48,7 @@ from ..vmctx import Builtin, ModuleLayout, exit_code
 from ..vmctx import Exit as ExitKind
 from ..wasm.module import FuncType, GlobalType, Module, TableType
 from .backend import Compare, Const, Operand, Reg
-from .common_inst import FConst, MovImm, MovRR
+from .common_inst import FConst, MovImm, MovRR, VConst
 from .ops import Op, Operation
 from .rules import RuleSet
 
@@ -61,6 +61,7 @@ NAN_RESULTS = frozenset({
 """Float operations whose NaN results differ between architectures (the bitwise
 ones, abs, neg and copysign, and the conversions from integers never do)."""
 _FLOATS = (ValueType.F32, ValueType.F64)
+_V128 = ValueType.V128
 
 _REG_CLASS = {vt: reg_class(vt) for vt in ValueType}
 
@@ -98,6 +99,12 @@ class LoweredFunction:
     calls_other_instances: bool = False
     func_index: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    vectors: bool = False
+    """The function holds v128 values: its FLOAT registers must be moved, spilled and
+    reloaded 128 bits wide. Set where a v128 value first appears (a parameter, a
+    constant or zeroed local, a load, a global, a call's result); every other v128
+    value is computed from those. (x86-64 moves and spills 128 bits anyway; arm64 uses
+    the 64-bit forms in functions without v128, so that their code stays as it was.)"""
 
 
 class Lowering:
@@ -134,7 +141,8 @@ class Lowering:
         if vt is ValueType.F32 or vt is ValueType.F64:
             return FConst(32 if vt is ValueType.F32 else 64, dst, value.bits)
         if vt is ValueType.V128:
-            raise self.unsupported("v128 values")
+            self.out.vectors = True
+            return VConst(dst, value.bits)
         return MovImm(32 if vt is ValueType.I32 else 64, dst, value.bits)
 
     # -- registers, blocks, instructions -------------------------------------------
@@ -215,9 +223,11 @@ class Lowering:
         vregs = [self.new_vreg(vt) for vt in types]
         fixed = tuple((v, loc.reg) for v, loc in zip(vregs, self.sig.params) if loc.reg)
         self.emit(Args(fixed))
-        for v, loc in zip(vregs, self.sig.params):
+        for v, loc, vt in zip(vregs, self.sig.params, types):
             if loc.reg is None:
-                self.emit(StackSlot(SlotArea.INCOMING, False, v, loc.slot))
+                self.emit(StackSlot(SlotArea.INCOMING, False, v, loc.slot, vt is _V128))
+        if _V128 in types:
+            self.out.vectors = True
         if self.func_index in self.env.listened:
             self.notify(after=False, values=vregs)
         return vregs
@@ -226,7 +236,10 @@ class Lowering:
         """Tell this function's listener it was called with (``after``: returns)
         ``values``."""
         code = exit_code(ExitKind.LISTENER, self.func_index << 1 | int(after))
-        self.emit(Notify(code, tuple(values), self.call_conv.exit_clobbers))
+        ft = self.func_type
+        types = ft.results if after else ft.params
+        wide = frozenset(i for i, vt in enumerate(types) if vt is _V128)
+        self.emit(Notify(code, tuple(values), self.call_conv.exit_clobbers, wide))
 
     def loop_header(self) -> None:
         """The start of a loop's body: where a runaway loop is interrupted."""
@@ -241,7 +254,7 @@ class Lowering:
         for value, loc in zip(values, self.sig.results):
             reg = self.reg(value)
             if loc.reg is None:
-                self.emit(StackSlot(SlotArea.INCOMING, True, reg, loc.slot))
+                self.emit(StackSlot(SlotArea.INCOMING, True, reg, loc.slot, value.type is _V128))
             else:
                 fixed.append((reg, loc.reg))
         self.terminate(Ret(tuple(fixed)), [])
@@ -254,7 +267,7 @@ class Lowering:
         for value, loc in zip(args, sig.params):
             reg = self.reg(value)
             if loc.reg is None:
-                self.emit(StackSlot(SlotArea.OUTGOING, True, reg, loc.slot))
+                self.emit(StackSlot(SlotArea.OUTGOING, True, reg, loc.slot, value.type is _V128))
             else:
                 fixed_args.append((reg, loc.reg))
         index_reg = self.reg(index) if index is not None else None
@@ -262,9 +275,11 @@ class Lowering:
         fixed_results = tuple((r, loc.reg) for r, loc in zip(results, sig.results) if loc.reg)
         self.emit(Call(kind, target, tuple(fixed_args), fixed_results, index_reg, type_id,
                        self.call_conv.call_clobbers))  # fmt: skip
-        for r, loc in zip(results, sig.results):
+        for r, loc, vt in zip(results, sig.results, ft.results):
             if loc.reg is None:
-                self.emit(StackSlot(SlotArea.OUTGOING, False, r, loc.slot))
+                self.emit(StackSlot(SlotArea.OUTGOING, False, r, loc.slot, vt is _V128))
+        if _V128 in ft.results:
+            self.out.vectors = True
         if kind is not CallKind.DIRECT:
             self.out.calls_other_instances = True
         return [Reg(r, vt) for r, vt in zip(results, ft.results)]

@@ -13,7 +13,8 @@ backend parses an opcode's name::
                                -> Op(TRUNC, type=I32, from_type=F64, saturating=True)
 
 SIMD opcodes are decoded only as far as :attr:`Operation.VECTOR` (no backend lowers
-them yet).
+them yet), except ``v128.load`` and ``v128.store``: a LOAD and a STORE of type V128,
+128 bits, lowered by the shared rules like the scalar ones.
 """
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ class Op:
     """One decoded opcode. ``type`` is the type the operation works on: the operand
     type of arithmetic and comparisons, the result type of conversions and loads, the
     stored type of stores (None for instructions typed by their immediates).
-    ``size`` is its width in bits (32 or 64; 0 for references and untyped ones)."""
+    ``size`` is its width in bits (32, 64, or 128 for v128; 0 for references and untyped
+    ones)."""
 
     opcode: int
     name: str
@@ -169,6 +171,7 @@ _CONVERSIONS = {
     "convert": Operation.CONVERT, "demote": Operation.DEMOTE, "promote": Operation.PROMOTE,
     "reinterpret": Operation.REINTERPRET,
 }  # fmt: skip
+_V128_ACCESS = {"v128.load": Operation.LOAD, "v128.store": Operation.STORE}
 # Instructions named by their whole name: (operation, params, results).
 _WHOLE = {
     "memory.size": (Operation.MEMORY_SIZE, 0, 1),
@@ -200,6 +203,9 @@ def _decode(opcode: int, name: str) -> Op | None:
     if name in _WHOLE:
         operation, n_params, n_results = _WHOLE[name]
         return Op(opcode, name, operation, n_params, n_results)
+    if name in _V128_ACCESS:  # a whole v128 moved like a scalar: the shared load/store
+        return Op(opcode, name, _V128_ACCESS[name], n_params, n_results, ValueType.V128, 128,
+                  bits=128)  # fmt: skip
     if opcode >= PREFIX_FD:
         return Op(opcode, name, Operation.VECTOR, n_params, n_results)
     prefix, _, rest = name.partition(".")

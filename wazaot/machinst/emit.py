@@ -96,6 +96,10 @@ class LoweredView(Protocol):
     def outgoing_slots(self) -> int: ...
     @property
     def calls_other_instances(self) -> bool: ...
+    @property
+    def vectors(self) -> bool:
+        """The function holds v128 values (FLOAT registers move 128 bits wide)."""
+        ...
 
 
 EmitFn = Callable[[Any, Any, Sequence[PReg]], None]

@@ -73,12 +73,14 @@ class CallKind(enum.Enum):
 @dataclass(frozen=True, slots=True)
 class StackSlot(InstBase):
     """A move between ``reg`` and stack slot ``slot`` of ``area`` (``store``: to the
-    slot). Slot k of the incoming area is the caller's outgoing slot k."""
+    slot). Slot k of the incoming area is the caller's outgoing slot k. ``wide``: a
+    v128, 16 bytes over slots ``slot`` and ``slot + 1`` (8-byte aligned only)."""
 
     area: SlotArea
     store: bool
     reg: Reg
     slot: int
+    wide: bool = field(default=False, repr=False)
 
     def operands(self, c: OperandCollector) -> None:
         if self.store:
@@ -133,11 +135,13 @@ class Exit(InstBase):
 @dataclass(frozen=True, slots=True)
 class Notify(InstBase):
     """Leave to the runtime with exit code ``code`` and ``values`` stored in the slot
-    buffer, one per slot (a function listener's parameters or results)."""
+    buffer, one per slot (a function listener's parameters or results); the values
+    whose indexes are in ``wide`` are v128s and take two slots."""
 
     code: int
     values: tuple[Reg, ...]
     clobbers: tuple[PReg, ...] = field(default=(), repr=False)
+    wide: frozenset[int] = field(default=frozenset(), repr=False)
 
     def operands(self, c: OperandCollector) -> None:
         for v in self.values:
