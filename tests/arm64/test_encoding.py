@@ -166,6 +166,10 @@ TABLE: list[tuple[str, str, Callable[[], int]]] = [
     ("fcvtzs w0, d1", "1e780020", lambda: fpe.fp_int(fpe.FpIntOp.fcvtzs, 32, 64, x0, VECS[1])),
     ("fmov d0, #1.0", "1e6e1000", lambda: fpe.fp_imm(64, VECS[0], FpImm8.try_from(1.0))),  # type: ignore[arg-type]
     ("cnt v0.8b, v0.8b", "0e205800", lambda: fpe.simd_cnt(False, VECS[0], VECS[0])),
+    ("mov v1.16b, v2.16b", "4ea21c41", lambda: fpe.vec_mov(VECS[1], VECS[2])),
+    ("movi v0.2d, #0000000000000000", "6f00e400", lambda: fpe.vec_zero(VECS[0])),
+    ("mov v3.d[1], x1", "4e181c23", lambda: fpe.vec_ins_x(VECS[3], 1, x1)),
+    ("ldr q0, [x1, #32]", "3dc00820", lambda: mem.ldst_uimm(mem.LdSt.ldr_q, VECS[0], x1, UImm12Scaled(32, 16))),
     ("dc cvau, x1", "d50b7b21", lambda: encoding.cache_maint(CacheOp.dc_cvau, x1)),
     ("mrs x0, ctr_el0", "d53b0020", lambda: encoding.mrs(x0, SysReg.ctr_el0)),
 ]  # fmt: skip

@@ -465,8 +465,6 @@ def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
     mem = _checked_address(e, addr, inst.offset, width)
     if op.is_float:
         (asm.movss if width == 4 else asm.movsd)(xmm(dst), mem)
-    elif width == 16:
-        asm.movdqu(xmm(dst), mem)
     elif width == 8:
         asm.mov(64, gpr(dst), mem)
     elif width == 4:
@@ -474,6 +472,8 @@ def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
             asm.movsx(64, gpr(dst), mem, src_size=32)
         else:
             asm.mov(32, gpr(dst), mem)
+    elif width == 16:
+        asm.movdqu(xmm(dst), mem)
     elif signed:
         asm.movsx(bits, gpr(dst), mem, src_size=width * 8)
     else:

@@ -513,12 +513,12 @@ def _reinterpret(e: Emitter, inst: I.Reinterpret, regs: Sequence[PReg]) -> None:
 def _load_op(op: object, width: int, signed: bool, size: int, is_float: bool) -> LdSt:
     if is_float:
         return LdSt.ldr_s if width == 4 else LdSt.ldr_d
-    if width == 16:
-        return LdSt.ldr_q
     if width == 8:
         return LdSt.ldr_x
     if width == 4:
         return LdSt.ldrsw if signed else LdSt.ldr_w
+    if width == 16:
+        return LdSt.ldr_q
     if width == 2:
         return (LdSt.ldrsh_x if size == 64 else LdSt.ldrsh_w) if signed else LdSt.ldrh
     return (LdSt.ldrsb_x if size == 64 else LdSt.ldrsb_w) if signed else LdSt.ldrb

@@ -38,8 +38,11 @@ __all__ = ["COMMON_RULES"]
 COMMON_RULES: RuleSet[Lowering] = RuleSet("common", include=BUILTIN_RULES)
 
 
+_V128 = ValueType.V128
+
+
 def _width(vt: ValueType) -> int:
-    if vt is ValueType.V128:
+    if vt is _V128:
         return 16
     return 4 if vt in (ValueType.I32, ValueType.F32) else 8
 
@@ -48,7 +51,7 @@ def _width(vt: ValueType) -> int:
 def load(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
     vt = op.type
     assert vt is not None
-    if vt is ValueType.V128:
+    if vt is _V128:
         lw.out.vectors = True
     dst = lw.new_vreg(vt)
     lw.emit(WasmLoad(op, dst, lw.reg(args[0]), imm[1]))
@@ -85,7 +88,7 @@ def table_set(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Opera
 @COMMON_RULES.opcodes("global.get")
 def global_get(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
     vt = lw.env.global_types[imm].value_type
-    if vt is ValueType.V128:
+    if vt is _V128:
         lw.out.vectors = True
     dst = lw.new_vreg(vt)
     lw.emit(LoadCtx(dst, lw.env.layout.global_slot(imm), True, _width(vt)))
