@@ -12,10 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from spec.harness import spectest_dir
 
 import wazaot
 from wazaot import Trap, ValueType
+from wazaot.arm64.lower import Arm64Lowering
 from wazaot.errors import UnsupportedError
+from wazaot.lower.frontend import lower_function
+from wazaot.lower.isel import CompileEnv
+from wazaot.wasm.decoder import decode_module
+from wazaot.wasm.validator import validate_module
 
 try:
     import wasmtime
@@ -235,3 +241,37 @@ def test_saved_binaries_are_all_used() -> None:
     if wasmtime is None or len(USED) < 9:
         pytest.skip("needs wasmtime and the whole file")
     assert sorted(p.name for p in BINARIES.glob("*.wasm")) == sorted(USED)
+
+
+def test_every_function_with_v128_is_lowered_with_wide_moves() -> None:
+    """arm64 moves and spills vector registers 128 bits wide only in functions whose
+    lowering says they hold v128 values (``LoweredFunction.vectors``, set where such a
+    value first appears). A function that made a v128 register without the flag would
+    lose upper halves: check every function of the SIMD spec modules."""
+    class Watched(Arm64Lowering):
+        made_v128 = False
+
+        def new_vreg(self, vt: ValueType) -> Any:
+            self.made_v128 |= vt is V128
+            return super().new_vreg(vt)
+
+    paths = sorted(spectest_dir().glob("simd_*.wasm"))
+    if not paths:
+        pytest.skip(f"no spec modules in {spectest_dir()}")
+    checked = 0
+    for path in paths:
+        try:
+            module = decode_module(path.read_bytes())
+            validate_module(module)
+        except wazaot.CompileError:
+            continue
+        env = CompileEnv.of(module, list(range(len(module.types))))
+        for index in range(module.num_imported_funcs, len(env.func_types)):
+            lowering = Watched(env, index)
+            try:
+                lower_function(module, index, lowering, env.func_types)
+            except UnsupportedError:
+                continue
+            assert lowering.out.vectors or not lowering.made_v128, (path.name, index)
+            checked += lowering.made_v128
+    assert checked > 100
