@@ -71,6 +71,8 @@ def canon(text: str) -> str:
     floats to Python's repr; whitespace collapsed."""
     text = " ".join(text.lower().split())
     mnemonic, _, rest = text.partition(" ")
+    if mnemonic == "ins":  # capstone 4 (Debian's) does not print its alias mov
+        mnemonic = "mov"
     bits = 32 if re.match(r"w(\d|zr|sp)", rest) else 64
     rest = NUMBER.sub(lambda m: f"#{int(m[1], 0) % (1 << bits):#x}", rest)
     rest = FLOAT.sub(lambda m: f"#{float(m[1])!r}", rest)
