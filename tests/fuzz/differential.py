@@ -16,10 +16,15 @@ wasmtime runs in this process with fuel; wazaot runs in a subprocess with a time
 so infinite loops and crashes (segfaults) of its generated code are survived and
 reported. When wasmtime runs out of fuel, that call and the later ones are not compared.
 
+The wazaot side also reports every value with all its bits (``exact``: NaN payloads
+included), can compile with ``RuntimeConfig(canonicalize_nans=True)`` and runs several
+modules per process: ``crossarch.py`` builds on that to compare wazaot on x86-64 with
+wazaot on arm64 bit for bit.
+
 From the checkout's top::
 
     PYTHONPATH=. python3 -m tests.fuzz.differential --seeds 0:200 [--jobs 2] [--size 8192]
-        [--passes mixed] [--time-limit 900]
+        [--passes mixed] [--time-limit 900] [--canonicalize-nans]
     PYTHONPATH=. python3 -m tests.fuzz.differential --check FILE.wasm [-v]
     PYTHONPATH=. python3 -m tests.fuzz.differential --reduce SEED
 
@@ -130,18 +135,29 @@ def is_nan_bits(vt: str, bits: int) -> bool:
     ) != 0
 
 
-def norm(vt: str, raw: int) -> Any:
-    """A raw value in the form both runtimes are compared in."""
-    if vt == "i32":
+def exact(vt: str, raw: int) -> Any:
+    """A raw value with all its bits: numbers as unsigned bit patterns (NaNs included),
+    references as null or not (their addresses mean nothing outside one process)."""
+    if vt in ("i32", "f32"):
         return raw & MASK32
-    if vt == "i64":
+    if vt in ("i64", "f64"):
         return raw & MASK64
-    if vt in ("f32", "f64"):
-        bits = raw & (MASK32 if vt == "f32" else MASK64)
-        return "nan" if is_nan_bits(vt, bits) else bits
     if vt in ("funcref", "externref"):
         return "null" if not raw else "ref"
     raise ValueError(f"unknown value type {vt}")
+
+
+def norm(vt: str, raw: int) -> Any:
+    """A raw value in the form both runtimes are compared in: ``exact`` but every NaN
+    the same (wasm leaves NaN bits nondeterministic)."""
+    value = exact(vt, raw)
+    return "nan" if vt in CANONICAL_NAN and is_nan_bits(vt, value) else value
+
+
+def memory_digest(data: bytes) -> str:
+    """A memory's contents, hashed to compare them after every call: MD5, which is 7x
+    faster than SHA-256 under qemu (where arm64's SHA instructions are emulated)."""
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()
 
 
 def make_args(seed: int, export: str, k: int, params: list[str]) -> list[int]:
@@ -258,24 +274,29 @@ def wazaot_trap_kind(message: str) -> str:
     return f"other: {message.splitlines()[0] if message else ''}"
 
 
-def _wazaot_state(mod: Any) -> dict[str, Any]:
+def _wazaot_state(mod: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The exported state (see the module's docstring), compared (``norm``) and
+    ``exact`` (they differ only in NaN globals)."""
     state: dict[str, Any] = {}
+    bits: dict[str, Any] = {}
     for name in sorted(mod.exports):
         mem = mod.exported_memory(name)
         if mem is not None:
             size = mem.size
-            state[name] = ["memory", size, hashlib.sha256(mem.read(0, size)).hexdigest()]
+            state[name] = bits[name] = [
+                "memory", size, memory_digest(mem.read(0, size))]
             continue
         glob = mod.exported_global(name)
         if glob is not None:
-            state[name] = ["global", norm(glob.type.name.lower(), glob.get())]
+            vt, raw = glob.type.name.lower(), glob.get()
+            state[name], bits[name] = ["global", norm(vt, raw)], ["global", exact(vt, raw)]
             continue
         table = mod.exported_table(name)
         if table is not None:
             n = table.size()
-            state[name] = ["table", n, "".join("0" if table.get(i) == 0 else "1"
-                                                for i in range(n))]
-    return state
+            state[name] = bits[name] = [
+                "table", n, "".join("0" if table.get(i) == 0 else "1" for i in range(n))]
+    return state, bits
 
 
 def _dump_memories(mod: Any, path: str) -> None:
@@ -287,31 +308,47 @@ def _dump_memories(mod: Any, path: str) -> None:
 
 
 def wazaot_worker(stream_in: Any = None, stream_out: Any = None) -> int:
-    job = json.load(stream_in or sys.stdin)
+    """Run a job read from ``stream_in``: ``{"wasm": path, "plan": [...], "dump": ...,
+    "canonicalize_nans": bool}``, or ``{"jobs": [job, ...]}`` for several modules in one
+    process (their events carry the job's index ``m``). Events go out as JSON lines."""
+    request = json.load(stream_in or sys.stdin)
     out = stream_out or sys.stdout
-
-    def emit(**obj: Any) -> None:
-        out.write(json.dumps(obj) + "\n")
-        out.flush()
 
     import wazaot
 
+    for m, job in enumerate(request["jobs"] if "jobs" in request else [request]):
+        tag = {"m": m} if "jobs" in request else {}
+
+        def emit(_tag: dict[str, int] = tag, **obj: Any) -> None:
+            out.write(json.dumps({**obj, **_tag}) + "\n")
+            out.flush()
+
+        _run_job(wazaot, job, emit)
+        emit(ev="done")
+    return 0
+
+
+def _run_job(wazaot: Any, job: dict[str, Any], emit: Any) -> None:
+    """One module's events. Besides the compared form (``norm``), instantiations and
+    calls carry ``exact``: the same outcome, logs and state with every bit (``exact``)."""
     wasm = Path(job["wasm"]).read_bytes()
-    rt = wazaot.Runtime()
+    rt = wazaot.Runtime(wazaot.RuntimeConfig(
+        canonicalize_nans=bool(job.get("canonicalize_nans"))))
     try:
         cm = rt.compile(wasm)
     except wazaot.UnsupportedError as e:
         emit(ev="unsupported", msg=str(e))
-        return 0
+        return
     except wazaot.CompileError as e:
         emit(ev="compile_error", msg=f"{type(e).__name__}: {e}")
-        return 0
+        return
     except Exception as e:
         emit(ev="compile_crash", msg=f"{type(e).__name__}: {e}", tb=traceback.format_exc())
-        return 0
+        return
     emit(ev="compiled")
 
     logs: list[list[Any]] = []
+    exact_logs: list[list[Any]] = []
     builders: dict[str, Any] = {}
     for fdef in cm.imported_functions:
         module, name = fdef.import_
@@ -323,6 +360,7 @@ def wazaot_worker(stream_in: Any = None, stream_out: Any = None) -> int:
         def host(caller: Any, *raw: int, _name: str = name, _pt: list[str] = ptypes,
                  _nres: int = len(rtypes)) -> Any:
             logs.append([_name, [norm(t, r) for t, r in zip(_pt, raw)]])
+            exact_logs.append([_name, [exact(t, r) for t, r in zip(_pt, raw)]])
             return [0] * _nres if _nres else None
 
         builders[module].function(name, host, params=list(fdef.param_types), results=rtypes)
@@ -332,38 +370,44 @@ def wazaot_worker(stream_in: Any = None, stream_out: Any = None) -> int:
     try:
         mod = rt.instantiate(cm)
     except wazaot.Trap as e:
-        emit(ev="instantiated", outcome=["trap", wazaot_trap_kind(e.message)],
-             detail=e.message, logs=logs)
-        return 0
+        outcome = ["trap", wazaot_trap_kind(e.message)]
+        emit(ev="instantiated", outcome=outcome, detail=e.message, logs=logs,
+             exact={"outcome": outcome, "logs": exact_logs})
+        return
     except Exception as e:
-        emit(ev="instantiated", outcome=["error", f"{type(e).__name__}: {e}"],
-             detail=traceback.format_exc(), logs=logs)
-        return 0
-    emit(ev="instantiated", outcome=["ok", []], logs=logs, state=_wazaot_state(mod))
+        outcome = ["error", f"{type(e).__name__}: {e}"]
+        emit(ev="instantiated", outcome=outcome, detail=traceback.format_exc(), logs=logs,
+             exact={"outcome": outcome, "logs": exact_logs})
+        return
+    state, bits = _wazaot_state(mod)
+    emit(ev="instantiated", outcome=["ok", []], logs=logs, state=state,
+         exact={"outcome": ["ok", []], "logs": exact_logs, "state": bits})
 
     for i, entry in enumerate(job["plan"]):
         emit(ev="start", i=i)
         logs.clear()
+        exact_logs.clear()
         detail = ""
         func = mod.exported_function(entry["export"])
         try:
             res = func.call(*entry["args"])
             outcome = ["ok", [norm(t, r) for t, r in zip(entry["results"], res)]]
+            result_bits = ["ok", [exact(t, r) for t, r in zip(entry["results"], res)]]
             if len(res) != len(entry["results"]):
-                outcome = ["error", f"{len(res)} results for {len(entry['results'])} types"]
+                outcome = result_bits = [
+                    "error", f"{len(res)} results for {len(entry['results'])} types"]
         except wazaot.Trap as e:
-            outcome = ["trap", wazaot_trap_kind(e.message)]
+            outcome = result_bits = ["trap", wazaot_trap_kind(e.message)]
             detail = str(e)
         except Exception as e:
-            outcome = ["error", f"{type(e).__name__}: {e}"]
+            outcome = result_bits = ["error", f"{type(e).__name__}: {e}"]
             detail = traceback.format_exc()
-        emit(ev="call", i=i, outcome=outcome, detail=detail, logs=list(logs),
-             state=_wazaot_state(mod))
+        state, bits = _wazaot_state(mod)
+        emit(ev="call", i=i, outcome=outcome, detail=detail, logs=list(logs), state=state,
+             exact={"outcome": result_bits, "logs": list(exact_logs), "state": bits})
         if job.get("dump") and job["dump"]["i"] == i:
             _dump_memories(mod, job["dump"]["path"])
             break
-    emit(ev="done")
-    return 0
 
 
 # ---------------------------------------------------------------------------------
@@ -438,12 +482,16 @@ def module_exports(wasm: bytes) -> list[tuple[str, list[str], list[str]]]:
 
 
 def run_wasmtime(wasm: bytes, plan: list[dict[str, Any]], fuel: int = DEFAULT_FUEL,
-                 dump: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """The trace of ``plan`` in wasmtime: an instantiation record, then one per call."""
+                 dump: dict[str, Any] | None = None, canonicalize_nans: bool = False,
+                 ) -> list[dict[str, Any]]:
+    """The trace of ``plan`` in wasmtime: an instantiation record, then one per call.
+    ``canonicalize_nans``: Cranelift's NaN canonicalisation, which makes the same NaNs
+    of the same operations as wazaot's."""
     import wasmtime
 
     config = wasmtime.Config()
     config.consume_fuel = True
+    config.cranelift_nan_canonicalization = canonicalize_nans
     engine = wasmtime.Engine(config)
     store = wasmtime.Store(engine)
     store.set_fuel(fuel)
@@ -480,7 +528,7 @@ def run_wasmtime(wasm: bytes, plan: list[dict[str, Any]], fuel: int = DEFAULT_FU
             if isinstance(ext, wasmtime.Memory):
                 size = ext.data_len(store)
                 data = ext.read(store, 0, size) if size else b""
-                st[name] = ["memory", size, hashlib.sha256(data).hexdigest()]
+                st[name] = ["memory", size, memory_digest(data)]
             elif isinstance(ext, wasmtime.Global):
                 vt = _wt_type(ext.type(store).content)
                 st[name] = ["global", norm(vt, _wt_to_raw(vt, ext.value(store)))]
@@ -532,28 +580,36 @@ class Report:
     wasm_size: int = 0
     exports: int = 0  # exported functions of the module
     calls_compared: int = 0  # non-auxiliary calls compared
-    fuel_stop: bool = False
+    fuel_stop: int | None = None  # the plan entry where wasmtime ran out of fuel
     message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     seconds: float = 0.0
+    trace: list[dict[str, Any]] = field(default_factory=list, repr=False)  # wazaot's events
 
     def line(self) -> str:
         where = f"seed {self.seed}" if self.seed is not None else "module"
         extra = f" ({self.message})" if self.message else ""
         return (f"{where}: {self.status}{extra} [{self.wasm_size} bytes, {self.exports} "
                 f"exports, {self.calls_compared} calls compared"
-                f"{', fuel stop' if self.fuel_stop else ''}, {self.seconds:.1f}s]")
+                f"{', fuel stop' if self.fuel_stop is not None else ''}, {self.seconds:.1f}s]")
 
 
 def run_wazaot(wasm_path: Path, plan: list[dict[str, Any]], timeout: float,
-               dump: dict[str, Any] | None = None,
+               dump: dict[str, Any] | None = None, canonicalize_nans: bool = False,
                ) -> tuple[list[dict[str, Any]], str, int | None, str]:
     """wazaot's trace from a subprocess: (events, stderr tail, return code, 'timeout'|'')."""
+    return run_worker({"wasm": str(wasm_path), "plan": plan, "dump": dump,
+                       "canonicalize_nans": canonicalize_nans}, timeout)
+
+
+def run_worker(request: dict[str, Any], timeout: float,
+               ) -> tuple[list[dict[str, Any]], str, int | None, str]:
+    """``wazaot_worker``'s events for ``request`` (one job or a batch) from a subprocess."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         [str(REPO_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
     cmd = [sys.executable, "-m", "tests.fuzz.differential", "--wazaot-worker"]
-    job = json.dumps({"wasm": str(wasm_path), "plan": plan, "dump": dump})
+    job = json.dumps(request)
     status = ""
     try:
         proc = subprocess.run(cmd, input=job, capture_output=True, text=True,
@@ -580,15 +636,17 @@ def _memory_differs(events: list[dict[str, Any]], ref: list[dict[str, Any]]) -> 
 
 def _memory_diff(path: Path, wasm: bytes, plan: list[dict[str, Any]], timeout: float,
                  fuel: int, events: list[dict[str, Any]], ref: list[dict[str, Any]],
-                 ) -> dict[str, Any]:
+                 canonicalize_nans: bool = False) -> dict[str, Any]:
     """Rerun both runtimes up to the first call after which memory differs, and list
     the differing byte ranges (which tell NaN payloads from real bugs)."""
     got = {e["i"]: e for e in events if e["ev"] == "call"}
     first = next(rec["i"] for rec in ref if rec["ev"] == "call" and rec["i"] in got
                  and got[rec["i"]].get("state") != rec.get("state"))
     a, b = path.with_suffix(".wazaot.mem"), path.with_suffix(".wasmtime.mem")
-    run_wazaot(path, plan, timeout, dump={"i": first, "path": str(a)})
-    run_wasmtime(wasm, plan, fuel, dump={"i": first, "path": str(b)})
+    run_wazaot(path, plan, timeout, dump={"i": first, "path": str(a)},
+               canonicalize_nans=canonicalize_nans)
+    run_wasmtime(wasm, plan, fuel, dump={"i": first, "path": str(b)},
+                 canonicalize_nans=canonicalize_nans)
     if not (a.exists() and b.exists()):
         return {"call": first, "error": "no dump"}
     x, y = a.read_bytes(), b.read_bytes()
@@ -632,19 +690,25 @@ def _describe_call(entry: dict[str, Any]) -> str:
 
 def compare(wasm: bytes, plan: list[dict[str, Any]], timeout: float = DEFAULT_TIMEOUT,
             fuel: int = DEFAULT_FUEL, seed: int | None = None,
-            exports: int = 0) -> Report:
+            exports: int = 0, canonicalize_nans: bool = False) -> Report:
+    """Run ``plan`` in both runtimes, both with ``canonicalize_nans`` or neither (NaN
+    bits reach integers through copysign and reinterpretations), and compare; wazaot's
+    events are kept in the report's ``trace``."""
     report = Report(seed=seed, wasm_size=len(wasm), exports=exports)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "module.wasm"
         path.write_bytes(wasm)
         # start wazaot first so that it compiles while wasmtime runs
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
-            fut = pool.submit(run_wazaot, path, plan, timeout)
-            ref = run_wasmtime(wasm, plan, fuel)
+            fut = pool.submit(run_wazaot, path, plan, timeout,
+                              canonicalize_nans=canonicalize_nans)
+            ref = run_wasmtime(wasm, plan, fuel, canonicalize_nans=canonicalize_nans)
             events, err, rc, status = fut.result()
+        report.trace = events
         mem_diff = None
         if events and ref and _memory_differs(events, ref):
-            mem_diff = _memory_diff(path, wasm, plan, timeout, fuel, events, ref)
+            mem_diff = _memory_diff(path, wasm, plan, timeout, fuel, events, ref,
+                                    canonicalize_nans)
 
     def fail(kind: str, message: str, **details: Any) -> Report:
         report.status, report.message = kind, message
@@ -681,7 +745,7 @@ def compare(wasm: bytes, plan: list[dict[str, Any]], timeout: float = DEFAULT_TI
     for rec in ref[1:]:
         i = rec["i"]
         if rec["outcome"] == ["trap", "fuel"]:
-            report.fuel_stop = True
+            report.fuel_stop = i
             break
         if i not in calls:
             last = started[-1] if started else None
@@ -717,30 +781,39 @@ def compare(wasm: bytes, plan: list[dict[str, Any]], timeout: float = DEFAULT_TI
     return report
 
 
+def prepare(seed: int, size: int = DEFAULT_SIZE, denan: bool = False, passes: str = "",
+            ) -> tuple[bytes, list[tuple[str, list[str], list[str]]], list[dict[str, Any]]]:
+    """A seed's module, its exported functions and the plan of calls run on it."""
+    wasm = generate(seed, size, denan=denan, passes=passes_for(seed, passes))
+    exports = module_exports(wasm)
+    return wasm, exports, make_plan(seed, exports)
+
+
 def run_seed(seed: int, size: int = DEFAULT_SIZE, timeout: float = DEFAULT_TIMEOUT,
              fuel: int = DEFAULT_FUEL, out_dir: Path | None = None,
-             denan: bool = False, passes: str = "") -> Report:
+             denan: bool = False, passes: str = "", canonicalize_nans: bool = False,
+             ) -> Report:
     start = time.monotonic()
     try:
-        wasm = generate(seed, size, denan=denan, passes=passes_for(seed, passes))
-        exports = module_exports(wasm)
+        wasm, exports, plan = prepare(seed, size, denan, passes)
     except Exception as e:
         report = Report(seed=seed, status="generator", message=f"{type(e).__name__}: {e}")
         report.seconds = time.monotonic() - start
         return report
-    plan = make_plan(seed, exports)
     report = compare(wasm, plan, timeout=timeout, fuel=fuel, seed=seed,
-                     exports=len(exports))
+                     exports=len(exports), canonicalize_nans=canonicalize_nans)
     if report.status in ("mismatch", "crash", "timeout") and not denan:
         # triage: does the same seed still fail once binaryen removed every NaN?
-        again = run_seed(seed, size, timeout, fuel, None, denan=True, passes=passes)
+        again = run_seed(seed, size, timeout, fuel, None, denan=True, passes=passes,
+                         canonicalize_nans=canonicalize_nans)
         report.details["denan_status"] = f"{again.status}: {again.message}"
     report.seconds = time.monotonic() - start
     if out_dir is not None and report.status in ("mismatch", "crash", "timeout"):
         out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / f"seed-{seed}.wasm").write_bytes(wasm)
         (out_dir / f"seed-{seed}.json").write_text(json.dumps(
-            {"report": report.__dict__, "size": size, "passes": passes_for(seed, passes),
+            {"report": {k: v for k, v in report.__dict__.items() if k != "trace"},
+             "size": size, "passes": passes_for(seed, passes),
              "plan": plan}, indent=1, default=str))
     return report
 
@@ -768,7 +841,8 @@ def _check(path: Path, args: argparse.Namespace) -> int:
         print(f"invalid: {type(e).__name__}")
         return 2
     report = compare(wasm, make_plan(args.plan_seed, exports), timeout=args.timeout,
-                     fuel=args.fuel, exports=len(exports))
+                     fuel=args.fuel, exports=len(exports),
+                     canonicalize_nans=args.canonicalize_nans)
     if args.verbose:
         print(report.line())
         print(json.dumps(report.details, indent=1, default=str))
@@ -789,7 +863,8 @@ def _reduce(seed: int, args: argparse.Namespace) -> int:
     original.write_bytes(wasm)
     test, work = out_dir / f"seed-{seed}.test.wasm", out_dir / f"seed-{seed}.reduced.wasm"
     command = (f"env PYTHONPATH={REPO_ROOT} {sys.executable} -m tests.fuzz.differential "
-               f"--check {test} --timeout {args.timeout}")
+               f"--check {test} --timeout {args.timeout}"
+               + (" --canonicalize-nans" if args.canonicalize_nans else ""))
     exe = wasm_opt()
     assert exe is not None
     cmd = ["wasm-reduce", str(original), f"--command={command}", "-t", str(test),
@@ -828,6 +903,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seed of the argument lists for --check")
     parser.add_argument("--reduce", type=int, metavar="SEED",
                         help="run wasm-reduce on a seed's module")
+    parser.add_argument("--canonicalize-nans", action="store_true",
+                        help="compile with RuntimeConfig(canonicalize_nans=True), and "
+                             "wasmtime with Cranelift's NaN canonicalisation")
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--wazaot-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -888,7 +966,8 @@ def main(argv: list[str] | None = None) -> int:
             seed = next(pending_seeds, None)
             if seed is not None:
                 futures[pool.submit(run_seed, seed, args.size, args.timeout, args.fuel,
-                                    out_dir, False, args.passes)] = seed
+                                    out_dir, False, args.passes,
+                                    args.canonicalize_nans)] = seed
 
         for _ in range(2 * max(1, args.jobs)):
             submit()

@@ -63,6 +63,22 @@ def test_norm_compares_nan_ness_only() -> None:
     assert differential.norm("funcref", 0) == "null"
 
 
+def test_canonicalized_nans_agree_through_copysign() -> None:
+    """With canonicalize_nans both runtimes canonicalise, so a NaN's sign that copysign
+    turns into a number agrees (seed 30249: wazaot's canonical NaN is positive, x86's
+    default NaN negative). The trace keeps the result's exact bits."""
+    import wasmtime
+
+    wasm = wasmtime.wat2wasm("""
+        (module (func (export "f") (param f64) (result f64)
+          (f64.copysign (f64.const -13211) (f64.div (local.get 0) (local.get 0)))))""")
+    plan = differential.make_plan(0, differential.module_exports(wasm))
+    report = differential.compare(wasm, plan, exports=1, canonicalize_nans=True)
+    assert report.status == "ok" and report.calls_compared == len(plan), report.details
+    first = next(e for e in report.trace if e["ev"] == "call" and e["i"] == 0)
+    assert first["exact"]["outcome"] == ["ok", [0x40C9_CD80_0000_0000]]  # +13211.0
+
+
 # Reduced reproducers of bugs the fuzzer found: each module's export "f" (no
 # parameters) must give the same results in wazaot and wasmtime. A reproducer of a bug
 # not fixed yet gets pytest.param(wat, marks=pytest.mark.xfail(strict=True, ...)).
