@@ -37,3 +37,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="print a summary line per spec script after the run (tests/spec)",
     )
+    parser.addoption(
+        "--crossarch-record",
+        metavar="DIR",
+        default=None,
+        help="replay this cross-architecture record (tests/fuzz/crossarch.py) in "
+        "tests/fuzz/test_crossarch.py; without it build/crossarch is replayed if present",
+    )
