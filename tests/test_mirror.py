@@ -53,3 +53,17 @@ def test_both_backends_select_the_same_opcodes() -> None:
     # calls and constants are the frontend's, not rules).
     selected = {OPS[c].name for c in tables["amd64"]}
     assert {"i32.load", "f64.sqrt", "i64.trunc_sat_f32_u", "table.get", "memory.copy"} <= selected
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_condition_tables_agree_with_intcc(arch: str) -> None:
+    """Each architecture names every ISA-neutral integer condition, with distinct codes,
+    and its table commutes with negation (``invert``)."""
+    from wazaot.machinst.condcodes import IntCC
+
+    table = importlib.import_module(f"wazaot.{arch}.lower").INT_CC
+    assert set(table) == set(IntCC)
+    assert len(set(table.values())) == len(IntCC)
+    for cc in IntCC:
+        assert cc.swap().swap() is cc and cc.invert().invert() is cc
+        assert table[cc.invert()] is table[cc].invert()

@@ -4,32 +4,39 @@ Each class is named by its operand format and has one ``operands`` visitor; the
 emitter (``emit.py``) reads the allocated registers back in the same order. By
 convention every visitor declares its uses first, then its defs, in field order.
 
-Conditions are small operand groups of their own (``IntCond``, ``FloatCond``,
-``NonZero``) so that a comparison and its consumer (a branch, ``setcc``, ``cmov``)
-are one instruction: the flags never have to survive between two instructions,
-whatever moves the allocator puts there.
-
-Pseudo-instructions (``DivRem``, ``WasmLoad``, ``FMin``, ``TruncChecked``...) expand
-to several machine instructions (``sequences.py``), possibly with an out-of-line trap;
-each is a class of its own. The pseudo-instructions every architecture shares (calls,
-returns, jumps, exits, stack slots) are in :mod:`wazaot.machinst.pseudo`.
+The instructions whose operands are the same on every architecture (conditions and
+their consumers, moves, constants, memory accesses, conversions...) are shared
+(:mod:`wazaot.lower.common_inst`, re-exported here), and so are the
+pseudo-instructions of calls, returns, jumps, exits and stack slots
+(:mod:`wazaot.machinst.pseudo`). This file holds what is x86's own: the two-address
+forms (dst reuses lhs), the fixed registers of shifts, division and ``rep movsb``,
+and the sequences of several machine instructions (``DivRem``, ``FMin``, ``Clz``...:
+``sequences.py``), each a class of its own.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
 from ..lower.common_inst import (  # noqa: F401  (shared: re-exported)
+    Condition,
     Convert,
+    Extend,
     FAbs,
     FConst,
+    FCopysign,
+    FloatCond,
     FNeg,
     FRound,
     FSqrt,
+    IntCond,
+    JmpCond,
     LoadCtx,
     MovImm,
     MovRR,
+    NonZero,
+    Reinterpret,
+    SetCond,
     StoreGlobal,
     TableAccess,
     TruncChecked,
@@ -37,22 +44,22 @@ from ..lower.common_inst import (  # noqa: F401  (shared: re-exported)
     VConst,
     WasmLoad,
     WasmStore,
+    _FBinary,
     _FUnary,
+    _Select,
     _Trunc,
 )
-from ..lower.ops import Operation
 from ..machinst import ConstraintKind, Operand, OperandCollector, OperandKind, OperandPos, PReg
 from ..machinst import Reg as R
-from ..machinst.pseudo import InstBase, TermBase
+from ..machinst.pseudo import InstBase, NamedEnum
 from .abi import rax as _RAX
 from .abi import rcx as _RCX
 from .abi import rdi as _RDI
 from .abi import rdx as _RDX
 from .abi import rsi as _RSI
-from .args import Cond
 
 
-class AluOp(enum.Enum):
+class AluOp(NamedEnum):
     """The two-operand integer operations of ``AluRRR``/``AluRRImm`` (the mnemonic)."""
 
     ADD = "add"
@@ -62,11 +69,8 @@ class AluOp(enum.Enum):
     XOR = "xor"
     IMUL = "imul"
 
-    def __repr__(self) -> str:
-        return self.name
 
-
-class ShiftOp(enum.Enum):
+class ShiftOp(NamedEnum):
     """The shifts and rotations (the mnemonic)."""
 
     SHL = "shl"
@@ -75,11 +79,8 @@ class ShiftOp(enum.Enum):
     ROL = "rol"
     ROR = "ror"
 
-    def __repr__(self) -> str:
-        return self.name
 
-
-class FAluOp(enum.Enum):
+class FAluOp(NamedEnum):
     """The scalar SSE arithmetic of ``FAlu`` (the mnemonic without ss/sd)."""
 
     ADD = "add"
@@ -87,60 +88,9 @@ class FAluOp(enum.Enum):
     MUL = "mul"
     DIV = "div"
 
-    def __repr__(self) -> str:
-        return self.name
-
 
 def early_fixed_def(c: OperandCollector, reg: R, preg: PReg) -> None:
     c.operand(Operand(reg, OperandKind.DEF, OperandPos.EARLY, ConstraintKind.FIXED, preg))
-
-
-# -- conditions --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IntCond:
-    """``cmp lhs, rhs`` (or ``cmp lhs, imm``) then condition ``cc``."""
-
-    cc: Cond
-    size: int
-    lhs: R
-    rhs: R | None = None
-    imm: int = 0
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        if self.rhs is not None:
-            c.reg_use(self.rhs)
-
-
-@dataclass(frozen=True, slots=True)
-class NonZero:
-    """``test reg, reg`` then ``ne`` (``negate``: ``e``)."""
-
-    reg: R
-    size: int = 32
-    negate: bool = False
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.reg)
-
-
-@dataclass(frozen=True, slots=True)
-class FloatCond:
-    """A wasm float comparison: ``op`` one of EQ NE LT GT LE GE, ``prec`` 32 or 64."""
-
-    op: Operation
-    prec: int
-    lhs: R
-    rhs: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        c.reg_use(self.rhs)
-
-
-Condition = IntCond | NonZero | FloatCond
 
 
 # -- integer arithmetic ---------------------------------------------------------------------
@@ -247,22 +197,6 @@ class DivRem(InstBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Extend(InstBase):
-    """Sign or zero extension (``movsx``/``movzx``/``movsxd``/``mov r32, r32``):
-    ``from_bits`` of src to ``size`` bits of dst."""
-
-    signed: bool
-    from_bits: int
-    size: int
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
 class FAlu(InstBase):
     """dst := lhs op rhs (``addss``/``addsd``...): two-address."""
 
@@ -313,19 +247,6 @@ class Popcnt(_BitCount):
 
 
 @dataclass(frozen=True, slots=True)
-class _FBinary(InstBase):
-    prec: int
-    dst: R
-    a: R
-    b: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.a)
-        c.reg_use(self.b)
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
 class FMin(_FBinary):
     """f32/f64.min (NaNs and signed zeros as wasm wants)."""
 
@@ -333,11 +254,6 @@ class FMin(_FBinary):
 @dataclass(frozen=True, slots=True)
 class FMax(_FBinary):
     """f32/f64.max (NaNs and signed zeros as wasm wants)."""
-
-
-@dataclass(frozen=True, slots=True)
-class FCopysign(_FBinary):
-    """f32/f64.copysign: a's magnitude, b's sign."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -364,48 +280,15 @@ class Promote(InstBase):
         c.reg_def(self.dst)
 
 
-@dataclass(frozen=True, slots=True)
-class Reinterpret(InstBase):
-    """A ``size``-bit move between a GPR and an XMM register (``movd``/``movq``)."""
-
-    size: int
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
-
-
 # -- conditions consumed ------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class SetCond(InstBase):
-    """dst := cond ? 1 : 0 (an i32)."""
+class Select(_Select):
+    """dst := cond ? a : b, for either register class: a ``cmov``, or a short branch
+    around a ``mov``, after ``mov dst, b`` (so dst is written before a is read)."""
 
-    cond: Condition
-    dst: R
-
-    def operands(self, c: OperandCollector) -> None:
-        self.cond.operands(c)
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
-class Select(InstBase):
-    """dst := cond ? a : b, for either register class (a cmov or a short branch)."""
-
-    cond: Condition
-    dst: R
-    a: R
-    b: R
-
-    def operands(self, c: OperandCollector) -> None:
-        self.cond.operands(c)
-        c.reg_use(self.a)
-        c.reg_use(self.b)
-        c.reg_early_def(self.dst)
+    early_dst = True
 
 
 # -- memory ---------------------------------------------------------------------------------
@@ -441,18 +324,3 @@ class MemFill(InstBase):
         c.reg_fixed_use(self.value, _RAX)  # type: ignore[arg-type]
         c.reg_fixed_use(self.n, _RCX)  # type: ignore[arg-type]
         c.reg_clobbers([_RDI, _RCX])
-
-
-# -- terminators (the shared ones are in wazaot.machinst.pseudo) ----------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class JmpCond(TermBase):
-    """Go to ``taken`` if ``cond`` holds, else to ``not_taken``."""
-
-    cond: Condition
-    taken: int
-    not_taken: int
-
-    def operands(self, c: OperandCollector) -> None:
-        self.cond.operands(c)

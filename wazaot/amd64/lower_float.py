@@ -1,9 +1,10 @@
-"""Instruction selection for floating point: arithmetic, min/max, copysign,
-promotion/demotion and reinterpretation.
+"""Instruction selection for floating point: arithmetic, min/max, promotion and
+demotion.
 
-sqrt, neg, abs, rounding and the conversions between integers and floats are selected
-the same way on every architecture (``wazaot.lower.common_rules``); their x86-64 code
-is in ``emit.py`` and ``sequences.py``.
+sqrt, neg, abs, copysign, rounding, reinterpretation and the conversions between
+integers and floats are selected the same way on every architecture
+(``wazaot.lower.common_rules``); their x86-64 code is in ``emit.py`` and
+``sequences.py``.
 """
 
 from __future__ import annotations
@@ -17,18 +18,16 @@ from .inst import (
     Demote,
     FAlu,
     FAluOp,
-    FCopysign,
     FMax,
     FMin,
     Promote,
-    Reinterpret,
 )
 from .lower import Amd64Lowering
 from .rules import RULES
 
 _FALU = {Operation.ADD: FAluOp.ADD, Operation.SUB: FAluOp.SUB, Operation.MUL: FAluOp.MUL,
          Operation.DIV: FAluOp.DIV}  # fmt: skip
-_BINARY = {Operation.MIN: FMin, Operation.MAX: FMax, Operation.COPYSIGN: FCopysign}
+_BINARY = {Operation.MIN: FMin, Operation.MAX: FMax}
 
 
 @RULES.operations(Operation.ADD, Operation.SUB, Operation.MUL, Operation.DIV, types=FLOATS)
@@ -40,7 +39,7 @@ def arith(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Oper
     return [Reg(dst, vt)]
 
 
-@RULES.operations(Operation.MIN, Operation.MAX, Operation.COPYSIGN)
+@RULES.operations(Operation.MIN, Operation.MAX)
 def binary(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
     vt = op.type
     assert vt is not None
@@ -49,16 +48,11 @@ def binary(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Ope
     return [Reg(dst, vt)]
 
 
-@RULES.operations(Operation.DEMOTE, Operation.PROMOTE, Operation.REINTERPRET)
-def change_type(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+@RULES.operations(Operation.DEMOTE, Operation.PROMOTE)
+def change_precision(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
     vt = op.type
     assert vt is not None
     dst = lw.new_vreg(vt)
-    src = lw.reg(args[0])
-    if op.operation is Operation.DEMOTE:
-        lw.emit(Demote(dst, src))
-    elif op.operation is Operation.PROMOTE:
-        lw.emit(Promote(dst, src))
-    else:
-        lw.emit(Reinterpret(op.size, dst, src))
+    cls = Demote if op.operation is Operation.DEMOTE else Promote
+    lw.emit(cls(dst, lw.reg(args[0])))
     return [Reg(dst, vt)]

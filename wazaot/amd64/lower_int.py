@@ -1,4 +1,5 @@
-"""Instruction selection for integer arithmetic, bit counting and extensions."""
+"""Instruction selection for integer arithmetic and bit counting (extensions and
+wrapping are shared: ``wazaot.lower.common_rules``)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from .inst import (
     Clz,
     Ctz,
     DivRem,
-    Extend,
     MovRR,
     MulImm,
     Popcnt,
@@ -96,15 +96,4 @@ def bit_count(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[
     native = {Operation.CLZ: features.lzcnt, Operation.CTZ: features.tzcnt,
               Operation.POPCNT: features.popcnt}[op.operation]  # fmt: skip
     lw.emit(_BIT_COUNTS[op.operation](op.size, native, dst, lw.reg(args[0])))
-    return [Reg(dst, vt)]
-
-
-@RULES.operations(Operation.EXTEND, Operation.WRAP)
-def extend(lw: Amd64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    # i32.wrap_i64 and i64.extend_i32_u are both ``mov r32, r32``.
-    vt = op.type
-    assert vt is not None
-    from_bits = 32 if op.operation is Operation.WRAP else op.bits
-    dst = lw.new_vreg(vt)
-    lw.emit(Extend(op.signed, from_bits, op.size, dst, lw.reg(args[0])))
     return [Reg(dst, vt)]

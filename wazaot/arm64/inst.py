@@ -5,32 +5,39 @@ emitter (``emit.py``) reads the allocated registers back in the same order. By
 convention every visitor declares its uses first, then its defs, in field order.
 Unlike x86 every arithmetic instruction is three-address: no def reuses a use.
 
-Conditions are small operand groups of their own (``IntCond``, ``FloatCond``,
-``NonZero``) so that a comparison and its consumer (a branch, ``cset``, ``csel``) are
-one instruction: the flags never have to survive between two instructions, whatever
-moves the allocator puts there.
-
-Pseudo-instructions (``DivRem``, ``WasmLoad``, ``TruncChecked``...) expand to several
-machine instructions (``sequences.py``), possibly with an out-of-line trap; each is a
-class of its own. The pseudo-instructions every architecture shares (calls, returns,
-jumps, exits, stack slots) are in :mod:`wazaot.machinst.pseudo`.
+The instructions whose operands are the same on every architecture (conditions and
+their consumers, moves, constants, memory accesses, conversions...) are shared
+(:mod:`wazaot.lower.common_inst`, re-exported here), and so are the
+pseudo-instructions of calls, returns, jumps, exits and stack slots
+(:mod:`wazaot.machinst.pseudo`). This file holds what is arm64's own: the immediate
+forms (``Imm12``, bitmask immediates), ``FConvert``, the scratch registers of the
+memory loops, and the sequences of several machine instructions (``DivRem``,
+``Ctz``...: ``sequences.py``), each a class of its own.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..lower.common_inst import (  # noqa: F401  (shared: re-exported)
+    Condition,
     Convert,
+    Extend,
     FAbs,
     FConst,
+    FCopysign,
+    FloatCond,
     FNeg,
     FRound,
     FSqrt,
+    IntCond,
+    JmpCond,
     LoadCtx,
     MovImm,
     MovRR,
+    NonZero,
+    Reinterpret,
+    SetCond,
     StoreGlobal,
     TableAccess,
     TruncChecked,
@@ -39,17 +46,16 @@ from ..lower.common_inst import (  # noqa: F401  (shared: re-exported)
     WasmLoad,
     WasmStore,
     _FUnary,
+    _Select,
     _Trunc,
 )
-from ..lower.ops import Operation
 from ..machinst import OperandCollector
 from ..machinst import Reg as R
-from ..machinst.pseudo import InstBase, TermBase
-from .args import Cond
+from ..machinst.pseudo import InstBase, NamedEnum
 from .imms import Imm12, LogicalImm
 
 
-class AluOp(enum.Enum):
+class AluOp(NamedEnum):
     """The three-register integer operations of ``AluRRR`` (the mnemonic)."""
 
     ADD = "add"
@@ -59,11 +65,8 @@ class AluOp(enum.Enum):
     EOR = "eor"
     MUL = "mul"
 
-    def __repr__(self) -> str:
-        return self.name
 
-
-class ShiftOp(enum.Enum):
+class ShiftOp(NamedEnum):
     """The shifts and rotations; ROL is a ROR by the negated count."""
 
     LSL = "lsl"
@@ -72,11 +75,8 @@ class ShiftOp(enum.Enum):
     ROR = "ror"
     ROL = "rol"
 
-    def __repr__(self) -> str:
-        return self.name
 
-
-class FAluOp(enum.Enum):
+class FAluOp(NamedEnum):
     """The scalar floating-point arithmetic of ``FAlu`` (the mnemonic). ``fmin`` and
     ``fmax`` are wasm's min and max: NaN if either operand is, and -0 < +0."""
 
@@ -86,57 +86,6 @@ class FAluOp(enum.Enum):
     DIV = "fdiv"
     MIN = "fmin"
     MAX = "fmax"
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-# -- conditions --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IntCond:
-    """``cmp lhs, rhs`` (or ``cmp lhs, #imm`` / ``cmn lhs, #-imm``) then ``cc``."""
-
-    cc: Cond
-    size: int
-    lhs: R
-    rhs: R | None = None
-    imm: int = 0  # signed; its magnitude fits an Imm12
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        if self.rhs is not None:
-            c.reg_use(self.rhs)
-
-
-@dataclass(frozen=True, slots=True)
-class NonZero:
-    """``reg != 0`` (``negate``: ``reg == 0``): ``cbnz``/``cbz`` in a branch."""
-
-    reg: R
-    size: int = 32
-    negate: bool = False
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.reg)
-
-
-@dataclass(frozen=True, slots=True)
-class FloatCond:
-    """A wasm float comparison: ``op`` one of EQ NE LT GT LE GE, ``prec`` 32 or 64."""
-
-    op: Operation
-    prec: int
-    lhs: R
-    rhs: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        c.reg_use(self.rhs)
-
-
-Condition = IntCond | NonZero | FloatCond
 
 
 # -- integer arithmetic ---------------------------------------------------------------------
@@ -238,21 +187,6 @@ class DivRem(InstBase):
 
 
 @dataclass(frozen=True, slots=True)
-class Extend(InstBase):
-    """Sign or zero extension: ``from_bits`` of src to ``size`` bits of dst."""
-
-    signed: bool
-    from_bits: int
-    size: int
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
 class _Unary(InstBase):
     size: int
     dst: R
@@ -298,21 +232,6 @@ class FAlu(InstBase):
 
 
 @dataclass(frozen=True, slots=True)
-class FCopysign(InstBase):
-    """f32/f64.copysign: a's magnitude, b's sign (through the integer registers)."""
-
-    prec: int
-    dst: R
-    a: R
-    b: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.a)
-        c.reg_use(self.b)
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
 class FConvert(InstBase):
     """f32.demote_f64 (``prec`` 32) or f64.promote_f32 (``prec`` 64): ``fcvt``."""
 
@@ -325,50 +244,14 @@ class FConvert(InstBase):
         c.reg_def(self.dst)
 
 
-@dataclass(frozen=True, slots=True)
-class Reinterpret(InstBase):
-    """A ``size``-bit move between a GPR and a SIMD&FP register (``fmov``)."""
-
-    size: int
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
-
-
 # -- conditions consumed ------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class SetCond(InstBase):
-    """dst := cond ? 1 : 0 (an i32): ``cset``."""
-
-    cond: Condition
-    dst: R
-
-    def operands(self, c: OperandCollector) -> None:
-        self.cond.operands(c)
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
-class Select(InstBase):
-    """dst := cond ? a : b, for either register class (``csel``/``fcsel``; ``vector``:
-    a v128, with a short branch)."""
-
-    cond: Condition
-    dst: R
-    a: R
-    b: R
-    vector: bool = field(default=False, repr=False)
-
-    def operands(self, c: OperandCollector) -> None:
-        self.cond.operands(c)
-        c.reg_use(self.a)
-        c.reg_use(self.b)
-        c.reg_def(self.dst)
+class Select(_Select):
+    """dst := cond ? a : b, for either register class: ``csel``/``fcsel``, which read
+    every source before they write dst (a v128, ``vector``: a short branch through
+    v31)."""
 
 
 # -- memory ---------------------------------------------------------------------------------
@@ -413,18 +296,3 @@ class MemFill(InstBase):
         c.reg_use(self.n)
         c.reg_early_def(self.t0)
         c.reg_early_def(self.t1)
-
-
-# -- terminators (the shared ones are in wazaot.machinst.pseudo) ----------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class JmpCond(TermBase):
-    """Go to ``taken`` if ``cond`` holds, else to ``not_taken``."""
-
-    cond: Condition
-    taken: int
-    not_taken: int
-
-    def operands(self, c: OperandCollector) -> None:
-        self.cond.operands(c)

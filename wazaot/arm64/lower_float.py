@@ -1,5 +1,5 @@
-"""Instruction selection for floating point: arithmetic, min/max, copysign,
-promotion/demotion and reinterpretation. sqrt, neg, abs, rounding and the conversions
+"""Instruction selection for floating point: arithmetic, min/max, promotion and
+demotion. sqrt, neg, abs, copysign, rounding, reinterpretation and the conversions
 between integers and floats are selected the same way on every architecture
 (``wazaot.lower.common_rules``) and emitted in ``emit.py``.
 
@@ -19,8 +19,6 @@ from .inst import (
     FAlu,
     FAluOp,
     FConvert,
-    FCopysign,
-    Reinterpret,
 )
 from .lower import Arm64Lowering
 from .rules import RULES
@@ -40,23 +38,10 @@ def arith(lw: Arm64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Oper
     return [Reg(dst, vt)]
 
 
-@RULES.operations(Operation.COPYSIGN)
-def copysign(lw: Arm64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+@RULES.operations(Operation.DEMOTE, Operation.PROMOTE)
+def change_precision(lw: Arm64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
     vt = op.type
     assert vt is not None
     dst = lw.new_vreg(vt)
-    lw.emit(FCopysign(op.size, dst, lw.reg(args[0]), lw.reg(args[1])))
-    return [Reg(dst, vt)]
-
-
-@RULES.operations(Operation.DEMOTE, Operation.PROMOTE, Operation.REINTERPRET)
-def change_type(lw: Arm64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    vt = op.type
-    assert vt is not None
-    dst = lw.new_vreg(vt)
-    src = lw.reg(args[0])
-    if op.operation is Operation.REINTERPRET:
-        lw.emit(Reinterpret(op.size, dst, src))
-    else:
-        lw.emit(FConvert(op.size, dst, src))
+    lw.emit(FConvert(op.size, dst, lw.reg(args[0])))
     return [Reg(dst, vt)]

@@ -1,9 +1,9 @@
-"""Instruction selection for the memory and reference instructions whose code depends
-on the architecture: ``memory.size``, ``memory.fill``, ``memory.copy``, ``ref.is_null``.
+"""Instruction selection for the memory instructions whose code depends on the
+architecture: ``memory.size``, ``memory.fill``, ``memory.copy``.
 
-Loads, stores, globals, tables and ``ref.func`` are shared by every architecture
-(``wazaot.lower.common_rules``), and so are the instructions that exit to the runtime
-(``memory.grow``, ``table.grow``...: ``wazaot.lower.builtins``).
+Loads, stores, globals, tables and the reference instructions are shared by every
+architecture (``wazaot.lower.common_rules``), and so are the instructions that exit to
+the runtime (``memory.grow``, ``table.grow``...: ``wazaot.lower.builtins``).
 """
 
 from __future__ import annotations
@@ -11,16 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..api import ValueType
-from ..lower.backend import Const, Operand, Reg
+from ..lower.backend import Operand, Reg
 from ..lower.ops import Op
 from ..vmctx import ModuleCtx
 from .inst import (
     LoadCtx,
     MemCopy,
     MemFill,
-    MovImm,
-    NonZero,
-    SetCond,
     ShiftImm,
     ShiftOp,
 )
@@ -50,13 +47,3 @@ def memory_copy(lw: Arm64Lowering, op: Op, args: list[Operand], imm: Any) -> lis
     temps = (lw.new_vreg(ValueType.I64) for _ in range(3))
     lw.emit(MemCopy(dst, src, n, *temps))
     return []
-
-
-@RULES.opcodes("ref.is_null")
-def ref_is_null(lw: Arm64Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    dst = lw.new_vreg(ValueType.I32)
-    if type(args[0]) is Const:
-        lw.emit(MovImm(32, dst, int(args[0].bits == 0)))
-    else:
-        lw.emit(SetCond(NonZero(lw.reg(args[0]), 64, negate=True), dst))
-    return [Reg(dst, ValueType.I32)]

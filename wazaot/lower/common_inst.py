@@ -1,35 +1,160 @@
 """Machine instructions whose operands are the same on every architecture.
 
-Register copies and constants (``VConst`` for v128), reads and writes of the module context (globals, table
-sizes, funcrefs), table element access, bounds-checked linear-memory loads and stores,
-and the float instructions with one input (sqrt, neg, abs, rounding, the conversions
-between integers and floats): what differs between architectures is only how they are encoded, so the
-classes live here and each architecture registers an emitter for each
+Conditions and what consumes them (``SetCond``, ``JmpCond`` and the fields of
+``Select``), register copies and constants (``VConst`` for v128), reads and writes of the module context
+(globals, table sizes, funcrefs), table element access, bounds-checked linear-memory
+loads and stores, extensions, moves between the register files, and the float
+instructions with one input (sqrt, neg, abs, rounding, the conversions between integers
+and floats) or copysign: what differs between architectures is only how they are
+encoded, so the classes live here and each architecture registers an emitter for each
 (``<arch>/emit.py``) and re-exports them from its ``inst.py``. The rules that create
-them are shared too (``common_rules.py``). They live beside the lowering rather than in
-``wazaot.machinst`` because the memory accesses carry the decoded wasm operation.
+them are shared too (``common_rules.py``, and the conditions ``isel.py``). They live
+beside the lowering rather than in ``wazaot.machinst`` because the memory accesses
+carry the decoded wasm operation.
+
+Conditions are small operand groups of their own (``IntCond``, ``FloatCond``,
+``NonZero``) so that a comparison and its consumer (a branch, ``setcc``/``cset``,
+``cmov``/``csel``) are one instruction: the flags never have to survive between two
+instructions, whatever moves the allocator puts there.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 from ..machinst import OperandCollector
 from ..machinst import Reg as R
-from ..machinst.pseudo import InstBase
-from .ops import Op, Rounding
+from ..machinst.pseudo import InstBase, TermBase
+from .ops import Op, Operation, Rounding
 
 __all__ = [
+    "Condition",
+    "Convert",
+    "Extend",
+    "FAbs",
     "FConst",
+    "FCopysign",
+    "FNeg",
+    "FRound",
+    "FSqrt",
+    "FloatCond",
+    "IntCond",
+    "JmpCond",
     "LoadCtx",
     "MovImm",
     "MovRR",
+    "NonZero",
+    "Reinterpret",
+    "SetCond",
     "StoreGlobal",
     "TableAccess",
+    "TruncChecked",
+    "TruncSat",
     "VConst",
     "WasmLoad",
     "WasmStore",
 ]
+
+
+# -- conditions --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IntCond:
+    """``cmp lhs, rhs`` (or ``lhs`` against ``imm``, an immediate the architecture's
+    compare takes) then ``cc``: the architecture's condition code (for an ``IntCC``)."""
+
+    cc: Any
+    size: int
+    lhs: R
+    rhs: R | None = None
+    imm: int = 0
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.lhs)
+        if self.rhs is not None:
+            c.reg_use(self.rhs)
+
+
+@dataclass(frozen=True, slots=True)
+class NonZero:
+    """``reg != 0`` (``negate``: ``reg == 0``), of ``size`` bits."""
+
+    reg: R
+    size: int = 32
+    negate: bool = False
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.reg)
+
+
+@dataclass(frozen=True, slots=True)
+class FloatCond:
+    """A wasm float comparison: ``op`` one of EQ NE LT GT LE GE, ``prec`` 32 or 64."""
+
+    op: Operation
+    prec: int
+    lhs: R
+    rhs: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.lhs)
+        c.reg_use(self.rhs)
+
+
+Condition = IntCond | NonZero | FloatCond
+
+
+@dataclass(frozen=True, slots=True)
+class SetCond(InstBase):
+    """dst := cond ? 1 : 0 (an i32)."""
+
+    cond: Condition
+    dst: R
+
+    def operands(self, c: OperandCollector) -> None:
+        self.cond.operands(c)
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class _Select(InstBase):
+    """dst := cond ? a : b, for either register class. Each architecture's ``Select``
+    derives from it and says whether it writes dst before reading a (``early_dst``:
+    then dst shares no register with a source)."""
+
+    early_dst: ClassVar[bool] = False
+
+    cond: Condition
+    dst: R
+    a: R
+    b: R
+    vector: bool = field(default=False, repr=False)  # a v128
+
+    def operands(self, c: OperandCollector) -> None:
+        self.cond.operands(c)
+        c.reg_use(self.a)
+        c.reg_use(self.b)
+        if self.early_dst:
+            c.reg_early_def(self.dst)
+        else:
+            c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class JmpCond(TermBase):
+    """Go to ``taken`` if ``cond`` holds, else to ``not_taken``."""
+
+    cond: Condition
+    taken: int
+    not_taken: int
+
+    def operands(self, c: OperandCollector) -> None:
+        self.cond.operands(c)
+
+
+# -- moves, constants, the module context, memory ----------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +344,58 @@ class Convert(InstBase):
     src_size: int
     signed: bool
     prec: int
+    dst: R
+    src: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.src)
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class _FBinary(InstBase):
+    prec: int
+    dst: R
+    a: R
+    b: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.a)
+        c.reg_use(self.b)
+        c.reg_def(self.dst)
+
+
+@dataclass(frozen=True, slots=True)
+class FCopysign(_FBinary):
+    """f32/f64.copysign: a's magnitude, b's sign."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reinterpret(InstBase):
+    """A ``size``-bit move between an integer and a float register, bits unchanged
+    (x86-64 ``movd``/``movq``, arm64 ``fmov``)."""
+
+    size: int
+    dst: R
+    src: R
+
+    def operands(self, c: OperandCollector) -> None:
+        c.reg_use(self.src)
+        c.reg_def(self.dst)
+
+
+# -- integers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Extend(InstBase):
+    """Sign or zero extension: ``from_bits`` of src to ``size`` bits of dst (x86-64
+    ``movsx``/``movzx``/``movsxd``/``mov r32, r32``, arm64 ``sxtb``/``sxth``/``sxtw``/
+    ``mov w, w``)."""
+
+    signed: bool
+    from_bits: int
+    size: int
     dst: R
     src: R
 

@@ -1,6 +1,6 @@
 """Rules shared by every architecture: memory loads and stores, globals, tables,
-``ref.func`` and the float instructions with one input, all built from the
-instructions of ``common_inst.py``.
+``ref.func``, ``ref.is_null``, extensions, reinterpretation, copysign and the float
+instructions with one input, all built from the instructions of ``common_inst.py``.
 
 They include the rules of the instructions that exit to the runtime
 (``builtins.py``); each architecture's :class:`~wazaot.lower.rules.RuleSet` includes
@@ -13,15 +13,21 @@ from typing import Any
 
 from ..api import ValueType
 from ..vmctx import Table
-from .backend import Operand, Reg
+from .backend import Const, Operand, Reg
 from .builtins import BUILTIN_RULES
 from .common_inst import (
     Convert,
+    Extend,
     FAbs,
+    FCopysign,
     FNeg,
     FRound,
     FSqrt,
     LoadCtx,
+    MovImm,
+    NonZero,
+    Reinterpret,
+    SetCond,
     StoreGlobal,
     TableAccess,
     TruncChecked,
@@ -107,6 +113,46 @@ def ref_func(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operan
     dst = lw.new_vreg(ValueType.FUNCREF)
     lw.emit(LoadCtx(dst, lw.env.layout.func_slot(imm)))
     return [Reg(dst, ValueType.FUNCREF)]
+
+
+@COMMON_RULES.opcodes("ref.is_null")
+def ref_is_null(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    dst = lw.new_vreg(ValueType.I32)
+    if type(args[0]) is Const:
+        lw.emit(MovImm(32, dst, int(args[0].bits == 0)))
+    else:
+        lw.emit(SetCond(NonZero(lw.reg(args[0]), 64, negate=True), dst))
+    return [Reg(dst, ValueType.I32)]
+
+
+@COMMON_RULES.operations(Operation.EXTEND, Operation.WRAP)
+def extend(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    # i32.wrap_i64 and i64.extend_i32_u are both a 32-bit move (``mov r32, r32``,
+    # ``mov w, w``).
+    vt = op.type
+    assert vt is not None
+    from_bits = 32 if op.operation is Operation.WRAP else op.bits
+    dst = lw.new_vreg(vt)
+    lw.emit(Extend(op.signed, from_bits, op.size, dst, lw.reg(args[0])))
+    return [Reg(dst, vt)]
+
+
+@COMMON_RULES.operations(Operation.REINTERPRET)
+def reinterpret(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = op.type
+    assert vt is not None
+    dst = lw.new_vreg(vt)
+    lw.emit(Reinterpret(op.size, dst, lw.reg(args[0])))
+    return [Reg(dst, vt)]
+
+
+@COMMON_RULES.operations(Operation.COPYSIGN)
+def copysign(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = op.type
+    assert vt is not None
+    dst = lw.new_vreg(vt)
+    lw.emit(FCopysign(op.size, dst, lw.reg(args[0]), lw.reg(args[1])))
+    return [Reg(dst, vt)]
 
 
 _UNARY = {Operation.SQRT: FSqrt, Operation.NEG: FNeg, Operation.ABS: FAbs}

@@ -12,16 +12,22 @@ no instruction set, for one function:
   :class:`~wazaot.machinst.abi.CallConv`, data only), with the shared
   pseudo-instructions of :mod:`wazaot.machinst.pseudo`;
 - jumps, jump tables, traps, and the dispatch of every other instruction to the
-  architecture's :class:`~wazaot.lower.rules.RuleSet`.
+  architecture's :class:`~wazaot.lower.rules.RuleSet`;
+- conditions: a wasm comparison (or any i32, tested for non-zero) becomes an
+  ``IntCond``, ``FloatCond`` or ``NonZero`` fused into its consumer, a branch
+  (``JmpCond``), a 0/1 result (``SetCond``) or a ``Select``. Integer comparisons are
+  named by the ISA-neutral :class:`~wazaot.machinst.condcodes.IntCC` (a constant on
+  the left swaps the operands and the condition), then mapped to the architecture's
+  condition code by its ``int_cc`` table.
 
-An architecture subclasses it (``<arch>/lower.py``), sets ``call_conv`` and ``rules``,
-and implements the hooks and what depends on its flags or condition codes
-(``branch``, ``select``, ``compare``).
+An architecture subclasses it (``<arch>/lower.py``), sets ``call_conv``, ``rules``,
+``int_cc`` and ``select_inst``, and implements the hook ``cmp_imm`` (which constants
+its compare takes as an immediate).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -29,6 +35,7 @@ from ..api import ValueType
 from ..errors import UnsupportedError
 from ..machinst import Args, MachInst, VCode, VReg
 from ..machinst.abi import CallConv, Signature, reg_class, signature
+from ..machinst.condcodes import IntCC
 from ..machinst.pseudo import (
     Call,
     CallKind,
@@ -48,7 +55,19 @@ from ..vmctx import Builtin, ModuleLayout, exit_code
 from ..vmctx import Exit as ExitKind
 from ..wasm.module import FuncType, GlobalType, Module, TableType
 from .backend import Compare, Const, Operand, Reg
-from .common_inst import FConst, MovImm, MovRR, VConst
+from .common_inst import (
+    Condition,
+    FConst,
+    FloatCond,
+    IntCond,
+    JmpCond,
+    MovImm,
+    MovRR,
+    NonZero,
+    SetCond,
+    VConst,
+    _Select,
+)
 from .ops import Op, Operation
 from .rules import RuleSet
 
@@ -64,6 +83,15 @@ _FLOATS = (ValueType.F32, ValueType.F64)
 _V128 = ValueType.V128
 
 _REG_CLASS = {vt: reg_class(vt) for vt in ValueType}
+
+# (operation, signed) -> the condition of a wasm integer comparison ``lhs ? rhs``.
+_INT_CC = {
+    (Operation.EQ, False): IntCC.EQ, (Operation.NE, False): IntCC.NE,
+    (Operation.LT, True): IntCC.LT_S, (Operation.LT, False): IntCC.LT_U,
+    (Operation.GT, True): IntCC.GT_S, (Operation.GT, False): IntCC.GT_U,
+    (Operation.LE, True): IntCC.LE_S, (Operation.LE, False): IntCC.LE_U,
+    (Operation.GE, True): IntCC.GE_S, (Operation.GE, False): IntCC.GE_U,
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +141,8 @@ class Lowering:
     call_conv: ClassVar[CallConv]
     rules: ClassVar[RuleSet[Any]]
     isa_name: ClassVar[str]  # for messages: "the <isa_name> backend cannot compile ..."
+    int_cc: ClassVar[Mapping[IntCC, Any]]  # the architecture's condition code of each
+    select_inst: ClassVar[type[_Select]]  # the architecture's ``Select``
 
     def __init__(self, env: CompileEnv, func_index: int):
         self.env = env
@@ -134,6 +164,12 @@ class Lowering:
     def gen_move(self, dst: VReg, src: VReg) -> MachInst:
         """A register copy of either class (the shared ``MovRR``)."""
         return MovRR(dst, src)
+
+    @staticmethod
+    def cmp_imm(value: Operand, size: int) -> int | None:
+        """The constant ``value`` as the immediate of a ``size``-bit compare, or None
+        (not a constant, or one the compare cannot take)."""
+        raise NotImplementedError
 
     def gen_const(self, dst: VReg, value: Const) -> MachInst:
         """dst := the constant ``value`` (the shared ``FConst`` or ``MovImm``)."""
@@ -324,11 +360,39 @@ class Lowering:
         self.emit(CanonNaN(prec, dst, self.reg(value)))
         return Reg(dst, value.type)
 
-    def branch(self, cond: Operand | Compare, then_block: int, else_block: int) -> None:
-        raise NotImplementedError
+    # -- conditions ------------------------------------------------------------------
+
+    def condition(self, cond: Operand | Compare) -> Condition:
+        """The condition that holds when ``cond`` (a comparison, or an i32 tested for
+        non-zero) does."""
+        if type(cond) is not Compare:
+            return NonZero(self.reg(cond))  # type: ignore[arg-type]
+        op = cond.op
+        if op.operation is Operation.EQZ:
+            return NonZero(self.reg(cond.args[0]), op.size, negate=True)
+        a, b = cond.args
+        if op.is_float:
+            return FloatCond(op.operation, op.size, self.reg(a), self.reg(b))
+        size = op.size
+        cc = _INT_CC[op.operation, op.signed]
+        if type(a) is Const and type(b) is not Const:
+            a, b, cc = b, a, cc.swap()
+        imm = self.cmp_imm(b, size)
+        if imm is not None:
+            return IntCond(self.int_cc[cc], size, self.reg(a), None, imm)
+        return IntCond(self.int_cc[cc], size, self.reg(a), self.reg(b))
 
     def compare(self, cmp: Compare) -> Operand:
-        raise NotImplementedError
+        dst = self.new_vreg(ValueType.I32)
+        self.emit(SetCond(self.condition(cmp), dst))
+        return Reg(dst, ValueType.I32)
 
     def select(self, cond: Operand | Compare, a: Operand, b: Operand, vt: ValueType) -> Operand:
-        raise NotImplementedError
+        condition = self.condition(cond)
+        dst = self.new_vreg(vt)
+        self.emit(self.select_inst(condition, dst, self.reg(a), self.reg(b), vt is _V128))
+        return Reg(dst, vt)
+
+    def branch(self, cond: Operand | Compare, then_block: int, else_block: int) -> None:
+        self.terminate(JmpCond(self.condition(cond), then_block, else_block),
+                       [then_block, else_block])  # fmt: skip

@@ -20,6 +20,7 @@ from .regs import PReg, Reg, VReg
 
 __all__ = [
     "InstBase",
+    "NamedEnum",
     "TermBase",
     "CANONICAL_NAN", "Call", "CallKind", "CanonNaN", "Exit", "InterruptCheck", "Jmp", "JmpTable", "Notify", "Ret", "SlotArea",
     "StackSlot", "TrapInst",
@@ -48,26 +49,28 @@ class TermBase(InstBase):
         return True
 
 
-class SlotArea(enum.Enum):
+class NamedEnum(enum.Enum):
+    """An enum that the machine IR prints by name (``op=ADD``, ``kind=DIRECT``): the
+    operations and kinds that instructions carry, on every architecture."""
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class SlotArea(NamedEnum):
     """Which stack slots of the calling convention: the ones this function was called
     with (its parameters and results) or the ones it passes to a callee."""
 
     INCOMING = "in"
     OUTGOING = "out"
 
-    def __repr__(self) -> str:
-        return self.name
 
-
-class CallKind(enum.Enum):
+class CallKind(NamedEnum):
     """How a call finds its callee."""
 
     DIRECT = "direct"  # a function of this module: a label
     IMPORT = "import"  # an imported function: its funcref in the module context
     INDIRECT = "indirect"  # call_indirect: a table element, checked against a type id
-
-    def __repr__(self) -> str:
-        return self.name
 
 
 @dataclass(frozen=True, slots=True)
