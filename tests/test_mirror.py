@@ -13,6 +13,7 @@ import pytest
 from wazaot.lower import common_inst
 from wazaot.lower.ops import OPS
 from wazaot.machinst import pseudo
+from wazaot.machinst.condcodes import IntCC
 
 ARCHS = ("amd64", "arm64")
 
@@ -59,8 +60,6 @@ def test_both_backends_select_the_same_opcodes() -> None:
 def test_condition_tables_agree_with_intcc(arch: str) -> None:
     """Each architecture names every ISA-neutral integer condition, with distinct codes,
     and its table commutes with negation (``invert``)."""
-    from wazaot.machinst.condcodes import IntCC
-
     table = importlib.import_module(f"wazaot.{arch}.lower").INT_CC
     assert set(table) == set(IntCC)
     assert len(set(table.values())) == len(IntCC)
