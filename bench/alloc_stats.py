@@ -30,7 +30,7 @@ import wasmtime  # noqa: E402  (wat2wasm only)
 from wazaot.amd64 import cpu  # noqa: E402
 from wazaot.amd64.abi import REGISTER_ENV  # noqa: E402
 from wazaot.amd64.backend import lower  # noqa: E402
-from wazaot.amd64.inst import MovRR  # noqa: E402
+from wazaot.lower.common_inst import MovRR  # noqa: E402
 from wazaot.lower.isel import CompileEnv  # noqa: E402
 from wazaot.machinst import PReg, SpillSlot  # noqa: E402
 from wazaot.regalloc import allocate  # noqa: E402

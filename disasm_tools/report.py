@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from wazaot.amd64 import cpu
 from wazaot.amd64.abi import REGISTER_ENV
 from wazaot.amd64.backend import lower as amd64_lower
-from wazaot.amd64.inst import MovRR
+from wazaot.lower.common_inst import MovRR
 from wazaot.lower.isel import CompileEnv
 from wazaot.machinst import PReg, SpillSlot
 from wazaot.regalloc import allocate

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..lower import common_inst as C
 from ..lower.ops import Operation, Rounding
 from ..machinst import PReg, RegClass, SpillSlot
 from ..machinst import pseudo as P
@@ -134,21 +135,21 @@ def _trap_stub(asm: Assembler, code: TrapCode) -> None:
 # -- conditions -------------------------------------------------------------------------------
 
 
-def set_flags(e: Emitter, cond: I.Condition, regs: Sequence[PReg]) -> Cond | str:
+def set_flags(e: Emitter, cond: C.Condition, regs: Sequence[PReg]) -> Cond | str:
     """Emit the comparison of ``cond``; returns the x86 condition that is true when
     ``cond`` holds, or "feq"/"fne" for the float comparisons that also need the
     parity flag (unordered operands)."""
     asm = e.asm
-    if type(cond) is I.IntCond:
+    if type(cond) is C.IntCond:
         if cond.rhs is None:
             asm.alu("cmp", cond.size, gpr(regs[0]), cond.imm)
         else:
             asm.alu("cmp", cond.size, gpr(regs[0]), gpr(regs[1]))
         return cond.cc
-    if type(cond) is I.NonZero:
+    if type(cond) is C.NonZero:
         asm.test(cond.size, gpr(regs[0]), gpr(regs[0]))
         return Cond.e if cond.negate else Cond.ne
-    assert type(cond) is I.FloatCond
+    assert type(cond) is C.FloatCond
     a, b = xmm(regs[0]), xmm(regs[1])
     ucomis = asm.ucomiss if cond.prec == 32 else asm.ucomisd
     if cond.op is Operation.LT or cond.op is Operation.LE:
@@ -167,10 +168,10 @@ _FCMP = {Operation.EQ: "eq", Operation.NE: "ne", Operation.LT: "lt", Operation.G
          Operation.LE: "le", Operation.GE: "ge"}  # fmt: skip
 
 
-def n_cond_regs(cond: I.Condition) -> int:
-    if type(cond) is I.IntCond:
+def n_cond_regs(cond: C.Condition) -> int:
+    if type(cond) is C.IntCond:
         return 1 if cond.rhs is None else 2
-    return 1 if type(cond) is I.NonZero else 2
+    return 1 if type(cond) is C.NonZero else 2
 
 
 def branch_if(e: Emitter, cc: Cond | str, target: Label) -> None:
@@ -202,8 +203,8 @@ def branch_unless(e: Emitter, cc: Cond | str, target: Label) -> None:
         asm.jcc(cc.invert(), target)  # type: ignore[union-attr]
 
 
-@emits(I.JmpCond)
-def _jmp_cond(e: Emitter, inst: I.JmpCond, regs: Sequence[PReg]) -> None:
+@emits(C.JmpCond)
+def _jmp_cond(e: Emitter, inst: C.JmpCond, regs: Sequence[PReg]) -> None:
     cc = set_flags(e, inst.cond, regs)
     if inst.taken == e.next_block:
         branch_unless(e, cc, e.block_labels[inst.not_taken])
@@ -212,12 +213,12 @@ def _jmp_cond(e: Emitter, inst: I.JmpCond, regs: Sequence[PReg]) -> None:
         e.jump_to_block(inst.not_taken)
 
 
-@emits(I.SetCond)
-def _set_cond(e: Emitter, inst: I.SetCond, regs: Sequence[PReg]) -> None:
+@emits(C.SetCond)
+def _set_cond(e: Emitter, inst: C.SetCond, regs: Sequence[PReg]) -> None:
     asm = e.asm
     dst = gpr(regs[-1])
     cond = inst.cond
-    if type(cond) is I.FloatCond:
+    if type(cond) is C.FloatCond:
         sequences.fcmp_set(asm, cond.prec, _FCMP[cond.op], dst, xmm(regs[0]), xmm(regs[1]))  # type: ignore[arg-type]
         return
     cc = set_flags(e, cond, regs)
@@ -247,21 +248,21 @@ def _select(e: Emitter, inst: I.Select, regs: Sequence[PReg]) -> None:
 # -- moves, constants, integer arithmetic -------------------------------------------------------
 
 
-@emits(I.MovRR)
-def _mov_rr(e: Emitter, inst: I.MovRR, regs: Sequence[PReg]) -> None:
+@emits(C.MovRR)
+def _mov_rr(e: Emitter, inst: C.MovRR, regs: Sequence[PReg]) -> None:
     src, dst = regs
     e.move(Move(src, dst))
 
 
-@emits(I.MovImm)
-def _mov_imm(e: Emitter, inst: I.MovImm, regs: Sequence[PReg]) -> None:
+@emits(C.MovImm)
+def _mov_imm(e: Emitter, inst: C.MovImm, regs: Sequence[PReg]) -> None:
     dst = gpr(regs[0])
     imm = inst.imm & (0xFFFF_FFFF if inst.size == 32 else 0xFFFF_FFFF_FFFF_FFFF)
     e.asm.mov(64 if imm >> 32 else 32, dst, imm)
 
 
-@emits(I.FConst)
-def _fconst(e: Emitter, inst: I.FConst, regs: Sequence[PReg]) -> None:
+@emits(C.FConst)
+def _fconst(e: Emitter, inst: C.FConst, regs: Sequence[PReg]) -> None:
     dst = xmm(regs[0])
     if inst.bits == 0:
         e.asm.sse("xorps", dst, dst)
@@ -270,8 +271,8 @@ def _fconst(e: Emitter, inst: I.FConst, regs: Sequence[PReg]) -> None:
     (e.asm.movd if inst.prec == 32 else e.asm.movq)(dst, r11)
 
 
-@emits(I.VConst)
-def _vconst(e: Emitter, inst: I.VConst, regs: Sequence[PReg]) -> None:
+@emits(C.VConst)
+def _vconst(e: Emitter, inst: C.VConst, regs: Sequence[PReg]) -> None:
     asm, dst = e.asm, xmm(regs[0])
     lo, hi = inst.bits & 0xFFFF_FFFF_FFFF_FFFF, inst.bits >> 64 & 0xFFFF_FFFF_FFFF_FFFF
     if lo:
@@ -319,8 +320,8 @@ def _shift_imm(e: Emitter, inst: I.ShiftImm, regs: Sequence[PReg]) -> None:
         e.asm.mov(32, gpr(regs[1]), gpr(regs[1]))  # keep the upper half zero
 
 
-@emits(I.Extend)
-def _extend(e: Emitter, inst: I.Extend, regs: Sequence[PReg]) -> None:
+@emits(C.Extend)
+def _extend(e: Emitter, inst: C.Extend, regs: Sequence[PReg]) -> None:
     src, dst = gpr(regs[0]), gpr(regs[1])
     if not inst.signed:
         e.asm.mov(32, dst, src)
@@ -382,36 +383,36 @@ def _float_unary(fn: Callable[..., None]) -> EmitFn:
 
 emits(I.FMin)(_float_binary(sequences.fmin))
 emits(I.FMax)(_float_binary(sequences.fmax))
-emits(I.FCopysign)(_float_binary(sequences.fcopysign))
-emits(I.FSqrt)(_float_unary(sequences.fsqrt))
-emits(I.FNeg)(_float_unary(sequences.fneg))
-emits(I.FAbs)(_float_unary(sequences.fabs))
+emits(C.FCopysign)(_float_binary(sequences.fcopysign))
+emits(C.FSqrt)(_float_unary(sequences.fsqrt))
+emits(C.FNeg)(_float_unary(sequences.fneg))
+emits(C.FAbs)(_float_unary(sequences.fabs))
 
 _ROUNDING = {Rounding.NEAREST: "nearest", Rounding.FLOOR: "floor", Rounding.CEIL: "ceil",
              Rounding.TRUNC: "trunc"}  # fmt: skip
 
 
-@emits(I.FRound)
-def _fround(e: Emitter, inst: I.FRound, regs: Sequence[PReg]) -> None:
+@emits(C.FRound)
+def _fround(e: Emitter, inst: C.FRound, regs: Sequence[PReg]) -> None:
     src, dst = regs
     sequences.fround(e.asm, inst.prec, _ROUNDING[inst.mode], xmm(dst), xmm(src))  # type: ignore[arg-type]
 
 
-@emits(I.TruncChecked)
-def _trunc_checked(e: Emitter, inst: I.TruncChecked, regs: Sequence[PReg]) -> None:
+@emits(C.TruncChecked)
+def _trunc_checked(e: Emitter, inst: C.TruncChecked, regs: Sequence[PReg]) -> None:
     src, dst = regs
     sequences.trunc_checked(e.asm, inst.src_prec, inst.size, inst.signed, gpr(dst),  # type: ignore[arg-type]
                             xmm(src), e.trap)  # fmt: skip
 
 
-@emits(I.TruncSat)
-def _trunc_sat(e: Emitter, inst: I.TruncSat, regs: Sequence[PReg]) -> None:
+@emits(C.TruncSat)
+def _trunc_sat(e: Emitter, inst: C.TruncSat, regs: Sequence[PReg]) -> None:
     src, dst = regs
     sequences.trunc_sat(e.asm, inst.src_prec, inst.size, inst.signed, gpr(dst), xmm(src))  # type: ignore[arg-type]
 
 
-@emits(I.Convert)
-def _convert(e: Emitter, inst: I.Convert, regs: Sequence[PReg]) -> None:
+@emits(C.Convert)
+def _convert(e: Emitter, inst: C.Convert, regs: Sequence[PReg]) -> None:
     src, dst = regs
     sequences.convert(e.asm, inst.src_size, inst.signed, inst.prec, xmm(dst), gpr(src))  # type: ignore[arg-type]
 
@@ -426,8 +427,8 @@ def _promote(e: Emitter, inst: I.Promote, regs: Sequence[PReg]) -> None:
     sequences.promote(e.asm, xmm(regs[1]), xmm(regs[0]))
 
 
-@emits(I.Reinterpret)
-def _reinterpret(e: Emitter, inst: I.Reinterpret, regs: Sequence[PReg]) -> None:
+@emits(C.Reinterpret)
+def _reinterpret(e: Emitter, inst: C.Reinterpret, regs: Sequence[PReg]) -> None:
     src, dst = regs
     sequences.reinterpret(e.asm, inst.size, _any_reg(dst), _any_reg(src))  # type: ignore[arg-type]
 
@@ -456,8 +457,8 @@ def _checked_address(e: Emitter, addr: PReg, offset: int, width: int) -> Mem:
     return Mem(r13, r11)
 
 
-@emits(I.WasmLoad)
-def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
+@emits(C.WasmLoad)
+def _wasm_load(e: Emitter, inst: C.WasmLoad, regs: Sequence[PReg]) -> None:
     asm = e.asm
     addr, dst = regs
     op = inst.op
@@ -480,8 +481,8 @@ def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
         asm.movzx(32, gpr(dst), mem, src_size=width * 8)
 
 
-@emits(I.WasmStore)
-def _wasm_store(e: Emitter, inst: I.WasmStore, regs: Sequence[PReg]) -> None:
+@emits(C.WasmStore)
+def _wasm_store(e: Emitter, inst: C.WasmStore, regs: Sequence[PReg]) -> None:
     asm = e.asm
     src, addr = regs
     op = inst.op
@@ -536,8 +537,8 @@ def _mem_fill(e: Emitter, inst: I.MemFill, regs: Sequence[PReg]) -> None:
     asm.rep_stosb()  # stores al: only the low byte of the value
 
 
-@emits(I.LoadCtx)
-def _load_ctx(e: Emitter, inst: I.LoadCtx, regs: Sequence[PReg]) -> None:
+@emits(C.LoadCtx)
+def _load_ctx(e: Emitter, inst: C.LoadCtx, regs: Sequence[PReg]) -> None:
     asm = e.asm
     dst = regs[0]
     if not inst.deref:
@@ -551,8 +552,8 @@ def _load_ctx(e: Emitter, inst: I.LoadCtx, regs: Sequence[PReg]) -> None:
         asm.mov(inst.width * 8, gpr(dst), mem)
 
 
-@emits(I.StoreGlobal)
-def _store_global(e: Emitter, inst: I.StoreGlobal, regs: Sequence[PReg]) -> None:
+@emits(C.StoreGlobal)
+def _store_global(e: Emitter, inst: C.StoreGlobal, regs: Sequence[PReg]) -> None:
     asm = e.asm
     src = regs[0]
     asm.mov(64, r11, Mem(r14, disp=inst.disp))
@@ -566,8 +567,8 @@ _FLOAT_MOVES = {4: Assembler.movss, 8: Assembler.movsd, 16: Assembler.movdqu}
 """The load or store of a float or v128 global's cell, by its width in bytes."""
 
 
-@emits(I.TableAccess)
-def _table_access(e: Emitter, inst: I.TableAccess, regs: Sequence[PReg]) -> None:
+@emits(C.TableAccess)
+def _table_access(e: Emitter, inst: C.TableAccess, regs: Sequence[PReg]) -> None:
     asm = e.asm
     index = gpr(regs[0])
     asm.mov(64, r11, Mem(r14, disp=inst.table_disp))

@@ -3,6 +3,9 @@
 Each class is named by its operand format and has one ``operands`` visitor; the
 emitter (``emit.py``) reads the allocated registers back in the same order. By
 convention every visitor declares its uses first, then its defs, in field order.
+The fields and the three-address visitor of most come from a shared format
+(:mod:`wazaot.machinst.formats`); the x86 forms that write their first source
+(two-address) or need fixed registers declare a visitor of their own.
 
 The instructions whose operands are the same on every architecture (conditions and
 their consumers, moves, constants, memory accesses, conversions...) are shared
@@ -18,39 +21,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..lower.common_inst import (  # noqa: F401  (shared: re-exported)
-    Condition,
-    Convert,
-    Extend,
-    FAbs,
-    FConst,
-    FCopysign,
-    FloatCond,
-    FNeg,
-    FRound,
-    FSqrt,
-    IntCond,
-    JmpCond,
-    LoadCtx,
-    MovImm,
-    MovRR,
-    NonZero,
-    Reinterpret,
-    SetCond,
-    StoreGlobal,
-    TableAccess,
-    TruncChecked,
-    TruncSat,
-    VConst,
-    WasmLoad,
-    WasmStore,
-    _FBinary,
-    _FUnary,
-    _Select,
-    _Trunc,
-)
+from ..lower.common_inst import _Select
 from ..machinst import ConstraintKind, Operand, OperandCollector, OperandKind, OperandPos, PReg
 from ..machinst import Reg as R
+from ..machinst.formats import (
+    _RR,
+    _DivRem,
+    _FBinary,
+    _FOpRRR,
+    _MemCopy,
+    _MemFill,
+    _OpRImm,
+    _OpRRR,
+    _ShiftRR,
+    _SrcToDst,
+)
 from ..machinst.pseudo import InstBase, NamedEnum
 from .abi import rax as _RAX
 from .abi import rcx as _RCX
@@ -93,15 +78,10 @@ def early_fixed_def(c: OperandCollector, reg: R, preg: PReg) -> None:
     c.operand(Operand(reg, OperandKind.DEF, OperandPos.EARLY, ConstraintKind.FIXED, preg))
 
 
-# -- integer arithmetic ---------------------------------------------------------------------
+class _TwoAddress(InstBase):
+    """The visitor of the two-address forms ``op lhs, rhs``: dst reuses lhs."""
 
-
-@dataclass(frozen=True, slots=True)
-class AluRRR(InstBase):
-    """dst := lhs op rhs (two-address: dst reuses lhs)."""
-
-    op: AluOp
-    size: int
+    __slots__ = ()
     dst: R
     lhs: R
     rhs: R
@@ -112,23 +92,33 @@ class AluRRR(InstBase):
         c.reg_reuse_def(self.dst, 0)
 
 
-@dataclass(frozen=True, slots=True)
-class AluRRImm(InstBase):
-    """dst := lhs op imm (imm fits a sign-extended 32-bit immediate)."""
+class _TwoAddressImm(InstBase):
+    """The visitor of the two-address forms ``op lhs, imm``: dst reuses lhs."""
 
-    op: AluOp
-    size: int
+    __slots__ = ()
     dst: R
     lhs: R
-    imm: int
 
     def operands(self, c: OperandCollector) -> None:
         c.reg_use(self.lhs)
         c.reg_reuse_def(self.dst, 0)
 
 
+# -- integer arithmetic ---------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
-class MulImm(InstBase):
+class AluRRR(_TwoAddress, _OpRRR[AluOp]):
+    """dst := lhs op rhs (two-address: dst reuses lhs)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AluRRImm(_TwoAddressImm, _OpRImm[AluOp, int]):
+    """dst := lhs op imm (imm fits a sign-extended 32-bit immediate)."""
+
+
+@dataclass(frozen=True, slots=True)
+class MulImm(_SrcToDst):
     """dst := src * imm (``imul r, r/m, imm32``: three-address)."""
 
     size: int
@@ -136,20 +126,10 @@ class MulImm(InstBase):
     src: R
     imm: int
 
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
-
 
 @dataclass(frozen=True, slots=True)
-class ShiftRR(InstBase):
+class ShiftRR(_ShiftRR[ShiftOp]):
     """dst := lhs op count; the count in cl."""
-
-    op: ShiftOp
-    size: int
-    dst: R
-    lhs: R
-    count: R
 
     def operands(self, c: OperandCollector) -> None:
         c.reg_use(self.lhs)
@@ -158,31 +138,15 @@ class ShiftRR(InstBase):
 
 
 @dataclass(frozen=True, slots=True)
-class ShiftImm(InstBase):
+class ShiftImm(_TwoAddressImm, _OpRImm[ShiftOp, int]):
     """dst := lhs op imm."""
-
-    op: ShiftOp
-    size: int
-    dst: R
-    lhs: R
-    imm: int
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        c.reg_reuse_def(self.dst, 0)
 
 
 @dataclass(frozen=True, slots=True)
-class DivRem(InstBase):
+class DivRem(_DivRem):
     """Checked division (``rem``: the remainder), signed or not. lhs in rax; the
     quotient comes out in rax, the remainder in rdx (defined early, so rhs avoids rdx)."""
 
-    rem: bool
-    signed: bool
-    size: int
-    dst: R
-    lhs: R
-    rhs: R
     scratch: R  # div: an early def pinned to rdx (keeps rhs out of it); rem: unused
 
     def operands(self, c: OperandCollector) -> None:
@@ -197,19 +161,8 @@ class DivRem(InstBase):
 
 
 @dataclass(frozen=True, slots=True)
-class FAlu(InstBase):
+class FAlu(_TwoAddress, _FOpRRR[FAluOp]):
     """dst := lhs op rhs (``addss``/``addsd``...): two-address."""
-
-    op: FAluOp
-    prec: int
-    dst: R
-    lhs: R
-    rhs: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        c.reg_use(self.rhs)
-        c.reg_reuse_def(self.dst, 0)
 
 
 # -- multi-instruction sequences (sequences.py) ----------------------------------------------
@@ -218,17 +171,13 @@ class FAlu(InstBase):
 
 
 @dataclass(frozen=True, slots=True)
-class _BitCount(InstBase):
+class _BitCount(_SrcToDst):
     """``native``: the processor has the instruction (lzcnt, tzcnt, popcnt)."""
 
     size: int
     native: bool
     dst: R
     src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,27 +206,13 @@ class FMax(_FBinary):
 
 
 @dataclass(frozen=True, slots=True)
-class Demote(InstBase):
+class Demote(_RR):
     """f32.demote_f64."""
-
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
 
 
 @dataclass(frozen=True, slots=True)
-class Promote(InstBase):
+class Promote(_RR):
     """f64.promote_f32."""
-
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
 
 
 # -- conditions consumed ------------------------------------------------------------------
@@ -295,13 +230,9 @@ class Select(_Select):
 
 
 @dataclass(frozen=True, slots=True)
-class MemCopy(InstBase):
+class MemCopy(_MemCopy):
     """memory.copy of ``n`` bytes from ``src`` to ``dst`` (i32 addresses), bounds-checked,
     with ``rep movsb``: the operands travel in rdi, rsi and rcx, which it consumes."""
-
-    dst: R
-    src: R
-    n: R
 
     def operands(self, c: OperandCollector) -> None:
         c.reg_fixed_use(self.dst, _RDI)  # type: ignore[arg-type]
@@ -311,13 +242,9 @@ class MemCopy(InstBase):
 
 
 @dataclass(frozen=True, slots=True)
-class MemFill(InstBase):
+class MemFill(_MemFill):
     """memory.fill of ``n`` bytes at ``dst`` with the low byte of ``value``,
     bounds-checked, with ``rep stosb``: rdi, rax (al) and rcx, which it consumes."""
-
-    dst: R
-    value: R
-    n: R
 
     def operands(self, c: OperandCollector) -> None:
         c.reg_fixed_use(self.dst, _RDI)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..api import ValueType
 from ..lower.backend import Const, Operand, Reg
+from ..lower.common_inst import MovRR
 from ..lower.ops import Op, Operation
 from ..lower.rules import INTS
 from .inst import (
@@ -16,7 +17,6 @@ from .inst import (
     Clz,
     Ctz,
     DivRem,
-    MovRR,
     MulImm,
     Popcnt,
     ShiftImm,

@@ -12,10 +12,10 @@ from typing import Any
 
 from ..api import ValueType
 from ..lower.backend import Operand, Reg
+from ..lower.common_inst import LoadCtx
 from ..lower.ops import Op
 from ..vmctx import ModuleCtx
 from .inst import (
-    LoadCtx,
     MemCopy,
     MemFill,
     ShiftImm,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..lower import common_inst as C
 from ..lower.ops import Operation, Rounding
 from ..machinst import PReg, RegClass, SpillSlot
 from ..machinst import pseudo as P
@@ -25,6 +26,7 @@ from ..machinst.emit import (
     LoweredView,
     MoveView,
 )
+from ..machinst.formats import _FUnary
 from ..traps import TrapCode
 from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, Table, exit_code
 from . import inst as I
@@ -217,10 +219,10 @@ _FLOAT_CC = {
 }  # fmt: skip
 
 
-def set_flags(e: Emitter, cond: I.Condition, regs: Sequence[PReg]) -> Cond:
+def set_flags(e: Emitter, cond: C.Condition, regs: Sequence[PReg]) -> Cond:
     """Emit the comparison of ``cond``; returns the condition that holds when it does."""
     asm = e.asm
-    if type(cond) is I.IntCond:
+    if type(cond) is C.IntCond:
         lhs = gpr(regs[0])
         if cond.rhs is not None:
             asm.emit(cmp_reg(cond.size, lhs, gpr(regs[1])))
@@ -229,25 +231,25 @@ def set_flags(e: Emitter, cond: I.Condition, regs: Sequence[PReg]) -> Cond:
         else:
             asm.emit(cmn_imm(cond.size, lhs, Imm12.try_from(-cond.imm)))  # type: ignore[arg-type]
         return cond.cc
-    if type(cond) is I.NonZero:
+    if type(cond) is C.NonZero:
         asm.emit(cmp_imm(cond.size, gpr(regs[0]), Imm12(0)))
         return Cond.eq if cond.negate else Cond.ne
-    assert type(cond) is I.FloatCond
+    assert type(cond) is C.FloatCond
     asm.emit(fp_compare(cond.prec, vec(regs[0]), vec(regs[1])))
     return _FLOAT_CC[cond.op]
 
 
-def n_cond_regs(cond: I.Condition) -> int:
-    if type(cond) is I.IntCond:
+def n_cond_regs(cond: C.Condition) -> int:
+    if type(cond) is C.IntCond:
         return 1 if cond.rhs is None else 2
-    return 1 if type(cond) is I.NonZero else 2
+    return 1 if type(cond) is C.NonZero else 2
 
 
-def branch_if(e: Emitter, cond: I.Condition, regs: Sequence[PReg], holds: bool,
+def branch_if(e: Emitter, cond: C.Condition, regs: Sequence[PReg], holds: bool,
               target: Label) -> None:  # fmt: skip
     """Go to ``target`` if ``cond`` holds (``holds``) or fails (not ``holds``)."""
     asm = e.asm
-    if type(cond) is I.NonZero:
+    if type(cond) is C.NonZero:
         if holds != cond.negate:
             asm.cbnz_far(cond.size, gpr(regs[0]), target)
         else:
@@ -257,8 +259,8 @@ def branch_if(e: Emitter, cond: I.Condition, regs: Sequence[PReg], holds: bool,
     asm.bcc(cc if holds else cc.invert(), target)
 
 
-@emits(I.JmpCond)
-def _jmp_cond(e: Emitter, inst: I.JmpCond, regs: Sequence[PReg]) -> None:
+@emits(C.JmpCond)
+def _jmp_cond(e: Emitter, inst: C.JmpCond, regs: Sequence[PReg]) -> None:
     if inst.taken == e.next_block:
         branch_if(e, inst.cond, regs, False, e.block_labels[inst.not_taken])
     else:
@@ -266,8 +268,8 @@ def _jmp_cond(e: Emitter, inst: I.JmpCond, regs: Sequence[PReg]) -> None:
         e.jump_to_block(inst.not_taken)
 
 
-@emits(I.SetCond)
-def _set_cond(e: Emitter, inst: I.SetCond, regs: Sequence[PReg]) -> None:
+@emits(C.SetCond)
+def _set_cond(e: Emitter, inst: C.SetCond, regs: Sequence[PReg]) -> None:
     cc = set_flags(e, inst.cond, regs)
     e.asm.emit(cset(32, gpr(regs[-1]), cc))
 
@@ -294,8 +296,8 @@ def _select(e: Emitter, inst: I.Select, regs: Sequence[PReg]) -> None:
 # -- moves, constants, integer arithmetic -------------------------------------------------------
 
 
-@emits(I.MovRR)
-def _mov_rr(e: Emitter, inst: I.MovRR, regs: Sequence[PReg]) -> None:
+@emits(C.MovRR)
+def _mov_rr(e: Emitter, inst: C.MovRR, regs: Sequence[PReg]) -> None:
     src, dst = regs
     if src is dst:
         return
@@ -307,8 +309,8 @@ def _mov_rr(e: Emitter, inst: I.MovRR, regs: Sequence[PReg]) -> None:
         e.asm.emit(fp_dp1(FpOp1.fmov, 64, vec(dst), vec(src)))
 
 
-@emits(I.MovImm)
-def _mov_imm(e: Emitter, inst: I.MovImm, regs: Sequence[PReg]) -> None:
+@emits(C.MovImm)
+def _mov_imm(e: Emitter, inst: C.MovImm, regs: Sequence[PReg]) -> None:
     S.mov_imm(e.asm, inst.size, gpr(regs[0]), inst.imm)
 
 
@@ -325,13 +327,13 @@ def _canon_nan(e: Emitter, inst: P.CanonNaN, regs: Sequence[PReg]) -> None:
     asm.bind(ordered)
 
 
-@emits(I.FConst)
-def _fconst(e: Emitter, inst: I.FConst, regs: Sequence[PReg]) -> None:
+@emits(C.FConst)
+def _fconst(e: Emitter, inst: C.FConst, regs: Sequence[PReg]) -> None:
     S.fconst(e.asm, inst.prec, vec(regs[0]), inst.bits)
 
 
-@emits(I.VConst)
-def _vconst(e: Emitter, inst: I.VConst, regs: Sequence[PReg]) -> None:
+@emits(C.VConst)
+def _vconst(e: Emitter, inst: C.VConst, regs: Sequence[PReg]) -> None:
     asm, dst = e.asm, vec(regs[0])
     lo, hi = inst.bits & 0xFFFF_FFFF_FFFF_FFFF, inst.bits >> 64 & 0xFFFF_FFFF_FFFF_FFFF
     if lo:
@@ -404,8 +406,8 @@ def _shift_imm(e: Emitter, inst: I.ShiftImm, regs: Sequence[PReg]) -> None:
         e.asm.emit(ror_imm(size, dst, lhs, k if op is I.ShiftOp.ROR else size - k))
 
 
-@emits(I.Extend)
-def _extend(e: Emitter, inst: I.Extend, regs: Sequence[PReg]) -> None:
+@emits(C.Extend)
+def _extend(e: Emitter, inst: C.Extend, regs: Sequence[PReg]) -> None:
     src, dst = gpr(regs[0]), gpr(regs[1])
     if not inst.signed or inst.from_bits == 32 and inst.size == 32:
         e.asm.emit(mov_reg(32, dst, src))
@@ -453,42 +455,42 @@ def _falu(e: Emitter, inst: I.FAlu, regs: Sequence[PReg]) -> None:
 
 
 def _fp1(op: FpOp1) -> object:
-    def emit(e: Emitter, inst: I._FUnary, regs: Sequence[PReg]) -> None:
+    def emit(e: Emitter, inst: _FUnary, regs: Sequence[PReg]) -> None:
         e.asm.emit(fp_dp1(op, inst.prec, vec(regs[1]), vec(regs[0])))
 
     return emit
 
 
-emits(I.FSqrt)(_fp1(FpOp1.fsqrt))  # type: ignore[arg-type]
-emits(I.FNeg)(_fp1(FpOp1.fneg))  # type: ignore[arg-type]
-emits(I.FAbs)(_fp1(FpOp1.fabs))  # type: ignore[arg-type]
+emits(C.FSqrt)(_fp1(FpOp1.fsqrt))  # type: ignore[arg-type]
+emits(C.FNeg)(_fp1(FpOp1.fneg))  # type: ignore[arg-type]
+emits(C.FAbs)(_fp1(FpOp1.fabs))  # type: ignore[arg-type]
 
 
-@emits(I.FRound)
-def _fround(e: Emitter, inst: I.FRound, regs: Sequence[PReg]) -> None:
+@emits(C.FRound)
+def _fround(e: Emitter, inst: C.FRound, regs: Sequence[PReg]) -> None:
     e.asm.emit(fp_dp1(_ROUND[inst.mode], inst.prec, vec(regs[1]), vec(regs[0])))
 
 
-@emits(I.FCopysign)
-def _fcopysign(e: Emitter, inst: I.FCopysign, regs: Sequence[PReg]) -> None:
+@emits(C.FCopysign)
+def _fcopysign(e: Emitter, inst: C.FCopysign, regs: Sequence[PReg]) -> None:
     a, b, dst = (vec(r) for r in regs)
     S.copysign(e.asm, inst.prec, dst, a, b)
 
 
-@emits(I.TruncChecked)
-def _trunc_checked(e: Emitter, inst: I.TruncChecked, regs: Sequence[PReg]) -> None:
+@emits(C.TruncChecked)
+def _trunc_checked(e: Emitter, inst: C.TruncChecked, regs: Sequence[PReg]) -> None:
     S.trunc_checked(e.asm, inst.src_prec, inst.size, inst.signed, gpr(regs[1]), vec(regs[0]),
                     e.trap)  # fmt: skip
 
 
-@emits(I.TruncSat)
-def _trunc_sat(e: Emitter, inst: I.TruncSat, regs: Sequence[PReg]) -> None:
+@emits(C.TruncSat)
+def _trunc_sat(e: Emitter, inst: C.TruncSat, regs: Sequence[PReg]) -> None:
     op = FpIntOp.fcvtzs if inst.signed else FpIntOp.fcvtzu
     e.asm.emit(fp_int(op, inst.size, inst.src_prec, gpr(regs[1]), vec(regs[0])))
 
 
-@emits(I.Convert)
-def _convert(e: Emitter, inst: I.Convert, regs: Sequence[PReg]) -> None:
+@emits(C.Convert)
+def _convert(e: Emitter, inst: C.Convert, regs: Sequence[PReg]) -> None:
     op = FpIntOp.scvtf if inst.signed else FpIntOp.ucvtf
     e.asm.emit(fp_int(op, inst.src_size, inst.prec, vec(regs[1]), gpr(regs[0])))
 
@@ -498,8 +500,8 @@ def _fconvert(e: Emitter, inst: I.FConvert, regs: Sequence[PReg]) -> None:
     e.asm.emit(fcvt(inst.prec, 96 - inst.prec, vec(regs[1]), vec(regs[0])))
 
 
-@emits(I.Reinterpret)
-def _reinterpret(e: Emitter, inst: I.Reinterpret, regs: Sequence[PReg]) -> None:
+@emits(C.Reinterpret)
+def _reinterpret(e: Emitter, inst: C.Reinterpret, regs: Sequence[PReg]) -> None:
     src, dst = regs
     if dst.cls is RegClass.INT:
         e.asm.emit(fp_int(FpIntOp.fmov_to_gpr, inst.size, inst.size, gpr(dst), vec(src)))
@@ -527,8 +529,8 @@ def _load_op(op: object, width: int, signed: bool, size: int, is_float: bool) ->
 _STORE_OPS = {8: LdSt.strb, 16: LdSt.strh, 32: LdSt.str_w, 64: LdSt.str_x}
 
 
-@emits(I.WasmLoad)
-def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
+@emits(C.WasmLoad)
+def _wasm_load(e: Emitter, inst: C.WasmLoad, regs: Sequence[PReg]) -> None:
     addr, dst = regs
     op = inst.op
     width = op.bits // 8
@@ -537,8 +539,8 @@ def _wasm_load(e: Emitter, inst: I.WasmLoad, regs: Sequence[PReg]) -> None:
     S.access(e.asm, ldst_op, vec(dst) if dst.cls is RegClass.FLOAT else gpr(dst), where)
 
 
-@emits(I.WasmStore)
-def _wasm_store(e: Emitter, inst: I.WasmStore, regs: Sequence[PReg]) -> None:
+@emits(C.WasmStore)
+def _wasm_store(e: Emitter, inst: C.WasmStore, regs: Sequence[PReg]) -> None:
     src, addr = regs
     op = inst.op
     where = S.checked_address(e.asm, gpr(addr), inst.offset, op.bits // 8, e.trap)
@@ -574,8 +576,8 @@ def _width_op(load: bool, width: int, is_float: bool) -> LdSt:
     return LdSt.ldr_x if load else LdSt.str_x
 
 
-@emits(I.LoadCtx)
-def _load_ctx(e: Emitter, inst: I.LoadCtx, regs: Sequence[PReg]) -> None:
+@emits(C.LoadCtx)
+def _load_ctx(e: Emitter, inst: C.LoadCtx, regs: Sequence[PReg]) -> None:
     asm = e.asm
     dst = regs[0]
     if not inst.deref:
@@ -587,8 +589,8 @@ def _load_ctx(e: Emitter, inst: I.LoadCtx, regs: Sequence[PReg]) -> None:
     ldst(asm, _width_op(True, inst.width, is_float), rt, x16, inst.field)
 
 
-@emits(I.StoreGlobal)
-def _store_global(e: Emitter, inst: I.StoreGlobal, regs: Sequence[PReg]) -> None:
+@emits(C.StoreGlobal)
+def _store_global(e: Emitter, inst: C.StoreGlobal, regs: Sequence[PReg]) -> None:
     asm = e.asm
     src = regs[0]
     ldst(asm, LdSt.ldr_x, x16, x27, inst.disp, scratch=x16)
@@ -609,8 +611,8 @@ def _table_element(e: Emitter, table_disp: int, index: Gpr, trap: TrapCode) -> N
     asm.emit(add_sub_extended(AddSubOp.add, 64, x16, x16, index, Extend.uxtw, 3))
 
 
-@emits(I.TableAccess)
-def _table_access(e: Emitter, inst: I.TableAccess, regs: Sequence[PReg]) -> None:
+@emits(C.TableAccess)
+def _table_access(e: Emitter, inst: C.TableAccess, regs: Sequence[PReg]) -> None:
     index = gpr(regs[0])
     _table_element(e, inst.table_disp, index, TrapCode.OUT_OF_BOUNDS_TABLE)
     if inst.src is not None:

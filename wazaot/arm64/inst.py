@@ -3,7 +3,9 @@
 Each class is named by its operand format and has one ``operands`` visitor; the
 emitter (``emit.py``) reads the allocated registers back in the same order. By
 convention every visitor declares its uses first, then its defs, in field order.
-Unlike x86 every arithmetic instruction is three-address: no def reuses a use.
+Unlike x86 every arithmetic instruction is three-address: no def reuses a use, so
+most take their fields and visitor from a shared format
+(:mod:`wazaot.machinst.formats`) as they are.
 
 The instructions whose operands are the same on every architecture (conditions and
 their consumers, moves, constants, memory accesses, conversions...) are shared
@@ -19,39 +21,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..lower.common_inst import (  # noqa: F401  (shared: re-exported)
-    Condition,
-    Convert,
-    Extend,
-    FAbs,
-    FConst,
-    FCopysign,
-    FloatCond,
-    FNeg,
-    FRound,
-    FSqrt,
-    IntCond,
-    JmpCond,
-    LoadCtx,
-    MovImm,
-    MovRR,
-    NonZero,
-    Reinterpret,
-    SetCond,
-    StoreGlobal,
-    TableAccess,
-    TruncChecked,
-    TruncSat,
-    VConst,
-    WasmLoad,
-    WasmStore,
-    _FUnary,
-    _Select,
-    _Trunc,
-)
+from ..lower.common_inst import _Select
 from ..machinst import OperandCollector
 from ..machinst import Reg as R
-from ..machinst.pseudo import InstBase, NamedEnum
+from ..machinst.formats import (
+    _DivRem,
+    _FOpRRR,
+    _FUnary,
+    _MemCopy,
+    _MemFill,
+    _OpRImm,
+    _OpRRR,
+    _ShiftRR,
+    _Unary,
+)
+from ..machinst.pseudo import NamedEnum
 from .imms import Imm12, LogicalImm
 
 
@@ -92,109 +76,34 @@ class FAluOp(NamedEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class AluRRR(InstBase):
+class AluRRR(_OpRRR[AluOp]):
     """dst := lhs op rhs."""
 
-    op: AluOp
-    size: int
-    dst: R
-    lhs: R
-    rhs: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        c.reg_use(self.rhs)
-        c.reg_def(self.dst)
-
 
 @dataclass(frozen=True, slots=True)
-class AluRRImm12(InstBase):
+class AluRRImm12(_OpRImm[AluOp, Imm12]):
     """dst := lhs +/- imm (``op`` ADD or SUB)."""
 
-    op: AluOp
-    size: int
-    dst: R
-    lhs: R
-    imm: Imm12
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        c.reg_def(self.dst)
-
 
 @dataclass(frozen=True, slots=True)
-class AluRRImmLogic(InstBase):
+class AluRRImmLogic(_OpRImm[AluOp, LogicalImm]):
     """dst := lhs op imm (``op`` AND, ORR or EOR with a bitmask immediate)."""
 
-    op: AluOp
-    size: int
-    dst: R
-    lhs: R
-    imm: LogicalImm
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        c.reg_def(self.dst)
-
 
 @dataclass(frozen=True, slots=True)
-class ShiftRR(InstBase):
+class ShiftRR(_ShiftRR[ShiftOp]):
     """dst := lhs op count (the count taken modulo ``size``, as wasm wants)."""
 
-    op: ShiftOp
-    size: int
-    dst: R
-    lhs: R
-    count: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        c.reg_use(self.count)
-        c.reg_def(self.dst)
-
 
 @dataclass(frozen=True, slots=True)
-class ShiftImm(InstBase):
+class ShiftImm(_OpRImm[ShiftOp, int]):
     """dst := lhs op imm (0 <= imm < size)."""
 
-    op: ShiftOp
-    size: int
-    dst: R
-    lhs: R
-    imm: int
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        c.reg_def(self.dst)
-
 
 @dataclass(frozen=True, slots=True)
-class DivRem(InstBase):
+class DivRem(_DivRem):
     """Checked division (``rem``: the remainder, with ``msub``), signed or not: traps on
     a zero divisor and on the signed quotient that overflows."""
-
-    rem: bool
-    signed: bool
-    size: int
-    dst: R
-    lhs: R
-    rhs: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        c.reg_use(self.rhs)
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
-class _Unary(InstBase):
-    size: int
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,32 +125,13 @@ class Popcnt(_Unary):
 
 
 @dataclass(frozen=True, slots=True)
-class FAlu(InstBase):
+class FAlu(_FOpRRR[FAluOp]):
     """dst := lhs op rhs."""
-
-    op: FAluOp
-    prec: int
-    dst: R
-    lhs: R
-    rhs: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.lhs)
-        c.reg_use(self.rhs)
-        c.reg_def(self.dst)
 
 
 @dataclass(frozen=True, slots=True)
-class FConvert(InstBase):
+class FConvert(_FUnary):
     """f32.demote_f64 (``prec`` 32) or f64.promote_f32 (``prec`` 64): ``fcvt``."""
-
-    prec: int
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
 
 
 # -- conditions consumed ------------------------------------------------------------------
@@ -258,41 +148,31 @@ class Select(_Select):
 
 
 @dataclass(frozen=True, slots=True)
-class MemCopy(InstBase):
+class MemCopy(_MemCopy):
     """memory.copy of ``n`` bytes from ``src`` to ``dst`` (i32 addresses), bounds-checked;
     a byte loop, backwards when the ranges overlap that way. ``t0``..``t2`` are
     scratch registers (early defs: they share no register with the operands)."""
 
-    dst: R
-    src: R
-    n: R
     t0: R
     t1: R
     t2: R
 
     def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.dst)
-        c.reg_use(self.src)
-        c.reg_use(self.n)
+        _MemCopy.operands(self, c)
         c.reg_early_def(self.t0)
         c.reg_early_def(self.t1)
         c.reg_early_def(self.t2)
 
 
 @dataclass(frozen=True, slots=True)
-class MemFill(InstBase):
+class MemFill(_MemFill):
     """memory.fill of ``n`` bytes at ``dst`` with the low byte of ``value``,
     bounds-checked; ``t0``, ``t1`` are scratch registers (early defs)."""
 
-    dst: R
-    value: R
-    n: R
     t0: R
     t1: R
 
     def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.dst)
-        c.reg_use(self.value)
-        c.reg_use(self.n)
+        _MemFill.operands(self, c)
         c.reg_early_def(self.t0)
         c.reg_early_def(self.t1)

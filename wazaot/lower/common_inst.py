@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 
 from ..machinst import OperandCollector
 from ..machinst import Reg as R
+from ..machinst.formats import _RR, _FBinary, _FUnary, _SrcToDst, _Unary
 from ..machinst.pseudo import InstBase, TermBase
 from .ops import Op, Operation, Rounding
 
@@ -158,15 +159,8 @@ class JmpCond(TermBase):
 
 
 @dataclass(frozen=True, slots=True)
-class MovRR(InstBase):
+class MovRR(_RR):
     """A register copy of either class (x86-64 ``mov``/``movaps``, arm64 ``mov``/``fmov``)."""
-
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
 
     def is_move(self) -> tuple[R, R] | None:
         return (self.dst, self.src)
@@ -282,17 +276,6 @@ class WasmStore(InstBase):
 
 
 @dataclass(frozen=True, slots=True)
-class _FUnary(InstBase):
-    prec: int
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
 class FSqrt(_FUnary):
     """f32/f64.sqrt."""
 
@@ -315,16 +298,12 @@ class FRound(_FUnary):
 
 
 @dataclass(frozen=True, slots=True)
-class _Trunc(InstBase):
+class _Trunc(_SrcToDst):
     src_prec: int
     size: int
     signed: bool
     dst: R
     src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,7 +317,7 @@ class TruncSat(_Trunc):
 
 
 @dataclass(frozen=True, slots=True)
-class Convert(InstBase):
+class Convert(_SrcToDst):
     """f32/f64.convert_i32/i64_s/u, correctly rounded."""
 
     src_size: int
@@ -347,23 +326,6 @@ class Convert(InstBase):
     dst: R
     src: R
 
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
-
-
-@dataclass(frozen=True, slots=True)
-class _FBinary(InstBase):
-    prec: int
-    dst: R
-    a: R
-    b: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.a)
-        c.reg_use(self.b)
-        c.reg_def(self.dst)
-
 
 @dataclass(frozen=True, slots=True)
 class FCopysign(_FBinary):
@@ -371,24 +333,16 @@ class FCopysign(_FBinary):
 
 
 @dataclass(frozen=True, slots=True)
-class Reinterpret(InstBase):
+class Reinterpret(_Unary):
     """A ``size``-bit move between an integer and a float register, bits unchanged
     (x86-64 ``movd``/``movq``, arm64 ``fmov``)."""
-
-    size: int
-    dst: R
-    src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
 
 
 # -- integers ----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
-class Extend(InstBase):
+class Extend(_SrcToDst):
     """Sign or zero extension: ``from_bits`` of src to ``size`` bits of dst (x86-64
     ``movsx``/``movzx``/``movsxd``/``mov r32, r32``, arm64 ``sxtb``/``sxth``/``sxtw``/
     ``mov w, w``)."""
@@ -398,7 +352,3 @@ class Extend(InstBase):
     size: int
     dst: R
     src: R
-
-    def operands(self, c: OperandCollector) -> None:
-        c.reg_use(self.src)
-        c.reg_def(self.dst)
