@@ -221,9 +221,13 @@ class Promote(_RR):
 @dataclass(frozen=True, slots=True)
 class Select(_Select):
     """dst := cond ? a : b, for either register class: a ``cmov``, or a short branch
-    around a ``mov``, after ``mov dst, b`` (so dst is written before a is read)."""
+    around a ``mov``, after ``mov dst, b``: dst is written before a is read."""
 
-    early_dst = True
+    def operands(self, c: OperandCollector) -> None:
+        self.cond.operands(c)
+        c.reg_use(self.a)
+        c.reg_use(self.b)
+        c.reg_early_def(self.dst)
 
 
 # -- memory ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ instructions, whatever moves the allocator puts there.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from ..machinst import OperandCollector
 from ..machinst import Reg as R
@@ -122,10 +122,7 @@ class SetCond(InstBase):
 @dataclass(frozen=True, slots=True)
 class _Select(InstBase):
     """dst := cond ? a : b, for either register class. Each architecture's ``Select``
-    derives from it and says whether it writes dst before reading a (``early_dst``:
-    then dst shares no register with a source)."""
-
-    early_dst: ClassVar[bool] = False
+    derives from it (x86's writes dst before it reads a: an early def)."""
 
     cond: Condition
     dst: R
@@ -137,10 +134,7 @@ class _Select(InstBase):
         self.cond.operands(c)
         c.reg_use(self.a)
         c.reg_use(self.b)
-        if self.early_dst:
-            c.reg_early_def(self.dst)
-        else:
-            c.reg_def(self.dst)
+        c.reg_def(self.dst)
 
 
 @dataclass(frozen=True, slots=True)
