@@ -2,21 +2,42 @@
 
 ``Amd64Lowering`` builds a ``VCode`` of ``inst.py`` instructions on virtual
 registers for one function. The bookkeeping, the calling convention, calls, moves,
-constants and conditions are shared (:class:`wazaot.lower.isel.Lowering`); this class
-gives them x86's tables: its condition codes, its ``Select`` (``cmov``) and the
-immediates ``cmp`` takes. The per-opcode rules live in ``lower_int.py``,
-``lower_float.py`` and ``lower_mem.py`` and are found through ``rules.RULES``.
+constants, conditions and most rules are shared (:class:`wazaot.lower.isel.Lowering`,
+``wazaot.lower.common_rules``); this class gives them x86's tables (its condition
+codes and the instructions of each shared format) and says what is x86's own: which
+constants ``cmp`` and the ALU take as immediates (sign-extended 32 bits), and that a
+shift count travels in a register of its own (it is pinned to cl). The rules that
+are x86's alone live in ``lower_int.py``, ``lower_float.py`` and ``lower_mem.py`` and
+are found through ``rules.RULES``.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
+from ..api import ValueType
 from ..lower.backend import Operand, signed_const
 from ..lower.isel import CompileEnv, LoweredFunction, Lowering
+from ..lower.ops import Operation
+from ..machinst import MachInst, VReg
 from ..machinst.condcodes import IntCC
 from .abi import CALL_CONV
 from .args import Cond
 from .cpu import ALL, Features
-from .inst import Select
+from .inst import (
+    AluOp,
+    AluRRImm,
+    AluRRR,
+    FAlu,
+    FAluOp,
+    FMax,
+    FMin,
+    MulImm,
+    Select,
+    ShiftImm,
+    ShiftOp,
+    ShiftRR,
+)
 from .rules import RULES
 
 __all__ = ["Amd64Lowering", "CompileEnv", "LoweredFunction"]
@@ -27,6 +48,18 @@ INT_CC = {
     IntCC.GE_S: Cond.ge, IntCC.GE_U: Cond.ae,
 }  # fmt: skip
 """The x86 condition code of each integer condition (after ``cmp lhs, rhs``)."""
+ALU_OPS = {Operation.ADD: AluOp.ADD, Operation.SUB: AluOp.SUB, Operation.AND: AluOp.AND,
+           Operation.OR: AluOp.OR, Operation.XOR: AluOp.XOR, Operation.MUL: AluOp.IMUL}  # fmt: skip
+SHIFT_OPS = {
+    (Operation.SHL, False): ShiftOp.SHL, (Operation.SHR, True): ShiftOp.SAR,
+    (Operation.SHR, False): ShiftOp.SHR, (Operation.ROTL, False): ShiftOp.ROL,
+    (Operation.ROTR, False): ShiftOp.ROR,
+}  # fmt: skip
+FLOAT_BINARY = {
+    Operation.ADD: partial(FAlu, FAluOp.ADD), Operation.SUB: partial(FAlu, FAluOp.SUB),
+    Operation.MUL: partial(FAlu, FAluOp.MUL), Operation.DIV: partial(FAlu, FAluOp.DIV),
+    Operation.MIN: FMin, Operation.MAX: FMax,  # sequences: wasm's NaNs and signed zeros
+}  # fmt: skip
 
 
 class Amd64Lowering(Lowering):
@@ -37,6 +70,12 @@ class Amd64Lowering(Lowering):
     isa_name = "x86-64"
     int_cc = INT_CC
     select_inst = Select
+    alu_rrr = AluRRR
+    alu_ops = ALU_OPS
+    shift_rr = ShiftRR
+    shift_imm = ShiftImm
+    shift_ops = SHIFT_OPS
+    float_binary = FLOAT_BINARY
 
     def __init__(self, env: CompileEnv, func_index: int, features: Features = ALL):
         super().__init__(env, func_index)
@@ -50,3 +89,15 @@ class Amd64Lowering(Lowering):
         return k if k is not None and -(1 << 31) <= k < (1 << 31) else None
 
     cmp_imm = imm32
+
+    def alu_imm(self, operation: Operation, size: int, dst: VReg, lhs: VReg,
+                k: int) -> MachInst | None:  # fmt: skip
+        if not -(1 << 31) <= k < (1 << 31):
+            return None
+        if operation is Operation.MUL:
+            return MulImm(size, dst, lhs, k)  # three-address: imul r, r/m, imm32
+        return AluRRImm(ALU_OPS[operation], size, dst, lhs, k)
+
+    def shift_count(self, count: Operand) -> VReg:
+        # A count of its own, so that the value and the count are distinct vregs.
+        return self.fresh(count, ValueType.I64)

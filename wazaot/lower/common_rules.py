@@ -1,6 +1,9 @@
-"""Rules shared by every architecture: memory loads and stores, globals, tables,
-``ref.func``, ``ref.is_null``, extensions, reinterpretation, copysign and the float
-instructions with one input, all built from the instructions of ``common_inst.py``.
+"""Rules shared by every architecture: memory loads and stores, ``memory.size``,
+globals, tables, ``ref.func``, ``ref.is_null``, extensions, reinterpretation,
+copysign and the float instructions with one input, all built from the instructions
+of ``common_inst.py``; and the integer arithmetic, shifts and float arithmetic, built
+from the architecture's instructions of the shared formats (the tables and hooks of
+its :class:`~wazaot.lower.isel.Lowering`: ``alu_ops``, ``alu_imm``, ``shift_ops``...).
 
 They include the rules of the instructions that exit to the runtime
 (``builtins.py``); each architecture's :class:`~wazaot.lower.rules.RuleSet` includes
@@ -12,8 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..api import ValueType
-from ..vmctx import Table
-from .backend import Const, Operand, Reg
+from ..vmctx import ModuleCtx, Table
+from .backend import Const, Operand, Reg, signed_const
 from .builtins import BUILTIN_RULES
 from .common_inst import (
     Convert,
@@ -37,7 +40,7 @@ from .common_inst import (
 )
 from .isel import Lowering
 from .ops import Op, Operation
-from .rules import RuleSet
+from .rules import FLOATS, INTS, RuleSet
 
 __all__ = ["COMMON_RULES"]
 
@@ -45,12 +48,65 @@ COMMON_RULES: RuleSet[Lowering] = RuleSet("common", include=BUILTIN_RULES)
 
 
 _V128 = ValueType.V128
+_COMMUTATIVE = {Operation.ADD, Operation.AND, Operation.OR, Operation.XOR, Operation.MUL}
 
 
 def _width(vt: ValueType) -> int:
     if vt is _V128:
         return 16
     return 4 if vt in (ValueType.I32, ValueType.F32) else 8
+
+
+@COMMON_RULES.operations(Operation.ADD, Operation.SUB, Operation.AND, Operation.OR, Operation.XOR,
+                         Operation.MUL, types=INTS)  # fmt: skip
+def alu(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt, size, operation = op.type, op.size, op.operation
+    assert vt is not None
+    a, b = args
+    if operation in _COMMUTATIVE and type(a) is Const and type(b) is not Const:
+        a, b = b, a  # the constant where the immediate forms take it
+    dst = lw.new_vreg(vt)
+    lhs = lw.reg(a)
+    k = signed_const(b, size)
+    inst = lw.alu_imm(operation, size, dst, lhs, k) if k is not None else None
+    if inst is None:
+        inst = lw.alu_rrr(lw.alu_ops[operation], size, dst, lhs, lw.reg(b))
+    lw.emit(inst)
+    return [Reg(dst, vt)]
+
+
+@COMMON_RULES.operations(Operation.SHL, Operation.SHR, Operation.ROTL, Operation.ROTR)
+def shift(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt, size = op.type, op.size
+    assert vt is not None
+    shift_op = lw.shift_ops[op.operation, op.signed]
+    a, b = args
+    dst = lw.new_vreg(vt)
+    if type(b) is Const:
+        lw.emit(lw.shift_imm(shift_op, size, dst, lw.reg(a), b.bits & (size - 1)))
+    else:
+        count = lw.shift_count(b)
+        lw.emit(lw.shift_rr(shift_op, size, dst, lw.reg(a), count))
+    return [Reg(dst, vt)]
+
+
+@COMMON_RULES.operations(Operation.ADD, Operation.SUB, Operation.MUL, Operation.DIV,
+                         Operation.MIN, Operation.MAX, types=FLOATS)  # fmt: skip
+def float_binary(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = op.type
+    assert vt is not None
+    dst = lw.new_vreg(vt)
+    lw.emit(lw.float_binary[op.operation](op.size, dst, lw.reg(args[0]), lw.reg(args[1])))
+    return [Reg(dst, vt)]
+
+
+@COMMON_RULES.opcodes("memory.size")
+def memory_size(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    size = lw.new_vreg(ValueType.I64)
+    lw.emit(LoadCtx(size, ModuleCtx.MEMORY_SIZE))
+    dst = lw.new_vreg(ValueType.I32)
+    lw.emit(lw.shift_imm(lw.shift_ops[Operation.SHR, False], 64, dst, size, 16))  # bytes -> pages
+    return [Reg(dst, ValueType.I32)]
 
 
 @COMMON_RULES.operations(Operation.LOAD)

@@ -20,14 +20,16 @@ no instruction set, for one function:
   the left swaps the operands and the condition), then mapped to the architecture's
   condition code by its ``int_cc`` table.
 
-An architecture subclasses it (``<arch>/lower.py``), sets ``call_conv``, ``rules``,
-``int_cc`` and ``select_inst``, and implements the hook ``cmp_imm`` (which constants
-its compare takes as an immediate).
+An architecture subclasses it (``<arch>/lower.py``) with its tables: ``call_conv``,
+``rules``, its condition codes (``int_cc``) and the instruction classes the shared
+conditions and rules build (``select_inst``, ``alu_rrr``, ``shift_rr``...), and the
+hooks that say which constants its instructions take as immediates (``cmp_imm``,
+``alu_imm``) and where a shift count must be (``shift_count``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -36,6 +38,7 @@ from ..errors import UnsupportedError
 from ..machinst import Args, MachInst, VCode, VReg
 from ..machinst.abi import CallConv, Signature, reg_class, signature
 from ..machinst.condcodes import IntCC
+from ..machinst.formats import _OpRImm, _OpRRR, _ShiftRR
 from ..machinst.pseudo import (
     Call,
     CallKind,
@@ -141,8 +144,18 @@ class Lowering:
     call_conv: ClassVar[CallConv]
     rules: ClassVar[RuleSet[Any]]
     isa_name: ClassVar[str]  # for messages: "the <isa_name> backend cannot compile ..."
-    int_cc: ClassVar[Mapping[IntCC, Any]]  # the architecture's condition code of each
-    select_inst: ClassVar[type[_Select]]  # the architecture's ``Select``
+    # The architecture's condition codes and instructions, for the shared conditions
+    # (below) and rules (``common_rules.py``): each an instruction class of the format
+    # named, or a table from the wasm operation to the ``op`` of one.
+    int_cc: ClassVar[Mapping[IntCC, Any]]  # the condition code of each IntCC
+    select_inst: ClassVar[type[_Select]]
+    alu_rrr: ClassVar[type[_OpRRR[Any]]]
+    alu_ops: ClassVar[Mapping[Operation, Any]]  # ADD SUB AND OR XOR MUL
+    shift_rr: ClassVar[type[_ShiftRR[Any]]]
+    shift_imm: ClassVar[type[_OpRImm[Any, int]]]
+    shift_ops: ClassVar[Mapping[tuple[Operation, bool], Any]]  # (SHL..ROTR, signed)
+    float_binary: ClassVar[Mapping[Operation, Callable[[int, VReg, VReg, VReg], MachInst]]]
+    """ADD SUB MUL DIV MIN MAX -> ``make(prec, dst, lhs, rhs)``."""
 
     def __init__(self, env: CompileEnv, func_index: int):
         self.env = env
@@ -170,6 +183,16 @@ class Lowering:
         """The constant ``value`` as the immediate of a ``size``-bit compare, or None
         (not a constant, or one the compare cannot take)."""
         raise NotImplementedError
+
+    def alu_imm(self, operation: Operation, size: int, dst: VReg, lhs: VReg,
+                k: int) -> MachInst | None:  # fmt: skip
+        """``dst := lhs operation k`` with ``k`` (signed) as an immediate, or None if the
+        architecture has no such form for it (then both operands are registers)."""
+        raise NotImplementedError
+
+    def shift_count(self, count: Operand) -> VReg:
+        """The register that holds a shift's ``count`` (the operand's own, by default)."""
+        return self.reg(count)
 
     def gen_const(self, dst: VReg, value: Const) -> MachInst:
         """dst := the constant ``value`` (the shared ``FConst`` or ``MovImm``)."""
