@@ -16,11 +16,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..lower import common_inst as C
+from ..lower.common_emit import COMMON_EMITTERS, cond_regs
 from ..lower.ops import Operation, Rounding
 from ..machinst import PReg, RegClass, SpillSlot
 from ..machinst import pseudo as P
-from ..machinst.emit import EmitDriver, EmitFn, EmitterTable, MoveView
-from ..regalloc.output import Move
+from ..machinst.emit import EmitDriver, EmitFn, EmitterTable
 from ..traps import TrapCode
 from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, Table, exit_code
 from . import inst as I
@@ -32,7 +32,7 @@ from .regs import GPRS, XMMS, r11, r13, r14, r15, rbp, rsp
 
 __all__ = ["EMITTERS", "Emitter"]
 
-EMITTERS = EmitterTable()
+EMITTERS = EmitterTable(COMMON_EMITTERS)
 emits = EMITTERS.register
 
 
@@ -41,10 +41,6 @@ class Emitter(EmitDriver[Label]):
 
     emitters = EMITTERS
     asm: Assembler
-
-    def __init__(self, asm: Assembler, func_labels: Sequence[Label], stack_trap: bool = True):
-        super().__init__(asm, func_labels)
-        self.stack_trap = stack_trap
 
     def slot_mem(self, slot: SpillSlot) -> Mem:
         assert self.frame is not None
@@ -55,28 +51,23 @@ class Emitter(EmitDriver[Label]):
     def jump(self, label: Label) -> None:
         self.asm.jmp(label)
 
-    def move(self, m: MoveView) -> None:
-        asm, src, dst = self.asm, m.src, m.dst
-        if type(src) is PReg:
-            if type(dst) is PReg:
-                if src is dst:
-                    return
-                if src.cls is RegClass.INT:
-                    asm.emit("mov", 64, GPRS[dst.hw], GPRS[src.hw])
-                else:
-                    asm.emit("movaps", None, XMMS[dst.hw], XMMS[src.hw])
-                return
-            assert type(dst) is SpillSlot
-            if src.cls is RegClass.INT:
-                asm.emit("mov", 64, self.slot_mem(dst), GPRS[src.hw])
-            else:
-                asm.emit("movups", None, self.slot_mem(dst), XMMS[src.hw])
-            return
-        assert type(src) is SpillSlot and type(dst) is PReg
-        if dst.cls is RegClass.INT:
-            asm.emit("mov", 64, GPRS[dst.hw], self.slot_mem(src))
+    def move_reg(self, dst: PReg, src: PReg) -> None:
+        if src.cls is RegClass.INT:
+            self.asm.emit("mov", 64, GPRS[dst.hw], GPRS[src.hw])
         else:
-            asm.emit("movups", None, XMMS[dst.hw], self.slot_mem(src))
+            self.asm.emit("movaps", None, XMMS[dst.hw], XMMS[src.hw])
+
+    def store_spill(self, src: PReg, slot: SpillSlot) -> None:
+        if src.cls is RegClass.INT:
+            self.asm.emit("mov", 64, self.slot_mem(slot), GPRS[src.hw])
+        else:
+            self.asm.emit("movups", None, self.slot_mem(slot), XMMS[src.hw])
+
+    def load_spill(self, dst: PReg, slot: SpillSlot) -> None:
+        if dst.cls is RegClass.INT:
+            self.asm.emit("mov", 64, GPRS[dst.hw], self.slot_mem(slot))
+        else:
+            self.asm.emit("movups", None, XMMS[dst.hw], self.slot_mem(slot))
 
     def prologue(self) -> None:
         asm, frame = self.asm, self.frame
@@ -93,17 +84,6 @@ class Emitter(EmitDriver[Label]):
         if frame.ctx_slot is not None:
             asm.mov(64, Mem(rbp, disp=frame.ctx_slot), r14)
 
-    def trap_stub(self, code: TrapCode) -> None:
-        # A stub has no label or relocation in it: encode each kind once, then copy.
-        raw = _TRAP_STUBS.get(code)
-        if raw is None:
-            scratch = Assembler()
-            _trap_stub(scratch, code)
-            raw = _TRAP_STUBS[code] = scratch.finish()
-        self.asm.data(raw)
-
-    # -- helpers of the emitters ----------------------------------------------------------
-
     def epilogue(self) -> None:
         asm, frame = self.asm, self.frame
         assert frame is not None
@@ -113,23 +93,43 @@ class Emitter(EmitDriver[Label]):
         asm.pop(rbp)
         asm.ret()
 
+    def trap_stub_code(self, code: TrapCode) -> bytes:
+        asm = Assembler()
+        if code == TrapCode.STACK_EXHAUSTED:
+            asm.mov(64, rsp, rbp)  # the frame may be past the limit: use the caller's
+        asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), exit_code(Exit.TRAP, code))
+        asm.call(Mem(r15, disp=Exec.EXIT_STUB))
+        asm.ud2()
+        return asm.finish()
+
+    def branch(self, cond: C.Condition, regs: Sequence[PReg], holds: bool,
+               target: Label) -> None:  # fmt: skip
+        cc = set_flags(self, cond, regs)
+        if holds:
+            branch_if(self, cc, target)
+        else:
+            branch_unless(self, cc, target)
+
+    def load_fconst(self, prec: int, dst: PReg, bits: int) -> None:
+        x = xmm(dst)
+        if bits == 0:
+            self.asm.sse("xorps", x, x)
+            return
+        self.asm.mov(64 if bits >> 32 else 32, r11, bits)
+        (self.asm.movd if prec == 32 else self.asm.movq)(x, r11)
+
+    def jump_if_ordered(self, prec: int, reg: PReg, target: Label) -> None:
+        x = xmm(reg)
+        (self.asm.ucomiss if prec == 32 else self.asm.ucomisd)(x, x)
+        self.asm.jcc(Cond.np, target)
+
+    # -- helpers of the emitters ----------------------------------------------------------
+
     def restore_context(self) -> None:
         """After a call into another instance: our module context and memory base."""
         assert self.frame is not None and self.frame.ctx_slot is not None
         self.asm.mov(64, r14, Mem(rbp, disp=self.frame.ctx_slot))
         self.asm.mov(64, r13, Mem(r14, disp=ModuleCtx.MEMORY_BASE))
-
-
-_TRAP_STUBS: dict[TrapCode, bytes] = {}
-"""The bytes of the trap stub of each code (position-independent)."""
-
-
-def _trap_stub(asm: Assembler, code: TrapCode) -> None:
-    if code == TrapCode.STACK_EXHAUSTED:
-        asm.mov(64, rsp, rbp)  # the frame may be past the limit: use the caller's
-    asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), exit_code(Exit.TRAP, code))
-    asm.call(Mem(r15, disp=Exec.EXIT_STUB))
-    asm.ud2()
 
 
 # -- conditions -------------------------------------------------------------------------------
@@ -168,12 +168,6 @@ _FCMP = {Operation.EQ: "eq", Operation.NE: "ne", Operation.LT: "lt", Operation.G
          Operation.LE: "le", Operation.GE: "ge"}  # fmt: skip
 
 
-def n_cond_regs(cond: C.Condition) -> int:
-    if type(cond) is C.IntCond:
-        return 1 if cond.rhs is None else 2
-    return 1 if type(cond) is C.NonZero else 2
-
-
 def branch_if(e: Emitter, cc: Cond | str, target: Label) -> None:
     """Jump to ``target`` if the condition ``cc`` (from ``set_flags``) holds."""
     asm = e.asm
@@ -203,16 +197,6 @@ def branch_unless(e: Emitter, cc: Cond | str, target: Label) -> None:
         asm.jcc(cc.invert(), target)  # type: ignore[union-attr]
 
 
-@emits(C.JmpCond)
-def _jmp_cond(e: Emitter, inst: C.JmpCond, regs: Sequence[PReg]) -> None:
-    cc = set_flags(e, inst.cond, regs)
-    if inst.taken == e.next_block:
-        branch_unless(e, cc, e.block_labels[inst.not_taken])
-    else:
-        branch_if(e, cc, e.block_labels[inst.taken])
-        e.jump_to_block(inst.not_taken)
-
-
 @emits(C.SetCond)
 def _set_cond(e: Emitter, inst: C.SetCond, regs: Sequence[PReg]) -> None:
     asm = e.asm
@@ -229,7 +213,7 @@ def _set_cond(e: Emitter, inst: C.SetCond, regs: Sequence[PReg]) -> None:
 @emits(I.Select)
 def _select(e: Emitter, inst: I.Select, regs: Sequence[PReg]) -> None:
     asm = e.asm
-    k = n_cond_regs(inst.cond)
+    k = cond_regs(inst.cond)
     cc = set_flags(e, inst.cond, regs[:k])
     a, b, dst = regs[k], regs[k + 1], regs[k + 2]
     if dst.cls is RegClass.INT and isinstance(cc, Cond):
@@ -245,13 +229,7 @@ def _select(e: Emitter, inst: I.Select, regs: Sequence[PReg]) -> None:
     asm.bind(skip)
 
 
-# -- moves, constants, integer arithmetic -------------------------------------------------------
-
-
-@emits(C.MovRR)
-def _mov_rr(e: Emitter, inst: C.MovRR, regs: Sequence[PReg]) -> None:
-    src, dst = regs
-    e.move(Move(src, dst))
+# -- constants, integer arithmetic -------------------------------------------------------
 
 
 @emits(C.MovImm)
@@ -259,16 +237,6 @@ def _mov_imm(e: Emitter, inst: C.MovImm, regs: Sequence[PReg]) -> None:
     dst = gpr(regs[0])
     imm = inst.imm & (0xFFFF_FFFF if inst.size == 32 else 0xFFFF_FFFF_FFFF_FFFF)
     e.asm.mov(64 if imm >> 32 else 32, dst, imm)
-
-
-@emits(C.FConst)
-def _fconst(e: Emitter, inst: C.FConst, regs: Sequence[PReg]) -> None:
-    dst = xmm(regs[0])
-    if inst.bits == 0:
-        e.asm.sse("xorps", dst, dst)
-        return
-    e.asm.mov(64 if inst.bits >> 32 else 32, r11, inst.bits)
-    (e.asm.movd if inst.prec == 32 else e.asm.movq)(dst, r11)
 
 
 @emits(C.VConst)
@@ -662,29 +630,10 @@ def _notify(e: Emitter, inst: P.Notify, regs: Sequence[PReg]) -> None:
     asm.call(Mem(r15, disp=Exec.EXIT_STUB))
 
 
-@emits(P.CanonNaN)
-def _canon_nan(e: Emitter, inst: P.CanonNaN, regs: Sequence[PReg]) -> None:
-    asm = e.asm
-    src, dst = regs
-    assert dst is src
-    x = xmm(dst)
-    (asm.ucomiss if inst.prec == 32 else asm.ucomisd)(x, x)
-    ordered = asm.new_label()
-    asm.jcc(Cond.np, ordered)  # not a NaN: unchanged
-    asm.mov(64 if inst.prec == 64 else 32, r11, P.CANONICAL_NAN[inst.prec])
-    (asm.movd if inst.prec == 32 else asm.movq)(x, r11)
-    asm.bind(ordered)
-
-
 @emits(P.InterruptCheck)
 def _interrupt_check(e: Emitter, inst: P.InterruptCheck, regs: Sequence[PReg]) -> None:
     e.asm.alu("cmp", 64, Mem(r15, disp=Exec.INTERRUPT), 0)
     e.asm.jcc(Cond.ne, e.trap(TrapCode.INTERRUPTED))
-
-
-@emits(P.Jmp)
-def _jmp(e: Emitter, inst: P.Jmp, regs: Sequence[PReg]) -> None:
-    e.jump_to_block(inst.target)
 
 
 @emits(P.JmpTable)
@@ -695,14 +644,3 @@ def _jmp_table(e: Emitter, inst: P.JmpTable, regs: Sequence[PReg]) -> None:
     asm.jcc(Cond.ae, e.block_labels[inst.default])
     asm.lea(64, r11, Mem.rip(e.jump_table(inst.targets)))
     asm.jmp(Mem(r11, index, 8))
-
-
-@emits(P.Ret)
-def _ret(e: Emitter, inst: P.Ret, regs: Sequence[PReg]) -> None:
-    e.epilogue()
-
-
-@emits(P.TrapInst)
-def _trap(e: Emitter, inst: P.TrapInst, regs: Sequence[PReg]) -> None:
-    e.asm.jmp(e.trap(inst.code))
-

@@ -15,17 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..lower import common_inst as C
+from ..lower.common_emit import COMMON_EMITTERS, cond_regs
 from ..lower.ops import Operation, Rounding
 from ..machinst import PReg, RegClass, SpillSlot
 from ..machinst import pseudo as P
-from ..machinst.emit import (
-    AllocationView,
-    EmitDriver,
-    EmittedFunction,
-    EmitterTable,
-    LoweredView,
-    MoveView,
-)
+from ..machinst.emit import EmitDriver, EmitterTable
 from ..machinst.formats import _FUnary
 from ..traps import TrapCode
 from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, Table, exit_code
@@ -84,8 +78,7 @@ from .sequences import FarAssembler, ldst
 
 __all__ = ["EMITTERS", "Emitter"]
 
-
-EMITTERS = EmitterTable()
+EMITTERS = EmitterTable(COMMON_EMITTERS)
 emits = EMITTERS.register
 
 
@@ -94,20 +87,6 @@ class Emitter(EmitDriver[Label]):
 
     emitters = EMITTERS
     asm: FarAssembler
-
-    def __init__(self, asm: FarAssembler, func_labels: Sequence[Label], stack_trap: bool = True):
-        super().__init__(asm, func_labels)
-        self.stack_trap = stack_trap
-        # A function with v128 values moves and spills its FLOAT registers whole (q);
-        # the others keep the 64-bit forms (d).
-        self.vectors = False
-        self.fstore, self.fload = LdSt.str_d, LdSt.ldr_d
-
-    def emit_function(self, lowered: LoweredView, alloc: AllocationView,
-                      label: Label) -> EmittedFunction[Label]:  # fmt: skip
-        self.vectors = lowered.vectors
-        self.fstore, self.fload = (LdSt.str_q, LdSt.ldr_q) if self.vectors else (LdSt.str_d, LdSt.ldr_d)
-        return super().emit_function(lowered, alloc, label)
 
     def slot_offset(self, slot: SpillSlot) -> int:
         assert self.frame is not None
@@ -118,30 +97,30 @@ class Emitter(EmitDriver[Label]):
     def jump(self, label: Label) -> None:
         self.asm.b(label)
 
-    def move(self, m: MoveView) -> None:
-        asm, src, dst = self.asm, m.src, m.dst
-        if type(src) is PReg:
-            if type(dst) is PReg:
-                if src is dst:
-                    return
-                if src.cls is RegClass.INT:
-                    asm.emit(mov_reg(64, gpr(dst), gpr(src)))
-                elif self.vectors:
-                    asm.emit(vec_mov(vec(dst), vec(src)))
-                else:
-                    asm.emit(fp_dp1(FpOp1.fmov, 64, vec(dst), vec(src)))
-                return
-            assert type(dst) is SpillSlot
-            if src.cls is RegClass.INT:
-                ldst(asm, LdSt.str_x, gpr(src), x29, self.slot_offset(dst))
-            else:
-                ldst(asm, self.fstore, vec(src), x29, self.slot_offset(dst))
-            return
-        assert type(src) is SpillSlot and type(dst) is PReg
-        if dst.cls is RegClass.INT:
-            ldst(asm, LdSt.ldr_x, gpr(dst), x29, self.slot_offset(src))
+    def move_reg(self, dst: PReg, src: PReg) -> None:
+        if src.cls is RegClass.INT:
+            self.asm.emit(mov_reg(64, gpr(dst), gpr(src)))
+        elif self.vectors:
+            self.asm.emit(vec_mov(vec(dst), vec(src)))
         else:
-            ldst(asm, self.fload, vec(dst), x29, self.slot_offset(src))
+            self.asm.emit(fp_dp1(FpOp1.fmov, 64, vec(dst), vec(src)))
+
+    # A function with v128 values spills its FLOAT registers whole (q); the others keep
+    # the 64-bit forms (d).
+
+    def store_spill(self, src: PReg, slot: SpillSlot) -> None:
+        if src.cls is RegClass.INT:
+            ldst(self.asm, LdSt.str_x, gpr(src), x29, self.slot_offset(slot))
+        else:
+            op = LdSt.str_q if self.vectors else LdSt.str_d
+            ldst(self.asm, op, vec(src), x29, self.slot_offset(slot))
+
+    def load_spill(self, dst: PReg, slot: SpillSlot) -> None:
+        if dst.cls is RegClass.INT:
+            ldst(self.asm, LdSt.ldr_x, gpr(dst), x29, self.slot_offset(slot))
+        else:
+            op = LdSt.ldr_q if self.vectors else LdSt.ldr_d
+            ldst(self.asm, op, vec(dst), x29, self.slot_offset(slot))
 
     def prologue(self) -> None:
         asm, frame = self.asm, self.frame
@@ -160,17 +139,6 @@ class Emitter(EmitDriver[Label]):
         if frame.ctx_slot is not None:
             ldst(asm, LdSt.str_x, x27, x29, frame.ctx_slot)
 
-    def trap_stub(self, code: TrapCode) -> None:
-        # A stub has no label or relocation in it: encode each kind once, then copy.
-        raw = _TRAP_STUBS.get(code)
-        if raw is None:
-            scratch = FarAssembler()
-            _trap_stub(scratch, code)
-            raw = _TRAP_STUBS[code] = scratch.finish()
-        self.asm.data(raw)
-
-    # -- helpers of the emitters ----------------------------------------------------------
-
     def epilogue(self) -> None:
         asm, frame = self.asm, self.frame
         assert frame is not None
@@ -179,6 +147,39 @@ class Emitter(EmitDriver[Label]):
         asm.emit(mov_sp(64, sp, x29))
         S.pair(asm, PairOp.ldp_x, PairIndex.post, x29, x30, sp, 16)
         asm.emit(ret())
+
+    def trap_stub_code(self, code: TrapCode) -> bytes:
+        asm = FarAssembler()
+        if code == TrapCode.STACK_EXHAUSTED:
+            asm.emit(mov_sp(64, sp, x29))  # the frame may be past the limit: use the caller's
+        S.mov_imm(asm, 64, x16, exit_code(Exit.TRAP, code))
+        ldst(asm, LdSt.str_x, x16, x28, Exec.EXIT_CODE)
+        ldst(asm, LdSt.ldr_x, x16, x28, Exec.EXIT_STUB)
+        asm.emit(blr(x16))
+        asm.emit(brk(0))
+        return asm.finish()
+
+    def branch(self, cond: C.Condition, regs: Sequence[PReg], holds: bool,
+               target: Label) -> None:  # fmt: skip
+        asm = self.asm
+        if type(cond) is C.NonZero:
+            if holds != cond.negate:
+                asm.cbnz_far(cond.size, gpr(regs[0]), target)
+            else:
+                asm.cbz_far(cond.size, gpr(regs[0]), target)
+            return
+        cc = set_flags(self, cond, regs)
+        asm.bcc(cc if holds else cc.invert(), target)
+
+    def load_fconst(self, prec: int, dst: PReg, bits: int) -> None:
+        S.fconst(self.asm, prec, vec(dst), bits)
+
+    def jump_if_ordered(self, prec: int, reg: PReg, target: Label) -> None:
+        v = vec(reg)
+        self.asm.emit(fp_compare(prec, v, v))
+        self.asm.bcc(Cond.vc, target)
+
+    # -- helpers of the emitters ----------------------------------------------------------
 
     def restore_context(self) -> None:
         """After a call into another instance: our module context and memory base."""
@@ -192,20 +193,6 @@ class Emitter(EmitDriver[Label]):
         ldst(self.asm, LdSt.str_x, x16, x28, Exec.EXIT_CODE)
         ldst(self.asm, LdSt.ldr_x, x16, x28, Exec.EXIT_STUB)
         self.asm.emit(blr(x16))
-
-
-_TRAP_STUBS: dict[TrapCode, bytes] = {}
-"""The bytes of the trap stub of each code (position-independent)."""
-
-
-def _trap_stub(asm: FarAssembler, code: TrapCode) -> None:
-    if code == TrapCode.STACK_EXHAUSTED:
-        asm.emit(mov_sp(64, sp, x29))  # the frame may be past the limit: use the caller's
-    S.mov_imm(asm, 64, x16, exit_code(Exit.TRAP, code))
-    ldst(asm, LdSt.str_x, x16, x28, Exec.EXIT_CODE)
-    ldst(asm, LdSt.ldr_x, x16, x28, Exec.EXIT_STUB)
-    asm.emit(blr(x16))
-    asm.emit(brk(0))
 
 
 # -- conditions -------------------------------------------------------------------------------
@@ -239,35 +226,6 @@ def set_flags(e: Emitter, cond: C.Condition, regs: Sequence[PReg]) -> Cond:
     return _FLOAT_CC[cond.op]
 
 
-def n_cond_regs(cond: C.Condition) -> int:
-    if type(cond) is C.IntCond:
-        return 1 if cond.rhs is None else 2
-    return 1 if type(cond) is C.NonZero else 2
-
-
-def branch_if(e: Emitter, cond: C.Condition, regs: Sequence[PReg], holds: bool,
-              target: Label) -> None:  # fmt: skip
-    """Go to ``target`` if ``cond`` holds (``holds``) or fails (not ``holds``)."""
-    asm = e.asm
-    if type(cond) is C.NonZero:
-        if holds != cond.negate:
-            asm.cbnz_far(cond.size, gpr(regs[0]), target)
-        else:
-            asm.cbz_far(cond.size, gpr(regs[0]), target)
-        return
-    cc = set_flags(e, cond, regs)
-    asm.bcc(cc if holds else cc.invert(), target)
-
-
-@emits(C.JmpCond)
-def _jmp_cond(e: Emitter, inst: C.JmpCond, regs: Sequence[PReg]) -> None:
-    if inst.taken == e.next_block:
-        branch_if(e, inst.cond, regs, False, e.block_labels[inst.not_taken])
-    else:
-        branch_if(e, inst.cond, regs, True, e.block_labels[inst.taken])
-        e.jump_to_block(inst.not_taken)
-
-
 @emits(C.SetCond)
 def _set_cond(e: Emitter, inst: C.SetCond, regs: Sequence[PReg]) -> None:
     cc = set_flags(e, inst.cond, regs)
@@ -276,7 +234,7 @@ def _set_cond(e: Emitter, inst: C.SetCond, regs: Sequence[PReg]) -> None:
 
 @emits(I.Select)
 def _select(e: Emitter, inst: I.Select, regs: Sequence[PReg]) -> None:
-    k = n_cond_regs(inst.cond)
+    k = cond_regs(inst.cond)
     cc = set_flags(e, inst.cond, regs[:k])
     a, b, dst = regs[k], regs[k + 1], regs[k + 2]
     if dst.cls is RegClass.INT:
@@ -293,43 +251,12 @@ def _select(e: Emitter, inst: I.Select, regs: Sequence[PReg]) -> None:
         e.asm.emit(fp_csel(64, vec(dst), vec(a), vec(b), cc))
 
 
-# -- moves, constants, integer arithmetic -------------------------------------------------------
-
-
-@emits(C.MovRR)
-def _mov_rr(e: Emitter, inst: C.MovRR, regs: Sequence[PReg]) -> None:
-    src, dst = regs
-    if src is dst:
-        return
-    if src.cls is RegClass.INT:
-        e.asm.emit(mov_reg(64, gpr(dst), gpr(src)))
-    elif e.vectors:
-        e.asm.emit(vec_mov(vec(dst), vec(src)))
-    else:
-        e.asm.emit(fp_dp1(FpOp1.fmov, 64, vec(dst), vec(src)))
+# -- constants, integer arithmetic ----------------------------------------------------------------
 
 
 @emits(C.MovImm)
 def _mov_imm(e: Emitter, inst: C.MovImm, regs: Sequence[PReg]) -> None:
     S.mov_imm(e.asm, inst.size, gpr(regs[0]), inst.imm)
-
-
-@emits(P.CanonNaN)
-def _canon_nan(e: Emitter, inst: P.CanonNaN, regs: Sequence[PReg]) -> None:
-    asm = e.asm
-    src, dst = regs
-    assert dst is src
-    v = vec(dst)
-    asm.emit(fp_compare(inst.prec, v, v))
-    ordered = asm.new_label()
-    asm.bcc(Cond.vc, ordered)  # not a NaN: unchanged
-    S.fconst(asm, inst.prec, v, P.CANONICAL_NAN[inst.prec])
-    asm.bind(ordered)
-
-
-@emits(C.FConst)
-def _fconst(e: Emitter, inst: C.FConst, regs: Sequence[PReg]) -> None:
-    S.fconst(e.asm, inst.prec, vec(regs[0]), inst.bits)
 
 
 @emits(C.VConst)
@@ -699,11 +626,6 @@ def _interrupt_check(e: Emitter, inst: P.InterruptCheck, regs: Sequence[PReg]) -
     e.asm.cbnz_far(64, x16, e.trap(TrapCode.INTERRUPTED))
 
 
-@emits(P.Jmp)
-def _jmp(e: Emitter, inst: P.Jmp, regs: Sequence[PReg]) -> None:
-    e.jump_to_block(inst.target)
-
-
 @emits(P.JmpTable)
 def _jmp_table(e: Emitter, inst: P.JmpTable, regs: Sequence[PReg]) -> None:
     asm = e.asm
@@ -715,14 +637,3 @@ def _jmp_table(e: Emitter, inst: P.JmpTable, regs: Sequence[PReg]) -> None:
     asm.emit(add_sub_extended(AddSubOp.add, 64, x16, x16, index, Extend.uxtw, 3))
     ldst(asm, LdSt.ldr_x, x16, x16, 0)
     asm.emit(br(x16))
-
-
-@emits(P.Ret)
-def _ret(e: Emitter, inst: P.Ret, regs: Sequence[PReg]) -> None:
-    e.epilogue()
-
-
-@emits(P.TrapInst)
-def _trap(e: Emitter, inst: P.TrapInst, regs: Sequence[PReg]) -> None:
-    e.asm.b(e.trap(inst.code))
-

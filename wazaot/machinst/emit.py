@@ -1,15 +1,18 @@
 """The emission driver every architecture shares: allocated machine IR -> code buffer.
 
 ``<arch>/emit.py`` subclasses :class:`EmitDriver` with what is ISA-specific (the
-prologue, moves between registers and spill slots, the body of a trap stub) and an
-:class:`EmitterTable` of one emitter per instruction class. The driver does the rest
-for one function::
+prologue and epilogue, a register copy, a spill and a reload, the body of a trap
+stub, a jump, a conditional branch, a float constant) and an :class:`EmitterTable`
+of one emitter per instruction class, which includes the emitters every architecture
+shares (``wazaot.lower.common_emit``: they are written over those hooks). The driver
+does the rest for one function::
 
     align, bind the function label, prologue
     for each block in layout order, for each instruction n:
         source map entry (machine offset -> wasm offset) when the offset changes
         the allocator's moves before n; emitter(inst, registers of n); moves after n
-    out-of-line trap stubs (each with the source offset of the instruction that asked)
+    out-of-line trap stubs (each with the source offset of the instruction that asked;
+        the bytes of each kind encoded once per architecture, then copied)
     jump tables: 8-byte slots, filled by ABS64 relocations at link time
 
 and :func:`object_code` turns the module's buffer into an ``ObjectCode``.
@@ -27,7 +30,7 @@ from ..traps import TrapCode
 from ..wasm.module import FuncType
 from .frame import FrameLayout, layout_frame
 from .objcode import FunctionCode, ObjectCode, Relocation, RelocKind
-from .regs import Loc, PReg, RegClass
+from .regs import Loc, PReg, RegClass, SpillSlot
 from .vcode import Args, VCode
 
 __all__ = [
@@ -107,7 +110,11 @@ EmitFn = Callable[[Any, Any, Sequence[PReg]], None]
 
 
 class EmitterTable(dict[type, EmitFn]):
-    """An architecture's emitters by instruction class."""
+    """An architecture's emitters by instruction class (starting with those of
+    ``include``, the shared ones)."""
+
+    def __init__(self, include: Mapping[type, EmitFn] | None = None):
+        super().__init__(include or {})
 
     def register(self, cls: type) -> Callable[[Callable[..., None]], Callable[..., None]]:
         """Decorator: the emitter of instructions of class ``cls``."""
@@ -132,15 +139,21 @@ class EmittedFunction(Generic[LabelT]):
     jump_tables: list[tuple[int, list[LabelT]]] = field(default_factory=list)
 
 
+_TRAP_STUBS: dict[tuple[type, TrapCode], bytes] = {}
+"""The bytes of the trap stub of each driver class and code (position-independent)."""
+
+
 class EmitDriver(Generic[LabelT]):
     """Emits one function into the module's buffer ``asm``; see the module docstring."""
 
     emitters: EmitterTable
     jump_table_align = 8
 
-    def __init__(self, asm: Any, func_labels: Sequence[LabelT]):
+    def __init__(self, asm: Any, func_labels: Sequence[LabelT], stack_trap: bool = True):
         self.asm = asm
         self.func_labels = func_labels
+        self.stack_trap = stack_trap  # the prologue checks the stack limit
+        self.vectors = False  # the function being emitted holds v128 values
         self.traps: list[tuple[LabelT, TrapCode, int]] = []
         self.srcmap: list[tuple[int, int]] = []
         self.src = 0
@@ -154,17 +167,67 @@ class EmitDriver(Generic[LabelT]):
     def prologue(self) -> None:
         raise NotImplementedError
 
-    def move(self, m: MoveView) -> None:
-        """A move between registers and spill slots (at most one slot)."""
+    def epilogue(self) -> None:
+        """Restore what the prologue saved and return."""
         raise NotImplementedError
 
-    def trap_stub(self, code: TrapCode) -> None:
-        """The body of an out-of-line stub that traps with ``code``."""
+    def move_reg(self, dst: PReg, src: PReg) -> None:
+        """dst := src, two distinct registers of one class."""
+        raise NotImplementedError
+
+    def store_spill(self, src: PReg, slot: SpillSlot) -> None:
+        raise NotImplementedError
+
+    def load_spill(self, dst: PReg, slot: SpillSlot) -> None:
+        raise NotImplementedError
+
+    def trap_stub_code(self, code: TrapCode) -> bytes:
+        """The bytes of an out-of-line stub that traps with ``code`` (they must hold no
+        label or relocation: they are encoded once and copied)."""
         raise NotImplementedError
 
     def jump(self, label: LabelT) -> None:
         """An unconditional jump."""
         raise NotImplementedError
+
+    def branch(self, cond: Any, regs: Sequence[PReg], holds: bool, target: LabelT) -> None:
+        """Go to ``target`` if the condition ``cond`` (an operand group of the
+        instruction, on registers ``regs``) holds (``holds``) or fails (not ``holds``)."""
+        raise NotImplementedError
+
+    def load_fconst(self, prec: int, dst: PReg, bits: int) -> None:
+        """dst := the f32/f64 (``prec``) with bit pattern ``bits``."""
+        raise NotImplementedError
+
+    def jump_if_ordered(self, prec: int, reg: PReg, target: LabelT) -> None:
+        """Go to ``target`` unless ``reg`` holds a NaN."""
+        raise NotImplementedError
+
+    # -- the steps every architecture takes alike ------------------------------------
+
+    def move(self, m: MoveView) -> None:
+        """A move the allocator inserted, between registers and spill slots (at most
+        one slot)."""
+        src, dst = m.src, m.dst
+        if type(src) is PReg:
+            if type(dst) is PReg:
+                if src is not dst:
+                    self.move_reg(dst, src)
+                return
+            assert type(dst) is SpillSlot
+            self.store_spill(src, dst)
+            return
+        assert type(src) is SpillSlot and type(dst) is PReg
+        self.load_spill(dst, src)
+
+    def trap_stub(self, code: TrapCode) -> None:
+        """The body of an out-of-line stub that traps with ``code``: encoded once per
+        architecture and code, then copied."""
+        key = (type(self), code)
+        raw = _TRAP_STUBS.get(key)
+        if raw is None:
+            raw = _TRAP_STUBS[key] = self.trap_stub_code(code)
+        self.asm.data(raw)
 
     # -- helpers for the instruction emitters ------------------------------------------
 
@@ -197,6 +260,7 @@ class EmitDriver(Generic[LabelT]):
                       label: LabelT) -> EmittedFunction[LabelT]:  # fmt: skip
         asm = self.asm
         vcode = lowered.vcode
+        self.vectors = lowered.vectors
         self.frame = layout_frame(alloc.callee_saved_used, alloc.num_spill_slots,
                                   lowered.calls_other_instances, lowered.outgoing_slots)  # fmt: skip
         self.block_labels = [asm.new_label() for _ in vcode.blocks]
