@@ -10,10 +10,11 @@ import pytest
 from spec.harness import spectest_dir
 
 from wazaot.api import ValueType as V
-from wazaot.arm64 import backend, trampolines
+from wazaot.arm64 import backend
 from wazaot.arm64.args import Cond
 from wazaot.arm64.isa import ARM64
 from wazaot.arm64.sequences import FarAssembler
+from wazaot.arm64.trampolines import Arm64Trampolines
 from wazaot.errors import CompileError, UnsupportedError
 from wazaot.machinst.objcode import ObjectCode
 from wazaot.wasm.decoder import decode_module
@@ -91,5 +92,5 @@ def test_host_stubs_decode() -> None:
     stubs = ARM64.host_stubs([(3, ft), (4, FuncType((), ()))])
     assert undecodable(stubs.code) is None and set(stubs.offsets) == {"3", "4"}
     asm = FarAssembler()
-    trampolines.entry_thunk(asm, ft.params, ft.results)
+    Arm64Trampolines(asm).entry_thunk(ft.params, ft.results)
     assert undecodable(asm.finish()) is None

@@ -25,7 +25,7 @@ from .abi import REGISTER_ENV
 from .emit import Emitter
 from .encoding import Assembler
 from .lower import Amd64Lowering
-from .trampolines import entry_thunk
+from .trampolines import Amd64Trampolines
 
 __all__ = ["compile_chunk", "compile_module", "join_chunks", "lower"]
 
@@ -72,4 +72,4 @@ def compile_chunk(module: Module, type_ids: Sequence[int], features: cpu.Feature
 def join_chunks(module: Module, parts: Sequence[ChunkCode]) -> ObjectCode:
     """Lay ``parts`` (in function order) out as one module, as a single compile would,
     resolve the calls between them and append the entry thunks."""
-    return chunks.join_chunks(module, parts, Assembler(), entry_thunk)
+    return chunks.join_chunks(module, parts, Assembler(), Amd64Trampolines.emit_entry_thunk)

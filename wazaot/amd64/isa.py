@@ -3,7 +3,8 @@
 ``AMD64`` implements ``wazaot.machinst.isa.TargetISA``: module compilation
 (``backend.py``: shared lowering, this directory's instruction selection, the
 shared register allocator, emission), the runtime trampolines and host stubs
-(``trampolines.py``). Processor features are read once with ``cpuid`` (``cpu.py``).
+(``trampolines.py``, over the shared :class:`~wazaot.machinst.trampolines.Trampolines`).
+Processor features are read once with ``cpuid`` (``cpu.py``).
 """
 
 from __future__ import annotations
@@ -11,18 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import fields
 
-from ..machinst.isa import StubCode
 from ..machinst.objcode import ChunkCode, ObjectCode
-from ..wasm.module import FuncType, Module
-from . import backend, cpu, trampolines
-from .encoding import Assembler
+from ..machinst.trampolines import StubsFromTrampolines
+from ..wasm.module import Module
+from . import backend, cpu
+from .trampolines import Amd64Trampolines
 
 
-class Amd64ISA:
+class Amd64ISA(StubsFromTrampolines):
     """x86-64 (System V hosts: Linux, macOS)."""
 
     name = "amd64"
     compiles_in_parts = True
+    trampolines = Amd64Trampolines
 
     def check_host(self) -> None:
         cpu.require(cpu.host_features())
@@ -44,23 +46,6 @@ class Amd64ISA:
 
     def join_chunks(self, module: Module, chunks: Sequence[ChunkCode]) -> ObjectCode:
         return backend.join_chunks(module, chunks)
-
-    def runtime_stubs(self) -> StubCode:
-        code, offsets = trampolines.runtime_stubs()
-        return StubCode(code, offsets)
-
-    def interrupt_handler(self, table: int) -> StubCode:
-        code, offsets = trampolines.interrupt_handler(table)
-        return StubCode(code, offsets)
-
-    def host_stubs(self, functions: Sequence[tuple[int, FuncType]]) -> StubCode:
-        asm = Assembler()
-        labels = {
-            str(host_id): trampolines.host_stub(asm, host_id, ft.params, ft.results)
-            for host_id, ft in functions
-        }
-        code = asm.finish() or b"\xcc"
-        return StubCode(code, {k: asm.label_offset(label) for k, label in labels.items()})
 
 
 AMD64 = Amd64ISA()

@@ -32,7 +32,7 @@ from .emit import Emitter
 from .encoding import BranchRangeError
 from .lower import Arm64Lowering
 from .sequences import FarAssembler
-from .trampolines import entry_thunk
+from .trampolines import Arm64Trampolines
 
 __all__ = ["compile_chunk", "compile_module", "emit_function", "join_chunks", "lower"]
 
@@ -81,7 +81,7 @@ def join_chunks(module: Module, parts: Sequence[ChunkCode]) -> ObjectCode:
     """Lay ``parts`` (in function order) out as one module, as a single compile would,
     resolve the calls between them (``bl`` reaches ±128 MiB: ``UnsupportedError``
     past that) and append the entry thunks."""
-    return chunks.join_chunks(module, parts, FarAssembler(), entry_thunk)
+    return chunks.join_chunks(module, parts, FarAssembler(), Arm64Trampolines.emit_entry_thunk)
 
 
 def emit_function(asm: FarAssembler, labels: Sequence[Label], out: LoweredFunction,

@@ -3,26 +3,28 @@
 ``ARM64`` implements ``wazaot.machinst.isa.TargetISA``: module compilation, whole or
 in parts (``backend.py``: shared lowering, this directory's instruction selection, the
 shared register allocator, emission, the shared join of ``machinst.chunks``) and the
-runtime trampolines and host stubs (``trampolines.py``). The code needs only the base ARMv8.0-A instruction set (no
-LSE atomics), so there are no processor features to check.
+runtime trampolines and host stubs (``trampolines.py``, over the shared
+:class:`~wazaot.machinst.trampolines.Trampolines`). The code needs only the base
+ARMv8.0-A instruction set (no LSE atomics), so there are no processor features to
+check.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..machinst.isa import StubCode
 from ..machinst.objcode import ChunkCode, ObjectCode
-from ..wasm.module import FuncType, Module
-from . import backend, trampolines
-from .encoding import brk
-from .sequences import FarAssembler
+from ..machinst.trampolines import StubsFromTrampolines
+from ..wasm.module import Module
+from . import backend
+from .trampolines import Arm64Trampolines
 
 
-class Arm64ISA:
+class Arm64ISA(StubsFromTrampolines):
     """arm64 (AAPCS64 hosts: Linux, macOS)."""
 
     name = "arm64"
+    trampolines = Arm64Trampolines
     compiles_in_parts = True  # calls between chunks: FUNC_CALL26 relocations
 
     def check_host(self) -> None:
@@ -43,25 +45,6 @@ class Arm64ISA:
 
     def join_chunks(self, module: Module, chunks: Sequence[ChunkCode]) -> ObjectCode:
         return backend.join_chunks(module, chunks)
-
-    def runtime_stubs(self) -> StubCode:
-        code, offsets = trampolines.runtime_stubs()
-        return StubCode(code, offsets)
-
-    def interrupt_handler(self, table: int) -> StubCode:
-        code, offsets = trampolines.interrupt_handler(table)
-        return StubCode(code, offsets)
-
-    def host_stubs(self, functions: Sequence[tuple[int, FuncType]]) -> StubCode:
-        asm = FarAssembler()
-        labels = {
-            str(host_id): trampolines.host_stub(asm, host_id, ft.params, ft.results)
-            for host_id, ft in functions
-        }
-        if not labels:
-            asm.emit(brk(0))
-        code = asm.finish()
-        return StubCode(code, {k: asm.label_offset(label) for k, label in labels.items()})
 
 
 ARM64 = Arm64ISA()
