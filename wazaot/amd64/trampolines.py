@@ -51,14 +51,8 @@ class Amd64Trampolines(Trampolines[Label]):
     entry_args = (_RDX, _RCX, _R8, _R9)
     stack_pointer = rsp
     frame_pointer = rbp
-
-    @classmethod
-    def new_assembler(cls) -> Assembler:
-        return Assembler()
-
-    @staticmethod
-    def empty_code() -> bytes:
-        return b"\xcc"  # int3
+    assembler = Assembler
+    empty_code = b"\xcc"  # int3
 
     def jump(self, label: Label) -> None:
         self.asm.jmp(label)

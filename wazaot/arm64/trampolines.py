@@ -93,16 +93,8 @@ class Arm64Trampolines(Trampolines[Label]):
     entry_args = (x2, x3, x4, x5)
     stack_pointer = sp
     frame_pointer = x29
-
-    @classmethod
-    def new_assembler(cls) -> FarAssembler:
-        return FarAssembler()
-
-    @staticmethod
-    def empty_code() -> bytes:
-        asm = FarAssembler()
-        asm.emit(brk(0))
-        return asm.finish()
+    assembler = FarAssembler
+    empty_code = brk(0).to_bytes(4, "little")
 
     def jump(self, label: Label) -> None:
         self.asm.b(label)

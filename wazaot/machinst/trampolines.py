@@ -43,7 +43,7 @@ step, and its ``TargetISA`` gets ``runtime_stubs``, ``interrupt_handler`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
 from ..api import ValueType
@@ -73,20 +73,13 @@ class Trampolines(Generic[LabelT]):
     exec_ctx and funcref)."""
     stack_pointer: ClassVar[Any]
     frame_pointer: ClassVar[Any]
+    assembler: ClassVar[Callable[[], Any]]  # a new, empty assembler
+    empty_code: ClassVar[bytes]  # the code of no host stubs: one trapping instruction
 
     def __init__(self, asm: Any):
         self.asm = asm
 
     # -- hooks of the architecture -------------------------------------------------------
-
-    @classmethod
-    def new_assembler(cls) -> Any:
-        raise NotImplementedError
-
-    @staticmethod
-    def empty_code() -> bytes:
-        """The code of a set of no host stubs (one trapping instruction)."""
-        raise NotImplementedError
 
     def jump(self, label: LabelT) -> None:
         raise NotImplementedError
@@ -167,7 +160,7 @@ class Trampolines(Generic[LabelT]):
     @classmethod
     def runtime_stubs(cls) -> StubCode:
         """The entry stubs, ``closed_thunk``, ``close_gate`` and the exit stub."""
-        t = cls(cls.new_assembler())
+        t = cls(cls.assembler())
         asm = t.asm
         offsets: dict[str, int] = {}
         refuse = asm.new_label()
@@ -185,16 +178,16 @@ class Trampolines(Generic[LabelT]):
 
     @classmethod
     def interrupt_handler(cls, table: int) -> StubCode:
-        t = cls(cls.new_assembler())
+        t = cls(cls.assembler())
         t.interrupt_handler_code(table)
         return StubCode(t.asm.finish(), {"handler": 0})
 
     @classmethod
     def host_stubs(cls, functions: Sequence[tuple[int, FuncType]]) -> StubCode:
-        t = cls(cls.new_assembler())
+        t = cls(cls.assembler())
         labels = {str(host_id): t.host_stub(host_id, ft.params, ft.results)
                   for host_id, ft in functions}  # fmt: skip
-        code = t.asm.finish() or cls.empty_code()
+        code = t.asm.finish() or cls.empty_code
         return StubCode(code, {k: t.asm.label_offset(label) for k, label in labels.items()})
 
     def entries(self, offsets: dict[str, int], tail: EntryTail, refuse: LabelT) -> None:
