@@ -35,16 +35,13 @@ Frame of a function, from high to low addresses::
 
 from __future__ import annotations
 
-from ..api import ValueType
-from ..machinst import PReg, RegClass, RegisterEnv
-from ..machinst.abi import CallConv, Location, Signature, reg_class
-from ..machinst.abi import signature as _signature
+from ..machinst import PReg, RegClass
+from ..machinst.abi import wasm_convention
 from .regs import GPRS, XMMS, Gpr, Xmm
 
 __all__ = [
     "CALL_CONV", "CALLEE_SAVED", "EXEC_CTX", "GP", "MEMORY_BASE", "MODULE_CTX", "REGISTER_ENV",
-    "SCRATCH", "FSCRATCH", "XMM", "Location", "Signature", "gpr",
-    "reg_class", "signature", "xmm",
+    "SCRATCH", "FSCRATCH", "XMM", "gpr", "xmm",
 ]  # fmt: skip
 
 _GPR_NAMES = ("rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -66,19 +63,11 @@ CALLEE_SAVED = (rbx, r12)
 ALLOCATABLE_GP = (rax, rcx, rdx, rsi, rdi, r8, r9, r10, rbx, r12)
 ALLOCATABLE_XMM = tuple(XMM[:15])
 
-REGISTER_ENV = RegisterEnv(
-    allocatable={RegClass.INT: ALLOCATABLE_GP, RegClass.FLOAT: ALLOCATABLE_XMM},
-    callee_saved=frozenset(CALLEE_SAVED),
-)
-
-CALL_CONV = CallConv(
-    int_args=(rdi, rsi, rdx, rcx, r8, r9),
-    float_args=tuple(XMM[:8]),
-    int_results=(rax, rdx),
-    float_results=(XMM[0], XMM[1]),
-    call_clobbers=REGISTER_ENV.caller_saved(),
-    exit_clobbers=ALLOCATABLE_GP + ALLOCATABLE_XMM,  # an exit to the host preserves nothing
-)
+REGISTER_ENV, CALL_CONV = wasm_convention(
+    ALLOCATABLE_GP, ALLOCATABLE_XMM, CALLEE_SAVED,
+    int_args=(rdi, rsi, rdx, rcx, r8, r9), float_args=XMM[:8],
+    int_results=(rax, rdx), float_results=XMM[:2],
+)  # fmt: skip
 
 
 def gpr(p: PReg) -> Gpr:
@@ -89,8 +78,3 @@ def gpr(p: PReg) -> Gpr:
 def xmm(p: PReg) -> Xmm:
     """The encoder's register for an allocated FLOAT register."""
     return XMMS[p.hw]
-
-
-def signature(params: tuple[ValueType, ...], results: tuple[ValueType, ...]) -> Signature:
-    """Where the values of a function type travel in the x86-64 wasm convention."""
-    return _signature(CALL_CONV, tuple(params), tuple(results))

@@ -40,15 +40,13 @@ that backtraces read the saved frame pointer at [fp] and the return address at
 
 from __future__ import annotations
 
-from ..api import ValueType
-from ..machinst import PReg, RegClass, RegisterEnv
-from ..machinst.abi import CallConv, Location, Signature, reg_class
-from ..machinst.abi import signature as _signature
+from ..machinst import PReg, RegClass
+from ..machinst.abi import wasm_convention
 from .regs import GPRS, VECS, Gpr, Vec
 
 __all__ = [
     "CALL_CONV", "CALLEE_SAVED", "EXEC_CTX", "GP", "MEMORY_BASE", "MODULE_CTX", "REGISTER_ENV",
-    "VEC", "Location", "Signature", "gpr", "reg_class", "signature", "vec",
+    "VEC", "gpr", "vec",
 ]  # fmt: skip
 
 GP = [PReg(RegClass.INT, i, f"x{i}") for i in range(31)]
@@ -62,18 +60,9 @@ CALLEE_SAVED = tuple(GP[19:26])
 ALLOCATABLE_GP = tuple(GP[0:16]) + CALLEE_SAVED
 ALLOCATABLE_VEC = tuple(VEC[:30])
 
-REGISTER_ENV = RegisterEnv(
-    allocatable={RegClass.INT: ALLOCATABLE_GP, RegClass.FLOAT: ALLOCATABLE_VEC},
-    callee_saved=frozenset(CALLEE_SAVED),
-)
-
-CALL_CONV = CallConv(
-    int_args=tuple(GP[0:8]),
-    float_args=tuple(VEC[0:8]),
-    int_results=(GP[0], GP[1]),
-    float_results=(VEC[0], VEC[1]),
-    call_clobbers=REGISTER_ENV.caller_saved(),
-    exit_clobbers=ALLOCATABLE_GP + ALLOCATABLE_VEC,  # an exit to the host preserves nothing
+REGISTER_ENV, CALL_CONV = wasm_convention(
+    ALLOCATABLE_GP, ALLOCATABLE_VEC, CALLEE_SAVED,
+    int_args=GP[0:8], float_args=VEC[0:8], int_results=GP[0:2], float_results=VEC[0:2],
 )
 
 
@@ -85,8 +74,3 @@ def gpr(p: PReg) -> Gpr:
 def vec(p: PReg) -> Vec:
     """The encoder's register for an allocated FLOAT register."""
     return VECS[p.hw]
-
-
-def signature(params: tuple[ValueType, ...], results: tuple[ValueType, ...]) -> Signature:
-    """Where the values of a function type travel in the arm64 wasm convention."""
-    return _signature(CALL_CONV, tuple(params), tuple(results))

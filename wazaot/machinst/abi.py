@@ -2,7 +2,8 @@
 
 An architecture describes its convention between wasm functions with one
 :class:`CallConv`: which registers carry integer and float parameters and results,
-and what a call or an exit to the host clobbers. :func:`signature` assigns each
+and what a call or an exit to the host clobbers (:func:`wasm_convention` makes it,
+with the allocator's ``RegisterEnv``, from the lists of registers). :func:`signature` assigns each
 parameter and result of a function type a register or an 8-byte stack slot from it;
 the shared lowering (``wazaot.lower.isel``) and the trampolines read the result.
 Nothing here knows an instruction set::
@@ -21,8 +22,9 @@ from dataclasses import dataclass
 
 from ..api import ValueType
 from .regs import PReg, RegClass
+from .vcode import RegisterEnv
 
-__all__ = ["CallConv", "Location", "Signature", "reg_class", "signature"]
+__all__ = ["CallConv", "Location", "Signature", "reg_class", "signature", "wasm_convention"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,24 @@ class CallConv:
     float_results: tuple[PReg, ...]
     call_clobbers: tuple[PReg, ...]  # what a call to a wasm function may overwrite
     exit_clobbers: tuple[PReg, ...]  # what an exit to the host may overwrite
+
+
+def wasm_convention(allocatable_int: Sequence[PReg], allocatable_float: Sequence[PReg],
+                    callee_saved: Sequence[PReg], int_args: Sequence[PReg],
+                    float_args: Sequence[PReg], int_results: Sequence[PReg],
+                    float_results: Sequence[PReg]) -> tuple[RegisterEnv, CallConv]:  # fmt: skip
+    """An architecture's registers for the allocator (``allocatable_*`` in order of
+    preference) and its convention between wasm functions, with the rules every
+    architecture follows: a call clobbers every allocatable register but
+    ``callee_saved``, and an exit to the host preserves nothing."""
+    env = RegisterEnv(
+        allocatable={RegClass.INT: tuple(allocatable_int), RegClass.FLOAT: tuple(allocatable_float)},
+        callee_saved=frozenset(callee_saved),
+    )
+    conv = CallConv(tuple(int_args), tuple(float_args), tuple(int_results), tuple(float_results),
+                    call_clobbers=env.caller_saved(),
+                    exit_clobbers=tuple(allocatable_int) + tuple(allocatable_float))  # fmt: skip
+    return env, conv
 
 
 @dataclass(frozen=True, slots=True)
