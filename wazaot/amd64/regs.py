@@ -17,7 +17,7 @@ reserved is the ABI's business (``abi.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..machinst.buffer import HwReg
 
 _GPR64 = (
     "rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
@@ -40,17 +40,11 @@ _GPR8 = (
 _NAMES_BY_SIZE = {64: _GPR64, 32: _GPR32, 16: _GPR16, 8: _GPR8}
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Gpr:
-    """A general-purpose register: ``num`` is its hardware number (0-15). There is one
-    object per register (below), compared by identity."""
+class _X86Reg(HwReg):
+    """A register with a 4-bit hardware number (0-15)."""
 
-    num: int
-    name: str
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.num < 16:
-            raise ValueError(f"GPR number out of range: {self.num}")
+    __slots__ = ()
+    count = 16
 
     @property
     def low3(self) -> int:
@@ -62,6 +56,14 @@ class Gpr:
         """The bit that goes into REX.R, REX.X or REX.B."""
         return self.num >> 3
 
+
+class Gpr(_X86Reg):
+    """A general-purpose register: ``num`` is its hardware number (0-15). There is one
+    object per register (below), compared by identity."""
+
+    __slots__ = ()
+    kind = "GPR"
+
     def sized(self, size: int) -> str:
         """The assembler's name of this register at ``size`` bits (8, 16, 32 or 64)."""
         try:
@@ -69,34 +71,13 @@ class Gpr:
         except KeyError:
             raise ValueError(f"no GPR width of {size} bits") from None
 
-    def __repr__(self) -> str:
-        return self.name
 
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Xmm:
+class Xmm(_X86Reg):
     """An SSE register: ``num`` is its hardware number (0-15). There is one object per
     register (below), compared by identity."""
 
-    num: int
-    name: str
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.num < 16:
-            raise ValueError(f"XMM number out of range: {self.num}")
-
-    @property
-    def low3(self) -> int:
-        """The three bits that go into ModRM."""
-        return self.num & 7
-
-    @property
-    def high(self) -> int:
-        """The bit that goes into REX.R or REX.B."""
-        return self.num >> 3
-
-    def __repr__(self) -> str:
-        return self.name
+    __slots__ = ()
+    kind = "XMM"
 
 
 rax = Gpr(0, "rax")

@@ -24,22 +24,22 @@ reserved is the ABI's business (``abi.py``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..machinst.buffer import HwReg
 
 _VEC_PREFIX = {8: "b", 16: "h", 32: "s", 64: "d", 128: "q"}
 
 
-@dataclass(frozen=True, slots=True)
-class Gpr:
+class Gpr(HwReg):
     """A general-purpose register: ``num`` is its hardware number (0-31; 31 is
-    :data:`sp` or :data:`xzr`, told apart by ``name``)."""
+    :data:`sp` or :data:`xzr`, told apart by ``name``). There is one object per
+    register (below), compared by identity."""
 
-    num: int
-    name: str
+    __slots__ = ()
+    count = 32
+    kind = "GPR"
 
     def __post_init__(self) -> None:
-        if not 0 <= self.num < 32:
-            raise ValueError(f"GPR number out of range: {self.num}")
+        HwReg.__post_init__(self)
         if (self.num == 31) != (self.name in ("sp", "xzr")):
             raise ValueError(f"register 31 is sp or xzr, not {self.name!r}")
 
@@ -75,20 +75,14 @@ class Gpr:
             raise ValueError(f"no GPR width of {size} bits")
         return {"sp": "wsp", "xzr": "wzr"}.get(self.name, f"w{self.num}")
 
-    def __repr__(self) -> str:
-        return self.name
 
+class Vec(HwReg):
+    """A SIMD&FP register: ``num`` is its hardware number (0-31). There is one object
+    per register (below), compared by identity."""
 
-@dataclass(frozen=True, slots=True)
-class Vec:
-    """A SIMD&FP register: ``num`` is its hardware number (0-31)."""
-
-    num: int
-    name: str
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.num < 32:
-            raise ValueError(f"SIMD&FP register number out of range: {self.num}")
+    __slots__ = ()
+    count = 32
+    kind = "SIMD&FP register"
 
     def sized(self, size: int) -> str:
         """The scalar name of this register at ``size`` bits: ``b0`` (8), ``h0`` (16),
@@ -97,9 +91,6 @@ class Vec:
             return f"{_VEC_PREFIX[size]}{self.num}"
         except KeyError:
             raise ValueError(f"no SIMD&FP width of {size} bits") from None
-
-    def __repr__(self) -> str:
-        return self.name
 
 
 x0 = Gpr(0, "x0")

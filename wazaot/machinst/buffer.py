@@ -1,13 +1,37 @@
-"""The part of an assembler every architecture shares: a byte buffer with labels.
+"""The part of an assembler every architecture shares: a byte buffer with labels, and
+the base of the registers as an assembler names them.
 
 ``<arch>/encoding.py``'s ``Assembler`` subclasses ``LabelBuffer`` and adds its
-instructions and label fixups (the forms that refer to labels differ per ISA).
+instructions and label fixups (the forms that refer to labels differ per ISA);
+``<arch>/regs.py``'s register files derive from :class:`HwReg`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class HwReg:
+    """A register as the assembler spells it: ``num`` is the number its encodings
+    hold, ``name`` its name. There is one object per register (``<arch>/regs.py``),
+    compared by identity. A register file derives from it with its size (``count``
+    numbers, from 0) and its name in messages (``kind``)."""
+
+    count: ClassVar[int]
+    kind: ClassVar[str]
+
+    num: int
+    name: str
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.num < self.count:
+            raise ValueError(f"{self.kind} number out of range: {self.num}")
+
+    def __repr__(self) -> str:
+        return self.name
 
 
 @dataclass(frozen=True, slots=True)
