@@ -2,7 +2,7 @@
 
 For each defined function::
 
-    Amd64Lowering  <- lower_function (shared frontend)      wasm -> VCode
+    Amd64Lowering(...).lower()  (the shared frontend)        wasm -> VCode
     allocate(vcode, REGISTER_ENV)                            VCode -> Allocation
     Emitter.emit_function                                    -> bytes in the module assembler
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ..lower.frontend import lower_function
 from ..lower.isel import CompileEnv, LoweredFunction
 from ..machinst import chunks
 from ..machinst.objcode import ChunkCode, ObjectCode, RelocKind
@@ -32,9 +31,7 @@ __all__ = ["compile_chunk", "compile_module", "join_chunks", "lower"]
 
 def lower(env: CompileEnv, func_index: int, features: cpu.Features = cpu.ALL) -> LoweredFunction:
     """Defined function ``func_index`` in machine IR on virtual registers."""
-    lowering = Amd64Lowering(env, func_index, features)
-    lower_function(env.module, func_index, lowering, env.func_types)
-    return lowering.out
+    return Amd64Lowering(env, func_index, features).lower()
 
 
 def compile_module(module: Module, type_ids: Sequence[int], features: cpu.Features,

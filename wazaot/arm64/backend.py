@@ -2,7 +2,7 @@
 
 For each defined function::
 
-    Arm64Lowering  <- lower_function (shared frontend)      wasm -> VCode
+    Arm64Lowering(...).lower()  (the shared frontend)        wasm -> VCode
     allocate(vcode, REGISTER_ENV)                            VCode -> Allocation
     Emitter.emit_function                                    -> words in the chunk assembler
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from ..errors import UnsupportedError
-from ..lower.frontend import lower_function
 from ..lower.isel import CompileEnv, LoweredFunction
 from ..machinst import chunks
 from ..machinst.emit import AllocationView, EmittedFunction
@@ -39,9 +38,7 @@ __all__ = ["compile_chunk", "compile_module", "emit_function", "join_chunks", "l
 
 def lower(env: CompileEnv, func_index: int) -> LoweredFunction:
     """Defined function ``func_index`` in machine IR on virtual registers."""
-    lowering = Arm64Lowering(env, func_index)
-    lower_function(env.module, func_index, lowering, env.func_types)
-    return lowering.out
+    return Arm64Lowering(env, func_index).lower()
 
 
 def compile_module(module: Module, type_ids: Sequence[int],

@@ -71,6 +71,7 @@ from .common_inst import (
     VConst,
     _Select,
 )
+from .frontend import lower_function
 from .ops import Op, Operation
 from .rules import RuleSet
 
@@ -171,6 +172,11 @@ class Lowering:
         self.src = 0
         self.sig = signature(self.call_conv, ft.params, ft.results)
         self.out = LoweredFunction(self.vcode, self.srclocs, self.sig, func_index=func_index)
+
+    def lower(self) -> LoweredFunction:
+        """Lower the function (the shared frontend drives this backend); its machine IR."""
+        lower_function(self.env.module, self.func_index, self, self.env.func_types)
+        return self.out
 
     # -- hooks of the architecture ---------------------------------------------------
 
