@@ -1,8 +1,8 @@
 """x86-64 register roles and the calling convention between wasm functions, as data.
 
 The assignment of values to registers and stack slots (``wazaot.machinst.abi``) and
-the frame layout below rbp (``wazaot.machinst.frame``) are shared; this file gives
-them the registers.
+the frame (``wazaot.machinst.frame``, with rbp as the frame pointer) are shared; this
+file gives them the registers.
 
 Register roles inside generated code::
 
@@ -12,25 +12,10 @@ Register roles inside generated code::
     xmm15  emitter scratch          all other registers: allocatable
 
 Callee-saved among the allocatable: rbx, r12. Everything else (and every XMM
-register) is clobbered by a call.
-
-Calls between wasm functions (the same convention for every function, exported or
-not, so any function can be called through a table)::
+register) is clobbered by a call. The registers of calls between wasm functions::
 
     integer parameters  rdi rsi rdx rcx r8 r9      results  rax rdx
     float parameters    xmm0 - xmm7                results  xmm0 xmm1
-    the rest: 8-byte slots in the caller's outgoing area at [rsp] when calling,
-              parameters first, then results (the callee writes them there)
-
-Frame of a function, from high to low addresses::
-
-    [rbp + 16 + 8k]   incoming stack slot k (parameters, then results)
-    [rbp + 8]         return address
-    [rbp]             caller's rbp
-    [rbp - 8]...      saved callee-saved registers, the saved module context
-                      (functions that call another instance), spill slots
-                      (see wazaot.machinst.frame)
-    [rsp + 8k]        outgoing stack slot k
 """
 
 from __future__ import annotations

@@ -29,6 +29,8 @@ from ..machinst.formats import (
     _DivRem,
     _FBinary,
     _FOpRRR,
+    _LhsRhsToDst,
+    _LhsToDst,
     _MemCopy,
     _MemFill,
     _OpRImm,
@@ -36,7 +38,7 @@ from ..machinst.formats import (
     _ShiftRR,
     _SrcToDst,
 )
-from ..machinst.pseudo import InstBase, NamedEnum
+from ..machinst.pseudo import NamedEnum
 from .abi import rax as _RAX
 from .abi import rcx as _RCX
 from .abi import rdi as _RDI
@@ -78,13 +80,10 @@ def early_fixed_def(c: OperandCollector, reg: R, preg: PReg) -> None:
     c.operand(Operand(reg, OperandKind.DEF, OperandPos.EARLY, ConstraintKind.FIXED, preg))
 
 
-class _TwoAddress(InstBase):
-    """The visitor of the two-address forms ``op lhs, rhs``: dst reuses lhs."""
+class _TwoAddress(_LhsRhsToDst):
+    """The two-address forms ``op lhs, rhs``: dst reuses lhs."""
 
     __slots__ = ()
-    dst: R
-    lhs: R
-    rhs: R
 
     def operands(self, c: OperandCollector) -> None:
         c.reg_use(self.lhs)
@@ -92,12 +91,10 @@ class _TwoAddress(InstBase):
         c.reg_reuse_def(self.dst, 0)
 
 
-class _TwoAddressImm(InstBase):
-    """The visitor of the two-address forms ``op lhs, imm``: dst reuses lhs."""
+class _TwoAddressImm(_LhsToDst):
+    """The two-address forms ``op lhs, imm``: dst reuses lhs."""
 
     __slots__ = ()
-    dst: R
-    lhs: R
 
     def operands(self, c: OperandCollector) -> None:
         c.reg_use(self.lhs)

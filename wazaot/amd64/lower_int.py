@@ -1,7 +1,7 @@
-"""Instruction selection for the integer instructions that are x86's own: division
-(its operands in rax and rdx) and bit counting (with or without lzcnt, tzcnt and
-popcnt). The ALU operations, shifts, extensions and wrapping are shared
-(``wazaot.lower.common_rules``, over the tables of ``lower.py``)."""
+"""Instruction selection for the integer instructions that are x86's own: division (its
+operands in rax and rdx) and bit counting (``lzcnt``, ``tzcnt`` and ``popcnt`` where
+the processor has them, sequences where not). The other integer instructions are
+selected by the shared rules (``rules.py``) over the tables of ``lower.py``."""
 
 from __future__ import annotations
 

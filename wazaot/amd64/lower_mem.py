@@ -1,11 +1,7 @@
 """Instruction selection for ``memory.fill`` and ``memory.copy``, which x86 does with
 ``rep stosb`` and ``rep movsb``: their operands travel in fixed registers (rdi, rsi or
-al, rcx), which the instruction consumes.
-
-``memory.size``, loads, stores, globals, tables and the reference instructions are
-shared by every architecture (``wazaot.lower.common_rules``), and so are the
-instructions that exit to the runtime (``memory.grow``, ``table.grow``...:
-``wazaot.lower.builtins``).
+al, rcx) that the instruction consumes, so each gets a vreg of its own. Every other
+memory instruction is selected by the rules all architectures share (``rules.py``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """arm64 register roles and the calling convention between wasm functions, as data.
 
 The assignment of values to registers and stack slots (``wazaot.machinst.abi``) and
-the frame layout below the frame pointer (``wazaot.machinst.frame``) are shared; this
-file gives them the registers (the roles mirror ``wazaot/amd64/abi.py``).
+the frame (``wazaot.machinst.frame``, with x29 as the frame pointer and x30 saved as
+the return address in the frame record) are shared; this file gives them the
+registers (the roles mirror ``wazaot/amd64/abi.py``).
 
 Register roles inside generated code::
 
@@ -15,27 +16,10 @@ Register roles inside generated code::
 
 Callee-saved among the allocatable: x19-x25 (callee-saved in AAPCS64 too, so a host
 callback preserves them, as it preserves x26-x29). Every SIMD&FP register is
-clobbered by a call.
-
-Calls between wasm functions (the same convention for every function, exported or
-not, so any function can be called through a table)::
+clobbered by a call. The registers of calls between wasm functions::
 
     integer parameters  x0 - x7       results  x0 x1
     float parameters    v0 - v7       results  v0 v1
-    the rest: 8-byte slots in the caller's outgoing area at [sp] when calling,
-              parameters first, then results (the callee writes them there)
-
-Frame of a function, from high to low addresses (the layout of the x86-64 frame, so
-that backtraces read the saved frame pointer at [fp] and the return address at
-[fp + 8] on both)::
-
-    [x29 + 16 + 8k]   incoming stack slot k (parameters, then results)
-    [x29 + 8]         return address (x30)
-    [x29]             caller's x29
-    [x29 - 8]...      saved callee-saved registers, the saved module context
-                      (functions that call another instance), spill slots
-                      (see wazaot.machinst.frame)
-    [sp + 8k]         outgoing stack slot k
 """
 
 from __future__ import annotations

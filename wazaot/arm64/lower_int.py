@@ -1,7 +1,7 @@
 """Instruction selection for the integer instructions that are arm64's own: division
-(``sdiv``/``udiv``, which do not trap, with the checks wasm wants) and bit counting.
-The ALU operations, shifts, extensions and wrapping are shared
-(``wazaot.lower.common_rules``, over the tables of ``lower.py``)."""
+(``sdiv``/``udiv`` do not trap, so the checks wasm wants come with them) and bit
+counting. The other integer instructions are selected by the shared rules
+(``rules.py``) over the tables of ``lower.py``."""
 
 from __future__ import annotations
 

@@ -1,11 +1,7 @@
 """Instruction selection for ``memory.fill`` and ``memory.copy``, which arm64 does with
-loops in the generated code (``sequences.py``): the operands stay where they are, and
-the loops get scratch registers of their own.
-
-``memory.size``, loads, stores, globals, tables and the reference instructions are
-shared by every architecture (``wazaot.lower.common_rules``), and so are the
-instructions that exit to the runtime (``memory.grow``, ``table.grow``...:
-``wazaot.lower.builtins``).
+loops in the generated code (``sequences.py``): the operands stay in whatever registers
+hold them and the loops get scratch registers of their own. Every other memory
+instruction is selected by the rules all architectures share (``rules.py``).
 """
 
 from __future__ import annotations

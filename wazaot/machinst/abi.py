@@ -3,15 +3,17 @@
 An architecture describes its convention between wasm functions with one
 :class:`CallConv`: which registers carry integer and float parameters and results,
 and what a call or an exit to the host clobbers (:func:`wasm_convention` makes it,
-with the allocator's ``RegisterEnv``, from the lists of registers). :func:`signature` assigns each
-parameter and result of a function type a register or an 8-byte stack slot from it;
-the shared lowering (``wazaot.lower.isel``) and the trampolines read the result.
-Nothing here knows an instruction set::
+with the allocator's ``RegisterEnv``, from the lists of registers). Every function
+uses the same convention, exported or not, so that any function can be called
+through a table. :func:`signature` assigns each parameter and result of a function
+type a register or an 8-byte stack slot; the shared lowering (``wazaot.lower.isel``)
+and the trampolines read the result. Nothing here knows an instruction set::
 
     params  (i32, f64, i64)  with int_args (rdi rsi ...) float_args (xmm0 ...)
          -> rdi, xmm0, rsi
-    stack slots: numbered from 0 in the caller's outgoing area, parameters first,
-    then results; a v128 takes two.
+    stack slots: 8 bytes each, numbered from 0 in the caller's outgoing area at [sp]
+    when it calls, parameters first, then results (the callee writes them there);
+    a v128 takes two.
 """
 
 from __future__ import annotations

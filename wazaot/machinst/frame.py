@@ -1,8 +1,11 @@
-"""The frame of a compiled function, laid out the same way on every architecture.
+"""The frame of a compiled function, laid out the same way on every architecture, so
+that backtraces read the caller's frame pointer at [fp] and the return address at
+[fp + 8] on each. From high to low addresses (fp: ``rbp``, ``x29``)::
 
-Below the frame pointer (``rbp``, ``x29``), after the saved frame pointer and return
-address, from high to low addresses::
-
+    [fp + 16 + 8k]              incoming stack slot k (parameters, then results:
+                                the caller's outgoing slot k, ``wazaot.machinst.abi``)
+    [fp + 8]                    return address
+    [fp]                        the caller's frame pointer
     [fp - 8 * (i + 1)]          callee-saved register i the allocator used
     [fp + ctx_slot]             the saved module context (functions that call
                                 another instance), one word
