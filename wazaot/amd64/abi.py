@@ -29,11 +29,8 @@ __all__ = [
     "SCRATCH", "FSCRATCH", "XMM", "gpr", "xmm",
 ]  # fmt: skip
 
-_GPR_NAMES = ("rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
-              "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15")  # fmt: skip
-
-GP = [PReg(RegClass.INT, i, name) for i, name in enumerate(_GPR_NAMES)]
-XMM = [PReg(RegClass.FLOAT, i, f"xmm{i}") for i in range(16)]
+GP = [PReg(RegClass.INT, r.num, r.name) for r in GPRS]
+XMM = [PReg(RegClass.FLOAT, x.num, x.name) for x in XMMS]
 
 (rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi,
  r8, r9, r10, r11, r12, r13, r14, r15) = GP  # fmt: skip

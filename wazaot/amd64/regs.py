@@ -80,53 +80,16 @@ class Xmm(_X86Reg):
     kind = "XMM"
 
 
-rax = Gpr(0, "rax")
-rcx = Gpr(1, "rcx")
-rdx = Gpr(2, "rdx")
-rbx = Gpr(3, "rbx")
-rsp = Gpr(4, "rsp")
-rbp = Gpr(5, "rbp")
-rsi = Gpr(6, "rsi")
-rdi = Gpr(7, "rdi")
-r8 = Gpr(8, "r8")
-r9 = Gpr(9, "r9")
-r10 = Gpr(10, "r10")
-r11 = Gpr(11, "r11")
-r12 = Gpr(12, "r12")
-r13 = Gpr(13, "r13")
-r14 = Gpr(14, "r14")
-r15 = Gpr(15, "r15")
-
-xmm0 = Xmm(0, "xmm0")
-xmm1 = Xmm(1, "xmm1")
-xmm2 = Xmm(2, "xmm2")
-xmm3 = Xmm(3, "xmm3")
-xmm4 = Xmm(4, "xmm4")
-xmm5 = Xmm(5, "xmm5")
-xmm6 = Xmm(6, "xmm6")
-xmm7 = Xmm(7, "xmm7")
-xmm8 = Xmm(8, "xmm8")
-xmm9 = Xmm(9, "xmm9")
-xmm10 = Xmm(10, "xmm10")
-xmm11 = Xmm(11, "xmm11")
-xmm12 = Xmm(12, "xmm12")
-xmm13 = Xmm(13, "xmm13")
-xmm14 = Xmm(14, "xmm14")
-xmm15 = Xmm(15, "xmm15")
-
-GPRS: tuple[Gpr, ...] = (
-    rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8, r9, r10, r11, r12, r13, r14, r15,
-)  # fmt: skip
+GPRS: tuple[Gpr, ...] = tuple(Gpr(i, name) for i, name in enumerate(_GPR64))
 """All sixteen GPRs, indexed by hardware number."""
 
-XMMS: tuple[Xmm, ...] = (
-    xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7,
-    xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14, xmm15,
-)  # fmt: skip
+XMMS: tuple[Xmm, ...] = tuple(Xmm(i, f"xmm{i}") for i in range(16))
 """All sixteen XMM registers, indexed by hardware number."""
 
-assert all(r.num == i and r.name == _GPR64[i] for i, r in enumerate(GPRS))
-assert all(x.num == i and x.name == f"xmm{i}" for i, x in enumerate(XMMS))
+(rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi,
+ r8, r9, r10, r11, r12, r13, r14, r15) = GPRS  # fmt: skip
+(xmm0, xmm1, xmm2, xmm3, xmm4, xmm5, xmm6, xmm7,
+ xmm8, xmm9, xmm10, xmm11, xmm12, xmm13, xmm14, xmm15) = XMMS  # fmt: skip
 
 Reg = Gpr | Xmm
 """Either kind of register."""

@@ -33,8 +33,8 @@ __all__ = [
     "VEC", "gpr", "vec",
 ]  # fmt: skip
 
-GP = [PReg(RegClass.INT, i, f"x{i}") for i in range(31)]
-VEC = [PReg(RegClass.FLOAT, i, f"v{i}") for i in range(32)]
+GP = [PReg(RegClass.INT, r.num, r.name) for r in GPRS]
+VEC = [PReg(RegClass.FLOAT, v.num, v.name) for v in VECS]
 
 EXEC_CTX = GP[28]
 MODULE_CTX = GP[27]

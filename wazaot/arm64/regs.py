@@ -93,37 +93,17 @@ class Vec(HwReg):
             raise ValueError(f"no SIMD&FP width of {size} bits") from None
 
 
-x0 = Gpr(0, "x0")
-x1 = Gpr(1, "x1")
-x2 = Gpr(2, "x2")
-x3 = Gpr(3, "x3")
-x4 = Gpr(4, "x4")
-x5 = Gpr(5, "x5")
-x6 = Gpr(6, "x6")
-x7 = Gpr(7, "x7")
-x8 = Gpr(8, "x8")
-x9 = Gpr(9, "x9")
-x10 = Gpr(10, "x10")
-x11 = Gpr(11, "x11")
-x12 = Gpr(12, "x12")
-x13 = Gpr(13, "x13")
-x14 = Gpr(14, "x14")
-x15 = Gpr(15, "x15")
-x16 = Gpr(16, "x16")
-x17 = Gpr(17, "x17")
-x18 = Gpr(18, "x18")
-x19 = Gpr(19, "x19")
-x20 = Gpr(20, "x20")
-x21 = Gpr(21, "x21")
-x22 = Gpr(22, "x22")
-x23 = Gpr(23, "x23")
-x24 = Gpr(24, "x24")
-x25 = Gpr(25, "x25")
-x26 = Gpr(26, "x26")
-x27 = Gpr(27, "x27")
-x28 = Gpr(28, "x28")
-x29 = Gpr(29, "x29")
-x30 = Gpr(30, "x30")
+GPRS: tuple[Gpr, ...] = tuple(Gpr(i, f"x{i}") for i in range(31))
+"""``x0``..``x30``, indexed by hardware number (neither :data:`sp` nor :data:`xzr`)."""
+
+VECS: tuple[Vec, ...] = tuple(Vec(i, f"v{i}") for i in range(32))
+"""All 32 SIMD&FP registers, indexed by hardware number."""
+
+(x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15,
+ x16, x17, x18, x19, x20, x21, x22, x23, x24, x25, x26, x27, x28, x29, x30) = GPRS  # fmt: skip
+(v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15,
+ v16, v17, v18, v19, v20, v21, v22, v23, v24, v25, v26, v27, v28, v29, v30, v31) = VECS  # fmt: skip
+
 sp = Gpr(31, "sp")
 xzr = Gpr(31, "xzr")
 
@@ -131,54 +111,6 @@ fp = x29
 """The frame pointer (AAPCS64), the same object as :data:`x29`."""
 lr = x30
 """The link register, the same object as :data:`x30`."""
-
-v0 = Vec(0, "v0")
-v1 = Vec(1, "v1")
-v2 = Vec(2, "v2")
-v3 = Vec(3, "v3")
-v4 = Vec(4, "v4")
-v5 = Vec(5, "v5")
-v6 = Vec(6, "v6")
-v7 = Vec(7, "v7")
-v8 = Vec(8, "v8")
-v9 = Vec(9, "v9")
-v10 = Vec(10, "v10")
-v11 = Vec(11, "v11")
-v12 = Vec(12, "v12")
-v13 = Vec(13, "v13")
-v14 = Vec(14, "v14")
-v15 = Vec(15, "v15")
-v16 = Vec(16, "v16")
-v17 = Vec(17, "v17")
-v18 = Vec(18, "v18")
-v19 = Vec(19, "v19")
-v20 = Vec(20, "v20")
-v21 = Vec(21, "v21")
-v22 = Vec(22, "v22")
-v23 = Vec(23, "v23")
-v24 = Vec(24, "v24")
-v25 = Vec(25, "v25")
-v26 = Vec(26, "v26")
-v27 = Vec(27, "v27")
-v28 = Vec(28, "v28")
-v29 = Vec(29, "v29")
-v30 = Vec(30, "v30")
-v31 = Vec(31, "v31")
-
-GPRS: tuple[Gpr, ...] = (
-    x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, x10, x11, x12, x13, x14, x15,
-    x16, x17, x18, x19, x20, x21, x22, x23, x24, x25, x26, x27, x28, x29, x30,
-)  # fmt: skip
-"""``x0``..``x30``, indexed by hardware number (neither :data:`sp` nor :data:`xzr`)."""
-
-VECS: tuple[Vec, ...] = (
-    v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15,
-    v16, v17, v18, v19, v20, v21, v22, v23, v24, v25, v26, v27, v28, v29, v30, v31,
-)  # fmt: skip
-"""All 32 SIMD&FP registers, indexed by hardware number."""
-
-assert all(r.num == i and r.name == f"x{i}" for i, r in enumerate(GPRS))
-assert all(v.num == i and v.name == f"v{i}" for i, v in enumerate(VECS))
 
 Reg = Gpr | Vec
 """Either kind of register."""
