@@ -28,11 +28,14 @@ from .inst import (
     AluOp,
     AluRRImm,
     AluRRR,
+    Clz,
+    Ctz,
     FAlu,
     FAluOp,
     FMax,
     FMin,
     MulImm,
+    Popcnt,
     Select,
     ShiftImm,
     ShiftOp,
@@ -55,6 +58,7 @@ SHIFT_OPS = {
     (Operation.SHR, False): ShiftOp.SHR, (Operation.ROTL, False): ShiftOp.ROL,
     (Operation.ROTR, False): ShiftOp.ROR,
 }  # fmt: skip
+BIT_COUNTS = {Operation.CLZ: Clz, Operation.CTZ: Ctz, Operation.POPCNT: Popcnt}
 FLOAT_BINARY = {
     Operation.ADD: partial(FAlu, FAluOp.ADD), Operation.SUB: partial(FAlu, FAluOp.SUB),
     Operation.MUL: partial(FAlu, FAluOp.MUL), Operation.DIV: partial(FAlu, FAluOp.DIV),
@@ -97,6 +101,13 @@ class Amd64Lowering(Lowering):
         if operation is Operation.MUL:
             return MulImm(size, dst, lhs, k)  # three-address: imul r, r/m, imm32
         return AluRRImm(ALU_OPS[operation], size, dst, lhs, k)
+
+    def bit_count(self, operation: Operation, size: int, dst: VReg, src: VReg) -> MachInst:
+        # lzcnt, tzcnt and popcnt where the processor has them, sequences where not.
+        features = self.features
+        native = {Operation.CLZ: features.lzcnt, Operation.CTZ: features.tzcnt,
+                  Operation.POPCNT: features.popcnt}[operation]  # fmt: skip
+        return BIT_COUNTS[operation](size, native, dst, src)
 
     def shift_count(self, count: Operand) -> VReg:
         # A count of its own, so that the value and the count are distinct vregs.

@@ -28,8 +28,11 @@ from .inst import (
     AluRRImm12,
     AluRRImmLogic,
     AluRRR,
+    Clz,
+    Ctz,
     FAlu,
     FAluOp,
+    Popcnt,
     Select,
     ShiftImm,
     ShiftOp,
@@ -52,6 +55,7 @@ SHIFT_OPS = {
     (Operation.SHR, False): ShiftOp.LSR, (Operation.ROTL, False): ShiftOp.ROL,
     (Operation.ROTR, False): ShiftOp.ROR,
 }  # fmt: skip
+BIT_COUNTS = {Operation.CLZ: Clz, Operation.CTZ: Ctz, Operation.POPCNT: Popcnt}
 # fmin/fmax are wasm's min and max (NaN in, NaN out; -0 < +0): one instruction each.
 FLOAT_BINARY = {operation: partial(FAlu, FAluOp[operation.name])
                 for operation in (Operation.ADD, Operation.SUB, Operation.MUL, Operation.DIV,
@@ -98,3 +102,6 @@ class Arm64Lowering(Lowering):
             if logical is not None:
                 return AluRRImmLogic(ALU_OPS[operation], size, dst, lhs, logical)
         return None
+
+    def bit_count(self, operation: Operation, size: int, dst: VReg, src: VReg) -> MachInst:
+        return BIT_COUNTS[operation](size, dst, src)

@@ -90,6 +90,15 @@ def shift(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
     return [Reg(dst, vt)]
 
 
+@COMMON_RULES.operations(Operation.CLZ, Operation.CTZ, Operation.POPCNT)
+def bit_count(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    vt = op.type
+    assert vt is not None
+    dst = lw.new_vreg(vt)
+    lw.emit(lw.bit_count(op.operation, op.size, dst, lw.reg(args[0])))
+    return [Reg(dst, vt)]
+
+
 @COMMON_RULES.operations(Operation.ADD, Operation.SUB, Operation.MUL, Operation.DIV,
                          Operation.MIN, Operation.MAX, types=FLOATS)  # fmt: skip
 def float_binary(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:

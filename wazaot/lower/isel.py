@@ -24,7 +24,8 @@ An architecture subclasses it (``<arch>/lower.py``) with its tables: ``call_conv
 ``rules``, its condition codes (``int_cc``) and the instruction classes the shared
 conditions and rules build (``select_inst``, ``alu_rrr``, ``shift_rr``...), and the
 hooks that say which constants its instructions take as immediates (``cmp_imm``,
-``alu_imm``) and where a shift count must be (``shift_count``).
+``alu_imm``), where a shift count must be (``shift_count``) and how it counts bits
+(``bit_count``).
 """
 
 from __future__ import annotations
@@ -194,6 +195,10 @@ class Lowering:
                 k: int) -> MachInst | None:  # fmt: skip
         """``dst := lhs operation k`` with ``k`` (signed) as an immediate, or None if the
         architecture has no such form for it (then both operands are registers)."""
+        raise NotImplementedError
+
+    def bit_count(self, operation: Operation, size: int, dst: VReg, src: VReg) -> MachInst:
+        """``dst := operation(src)`` for CLZ, CTZ or POPCNT (``size`` bits)."""
         raise NotImplementedError
 
     def shift_count(self, count: Operand) -> VReg:
