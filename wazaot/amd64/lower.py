@@ -66,6 +66,10 @@ FLOAT_BINARY = {
 }  # fmt: skip
 
 
+def _fits_imm32(k: int) -> bool:
+    return -(1 << 31) <= k < (1 << 31)
+
+
 class Amd64Lowering(Lowering):
     """Implements ``wazaot.lower.backend.Backend`` for x86-64."""
 
@@ -86,17 +90,15 @@ class Amd64Lowering(Lowering):
         self.features = features
 
     @staticmethod
-    def imm32(value: Operand, size: int) -> int | None:
-        """The constant as a sign-extended 32-bit immediate for a ``size``-bit
-        operation, or None (not a constant, or too wide)."""
+    def cmp_imm(value: Operand, size: int) -> int | None:
+        """The constant as the sign-extended 32-bit immediate of a ``size``-bit
+        ``cmp``, or None (not a constant, or too wide)."""
         k = signed_const(value, size)
-        return k if k is not None and -(1 << 31) <= k < (1 << 31) else None
-
-    cmp_imm = imm32
+        return k if k is not None and _fits_imm32(k) else None
 
     def alu_imm(self, operation: Operation, size: int, dst: VReg, lhs: VReg,
                 k: int) -> MachInst | None:  # fmt: skip
-        if not -(1 << 31) <= k < (1 << 31):
+        if not _fits_imm32(k):
             return None
         if operation is Operation.MUL:
             return MulImm(size, dst, lhs, k)  # three-address: imul r, r/m, imm32
