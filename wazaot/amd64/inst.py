@@ -9,9 +9,8 @@ The fields and the three-address visitor of most come from a shared format
 
 The instructions whose operands are the same on every architecture (conditions and
 their consumers, moves, constants, memory accesses, conversions...) are shared
-(:mod:`wazaot.lower.common_inst`, re-exported here), and so are the
-pseudo-instructions of calls, returns, jumps, exits and stack slots
-(:mod:`wazaot.machinst.pseudo`). This file holds what is x86's own: the two-address
+(:mod:`wazaot.lower.common_inst`), and so are the pseudo-instructions of calls,
+returns, jumps, exits and stack slots (:mod:`wazaot.machinst.pseudo`). This file holds what is x86's own: the two-address
 forms (dst reuses lhs), the fixed registers of shifts, division and ``rep movsb``,
 and the sequences of several machine instructions (``DivRem``, ``FMin``, ``Clz``...:
 ``sequences.py``), each a class of its own.

@@ -9,9 +9,8 @@ most take their fields and visitor from a shared format
 
 The instructions whose operands are the same on every architecture (conditions and
 their consumers, moves, constants, memory accesses, conversions...) are shared
-(:mod:`wazaot.lower.common_inst`, re-exported here), and so are the
-pseudo-instructions of calls, returns, jumps, exits and stack slots
-(:mod:`wazaot.machinst.pseudo`). This file holds what is arm64's own: the immediate
+(:mod:`wazaot.lower.common_inst`), and so are the pseudo-instructions of calls,
+returns, jumps, exits and stack slots (:mod:`wazaot.machinst.pseudo`). This file holds what is arm64's own: the immediate
 forms (``Imm12``, bitmask immediates), ``FConvert``, the scratch registers of the
 memory loops, and the sequences of several machine instructions (``DivRem``,
 ``Ctz``...: ``sequences.py``), each a class of its own.

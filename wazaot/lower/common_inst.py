@@ -7,7 +7,7 @@ loads and stores, extensions, moves between the register files, and the float
 instructions with one input (sqrt, neg, abs, rounding, the conversions between integers
 and floats) or copysign: what differs between architectures is only how they are
 encoded, so the classes live here and each architecture registers an emitter for each
-(``<arch>/emit.py``) and re-exports them from its ``inst.py``. The rules that create
+(``<arch>/emit.py``) or uses a shared one (``common_emit.py``). The rules that create
 them are shared too (``common_rules.py``, and the conditions ``isel.py``). They live
 beside the lowering rather than in ``wazaot.machinst`` because the memory accesses
 carry the decoded wasm operation.
