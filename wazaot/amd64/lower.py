@@ -66,8 +66,7 @@ FLOAT_BINARY = {
 }  # fmt: skip
 
 
-def _fits_imm32(k: int) -> bool:
-    return -(1 << 31) <= k < (1 << 31)
+_IMM32_MIN, _IMM32_END = -(1 << 31), 1 << 31  # a sign-extended 32-bit immediate
 
 
 class Amd64Lowering(Lowering):
@@ -94,11 +93,11 @@ class Amd64Lowering(Lowering):
         """The constant as the sign-extended 32-bit immediate of a ``size``-bit
         ``cmp``, or None (not a constant, or too wide)."""
         k = signed_const(value, size)
-        return k if k is not None and _fits_imm32(k) else None
+        return k if k is not None and _IMM32_MIN <= k < _IMM32_END else None
 
     def alu_imm(self, operation: Operation, size: int, dst: VReg, lhs: VReg,
                 k: int) -> MachInst | None:  # fmt: skip
-        if not _fits_imm32(k):
+        if not _IMM32_MIN <= k < _IMM32_END:
             return None
         if operation is Operation.MUL:
             return MulImm(size, dst, lhs, k)  # three-address: imul r, r/m, imm32

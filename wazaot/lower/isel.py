@@ -159,6 +159,16 @@ class Lowering:
     float_binary: ClassVar[Mapping[Operation, Callable[[int, VReg, VReg, VReg], MachInst]]]
     """ADD SUB MUL DIV MIN MAX -> ``make(prec, dst, lhs, rhs)``."""
 
+    _int_conds: ClassVar[Mapping[tuple[Operation, bool], tuple[Any, Any]]]
+    """(operation, signed) -> the condition code of ``lhs ? rhs`` and of the swapped
+    ``rhs ? lhs``, from ``int_cc`` (one lookup per comparison)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        int_cc = cls.__dict__.get("int_cc")
+        if int_cc is not None:
+            cls._int_conds = {key: (int_cc[cc], int_cc[cc.swap()]) for key, cc in _INT_CC.items()}
+
     def __init__(self, env: CompileEnv, func_index: int):
         self.env = env
         self.func_index = func_index
@@ -408,13 +418,13 @@ class Lowering:
         if op.is_float:
             return FloatCond(op.operation, op.size, self.reg(a), self.reg(b))
         size = op.size
-        cc = _INT_CC[op.operation, op.signed]
+        cc, swapped = self._int_conds[op.operation, op.signed]
         if type(a) is Const and type(b) is not Const:
-            a, b, cc = b, a, cc.swap()
+            a, b, cc = b, a, swapped
         imm = self.cmp_imm(b, size)
         if imm is not None:
-            return IntCond(self.int_cc[cc], size, self.reg(a), None, imm)
-        return IntCond(self.int_cc[cc], size, self.reg(a), self.reg(b))
+            return IntCond(cc, size, self.reg(a), None, imm)
+        return IntCond(cc, size, self.reg(a), self.reg(b))
 
     def compare(self, cmp: Compare) -> Operand:
         dst = self.new_vreg(ValueType.I32)
