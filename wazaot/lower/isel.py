@@ -195,6 +195,16 @@ class Lowering:
         """A register copy of either class (the shared ``MovRR``)."""
         return MovRR(dst, src)
 
+    def gen_const(self, dst: VReg, value: Const) -> MachInst:
+        """dst := the constant ``value`` (the shared ``FConst``, ``VConst`` or ``MovImm``)."""
+        vt = value.type
+        if vt is ValueType.F32 or vt is ValueType.F64:
+            return FConst(32 if vt is ValueType.F32 else 64, dst, value.bits)
+        if vt is ValueType.V128:
+            self.out.vectors = True
+            return VConst(dst, value.bits)
+        return MovImm(32 if vt is ValueType.I32 else 64, dst, value.bits)
+
     @staticmethod
     def cmp_imm(value: Operand, size: int) -> int | None:
         """The constant ``value`` as the immediate of a ``size``-bit compare, or None
@@ -214,16 +224,6 @@ class Lowering:
     def shift_count(self, count: Operand) -> VReg:
         """The register that holds a shift's ``count`` (the operand's own, by default)."""
         return self.reg(count)
-
-    def gen_const(self, dst: VReg, value: Const) -> MachInst:
-        """dst := the constant ``value`` (the shared ``FConst`` or ``MovImm``)."""
-        vt = value.type
-        if vt is ValueType.F32 or vt is ValueType.F64:
-            return FConst(32 if vt is ValueType.F32 else 64, dst, value.bits)
-        if vt is ValueType.V128:
-            self.out.vectors = True
-            return VConst(dst, value.bits)
-        return MovImm(32 if vt is ValueType.I32 else 64, dst, value.bits)
 
     # -- registers, blocks, instructions -------------------------------------------
 
