@@ -37,14 +37,13 @@ def lower(env: CompileEnv, func_index: int, features: cpu.Features = cpu.ALL) ->
 def compile_module(module: Module, type_ids: Sequence[int], features: cpu.Features,
                    listened: frozenset[int] = frozenset(),
                    canonicalize_nans: bool = False) -> ObjectCode:  # fmt: skip
-    """Lower, allocate and emit every defined function of ``module``, then the entry
-    thunks of their function types; jump tables become ABS64 relocations. Functions
-    in ``listened`` notify their listener when called and when they return. (One
-    chunk of every function, joined: the same code as a compile in parts.)"""
-    defined = range(module.num_imported_funcs, len(module.func_types()))
-    chunk = compile_chunk(module, type_ids, features, listened, defined,
-                          canonicalize_nans=canonicalize_nans)  # fmt: skip
-    return join_chunks(module, [chunk])
+    """Every defined function of ``module`` and the entry thunks of their types, for a
+    processor with ``features``; the functions in ``listened`` notify their listener
+    when called and when they return."""
+    return chunks.compile_whole(
+        module, lambda indexes: compile_chunk(module, type_ids, features, listened, indexes,
+                                              canonicalize_nans=canonicalize_nans),
+        join_chunks)  # fmt: skip
 
 
 def compile_chunk(module: Module, type_ids: Sequence[int], features: cpu.Features,

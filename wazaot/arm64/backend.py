@@ -44,13 +44,13 @@ def lower(env: CompileEnv, func_index: int) -> LoweredFunction:
 def compile_module(module: Module, type_ids: Sequence[int],
                    listened: frozenset[int] = frozenset(),
                    canonicalize_nans: bool = False) -> ObjectCode:  # fmt: skip
-    """Lower, allocate and emit every defined function of ``module``, then the entry
-    thunks of their function types; jump tables become ABS64 relocations. Functions
-    in ``listened`` notify their listener when called and when they return. (One
-    chunk of every function, joined: the same code as a compile in parts.)"""
-    defined = range(module.num_imported_funcs, len(module.func_types()))
-    chunk = compile_chunk(module, type_ids, listened, defined, canonicalize_nans=canonicalize_nans)
-    return join_chunks(module, [chunk])
+    """Every defined function of ``module`` (``UnsupportedError`` if its code is too
+    large for ``bl``) and the entry thunks of their types; the functions in
+    ``listened`` notify their listener when called and when they return."""
+    return chunks.compile_whole(
+        module, lambda indexes: compile_chunk(module, type_ids, listened, indexes,
+                                              canonicalize_nans=canonicalize_nans),
+        join_chunks)  # fmt: skip
 
 
 def compile_chunk(module: Module, type_ids: Sequence[int], listened: frozenset[int],

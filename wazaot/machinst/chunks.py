@@ -25,7 +25,7 @@ from .emit import AllocationView, CodeBuffer, EmittedFunction, LoweredView, obje
 from .objcode import ChunkCode, FunctionCode, ObjectCode, Relocation, RelocKind, resolve_call
 from .vcode import VCode
 
-__all__ = ["ChunkAssembler", "compile_chunk", "join_chunks"]
+__all__ = ["ChunkAssembler", "compile_chunk", "compile_whole", "join_chunks"]
 
 LabelT = TypeVar("LabelT")
 LoweredT = TypeVar("LoweredT", bound=LoweredView)
@@ -108,3 +108,11 @@ def join_chunks(module: Module, chunks: Sequence[ChunkCode], asm: AsmT,
         resolve_call(raw, r.offset, r.kind, functions[r.addend].start)
     return ObjectCode(bytes(raw), functions, {ft: asm.label_offset(lb) for ft, lb in thunks.items()},
                       relocs)  # fmt: skip
+
+
+def compile_whole(module: Module, compile_part: Callable[[Sequence[int]], ChunkCode],
+                  join: Callable[[Module, Sequence[ChunkCode]], ObjectCode]) -> ObjectCode:  # fmt: skip
+    """A whole module: one chunk of every defined function (``compile_part(indexes)``),
+    joined (``join``), so that it is the same code as a compile in parts."""
+    defined = range(module.num_imported_funcs, len(module.func_types()))
+    return join(module, [compile_part(defined)])
