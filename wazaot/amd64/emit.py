@@ -118,6 +118,17 @@ class Emitter(EmitDriver[Label]):
         self.asm.mov(64 if bits >> 32 else 32, r11, bits)
         (self.asm.movd if prec == 32 else self.asm.movq)(x, r11)
 
+    def vector_low(self, dst: PReg, bits: int) -> None:
+        self.asm.mov(64 if bits >> 32 else 32, r11, bits)
+        self.asm.movq(xmm(dst), r11)  # zeroes bits 64-127
+
+    def vector_zero(self, dst: PReg) -> None:
+        self.asm.sse("pxor", xmm(dst), xmm(dst))
+
+    def vector_high(self, dst: PReg, bits: int) -> None:
+        self.asm.mov(64 if bits >> 32 else 32, r11, bits)
+        self.asm.pinsrq(xmm(dst), r11, 1)
+
     def jump_if_ordered(self, prec: int, reg: PReg, target: Label) -> None:
         x = xmm(reg)
         (self.asm.ucomiss if prec == 32 else self.asm.ucomisd)(x, x)
@@ -237,20 +248,6 @@ def _mov_imm(e: Emitter, inst: C.MovImm, regs: Sequence[PReg]) -> None:
     dst = gpr(regs[0])
     imm = inst.imm & (0xFFFF_FFFF if inst.size == 32 else 0xFFFF_FFFF_FFFF_FFFF)
     e.asm.mov(64 if imm >> 32 else 32, dst, imm)
-
-
-@emits(C.VConst)
-def _vconst(e: Emitter, inst: C.VConst, regs: Sequence[PReg]) -> None:
-    asm, dst = e.asm, xmm(regs[0])
-    lo, hi = inst.bits & 0xFFFF_FFFF_FFFF_FFFF, inst.bits >> 64 & 0xFFFF_FFFF_FFFF_FFFF
-    if lo:
-        asm.mov(64 if lo >> 32 else 32, r11, lo)
-        asm.movq(dst, r11)  # zeroes bits 64-127
-    else:
-        asm.sse("pxor", dst, dst)
-    if hi:
-        asm.mov(64 if hi >> 32 else 32, r11, hi)
-        asm.pinsrq(dst, r11, 1)
 
 
 @emits(I.AluRRR)

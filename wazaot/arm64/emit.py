@@ -174,6 +174,17 @@ class Emitter(EmitDriver[Label]):
     def load_fconst(self, prec: int, dst: PReg, bits: int) -> None:
         S.fconst(self.asm, prec, vec(dst), bits)
 
+    def vector_low(self, dst: PReg, bits: int) -> None:
+        S.mov_imm(self.asm, 64, x16, bits)
+        self.asm.emit(fp_int(FpIntOp.fmov_from_gpr, 64, 64, vec(dst), x16))  # zeroes bits 64-127
+
+    def vector_zero(self, dst: PReg) -> None:
+        self.asm.emit(vec_zero(vec(dst)))
+
+    def vector_high(self, dst: PReg, bits: int) -> None:
+        S.mov_imm(self.asm, 64, x16, bits)
+        self.asm.emit(vec_ins_x(vec(dst), 1, x16))
+
     def jump_if_ordered(self, prec: int, reg: PReg, target: Label) -> None:
         v = vec(reg)
         self.asm.emit(fp_compare(prec, v, v))
@@ -257,20 +268,6 @@ def _select(e: Emitter, inst: I.Select, regs: Sequence[PReg]) -> None:
 @emits(C.MovImm)
 def _mov_imm(e: Emitter, inst: C.MovImm, regs: Sequence[PReg]) -> None:
     S.mov_imm(e.asm, inst.size, gpr(regs[0]), inst.imm)
-
-
-@emits(C.VConst)
-def _vconst(e: Emitter, inst: C.VConst, regs: Sequence[PReg]) -> None:
-    asm, dst = e.asm, vec(regs[0])
-    lo, hi = inst.bits & 0xFFFF_FFFF_FFFF_FFFF, inst.bits >> 64 & 0xFFFF_FFFF_FFFF_FFFF
-    if lo:
-        S.mov_imm(asm, 64, x16, lo)
-        asm.emit(fp_int(FpIntOp.fmov_from_gpr, 64, 64, dst, x16))  # zeroes bits 64-127
-    else:
-        asm.emit(vec_zero(dst))
-    if hi:
-        S.mov_imm(asm, 64, x16, hi)
-        asm.emit(vec_ins_x(dst, 1, x16))
 
 
 _LOGIC_REG = {I.AluOp.AND: LogicRegOp.and_, I.AluOp.ORR: LogicRegOp.orr,

@@ -18,7 +18,7 @@ from typing import Any
 from ..machinst import PReg
 from ..machinst import pseudo as P
 from ..machinst.emit import EmitDriver, EmitterTable
-from .common_inst import Condition, FConst, FloatCond, IntCond, JmpCond, MovRR, NonZero
+from .common_inst import Condition, FConst, FloatCond, IntCond, JmpCond, MovRR, NonZero, VConst
 
 __all__ = ["COMMON_EMITTERS", "cond_regs"]
 
@@ -26,6 +26,8 @@ COMMON_EMITTERS = EmitterTable()
 emits = COMMON_EMITTERS.register
 
 Driver = EmitDriver[Any]
+
+_MASK64 = (1 << 64) - 1
 
 
 def cond_regs(cond: Condition) -> int:
@@ -46,6 +48,18 @@ def _mov_rr(e: Driver, inst: MovRR, regs: Sequence[PReg]) -> None:
 @emits(FConst)
 def _fconst(e: Driver, inst: FConst, regs: Sequence[PReg]) -> None:
     e.load_fconst(inst.prec, regs[0], inst.bits)
+
+
+@emits(VConst)
+def _vconst(e: Driver, inst: VConst, regs: Sequence[PReg]) -> None:
+    dst = regs[0]
+    lo, hi = inst.bits & _MASK64, inst.bits >> 64 & _MASK64
+    if lo:
+        e.vector_low(dst, lo)
+    else:
+        e.vector_zero(dst)
+    if hi:
+        e.vector_high(dst, hi)
 
 
 @emits(P.CanonNaN)

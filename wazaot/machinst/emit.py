@@ -2,7 +2,7 @@
 
 ``<arch>/emit.py`` subclasses :class:`EmitDriver` with what is ISA-specific (the
 prologue and epilogue, a register copy, a spill and a reload, the body of a trap
-stub, a jump, a conditional branch, a float constant) and an :class:`EmitterTable`
+stub, a jump, a conditional branch, float and vector constants) and an :class:`EmitterTable`
 of one emitter per instruction class, which includes the emitters every architecture
 shares (``wazaot.lower.common_emit``: they are written over those hooks). The driver
 does the rest for one function::
@@ -197,6 +197,18 @@ class EmitDriver(Generic[LabelT]):
 
     def load_fconst(self, prec: int, dst: PReg, bits: int) -> None:
         """dst := the f32/f64 (``prec``) with bit pattern ``bits``."""
+        raise NotImplementedError
+
+    def vector_low(self, dst: PReg, bits: int) -> None:
+        """dst := the 64 bits ``bits`` in lane 0, and zero in lane 1 (a v128)."""
+        raise NotImplementedError
+
+    def vector_zero(self, dst: PReg) -> None:
+        """dst := a v128 of zeros."""
+        raise NotImplementedError
+
+    def vector_high(self, dst: PReg, bits: int) -> None:
+        """Lane 1 of the v128 in dst := the 64 bits ``bits`` (lane 0 unchanged)."""
         raise NotImplementedError
 
     def jump_if_ordered(self, prec: int, reg: PReg, target: LabelT) -> None:
