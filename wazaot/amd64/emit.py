@@ -57,17 +57,15 @@ class Emitter(EmitDriver[Label]):
         else:
             self.asm.emit("movaps", None, XMMS[dst.hw], XMMS[src.hw])
 
-    def store_spill(self, src: PReg, slot: SpillSlot) -> None:
-        if src.cls is RegClass.INT:
-            self.asm.emit("mov", 64, self.slot_mem(slot), GPRS[src.hw])
+    def spill(self, store: bool, reg: PReg, slot: SpillSlot) -> None:
+        if reg.cls is RegClass.INT:
+            mnemonic, size, r = "mov", 64, GPRS[reg.hw]
         else:
-            self.asm.emit("movups", None, self.slot_mem(slot), XMMS[src.hw])
-
-    def load_spill(self, dst: PReg, slot: SpillSlot) -> None:
-        if dst.cls is RegClass.INT:
-            self.asm.emit("mov", 64, GPRS[dst.hw], self.slot_mem(slot))
+            mnemonic, size, r = "movups", None, XMMS[reg.hw]  # the whole register
+        if store:
+            self.asm.emit(mnemonic, size, self.slot_mem(slot), r)
         else:
-            self.asm.emit("movups", None, XMMS[dst.hw], self.slot_mem(slot))
+            self.asm.emit(mnemonic, size, r, self.slot_mem(slot))
 
     def prologue(self) -> None:
         asm, frame = self.asm, self.frame

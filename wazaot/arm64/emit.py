@@ -105,22 +105,17 @@ class Emitter(EmitDriver[Label]):
         else:
             self.asm.emit(fp_dp1(FpOp1.fmov, 64, vec(dst), vec(src)))
 
-    # A function with v128 values spills its FLOAT registers whole (q); the others keep
-    # the 64-bit forms (d).
-
-    def store_spill(self, src: PReg, slot: SpillSlot) -> None:
-        if src.cls is RegClass.INT:
-            ldst(self.asm, LdSt.str_x, gpr(src), x29, self.slot_offset(slot))
+    def spill(self, store: bool, reg: PReg, slot: SpillSlot) -> None:
+        if reg.cls is RegClass.INT:
+            ldst(self.asm, LdSt.str_x if store else LdSt.ldr_x, gpr(reg), x29, self.slot_offset(slot))
+            return
+        # A function with v128 values spills its FLOAT registers whole (q); the others
+        # keep the 64-bit forms (d).
+        if self.vectors:
+            op = LdSt.str_q if store else LdSt.ldr_q
         else:
-            op = LdSt.str_q if self.vectors else LdSt.str_d
-            ldst(self.asm, op, vec(src), x29, self.slot_offset(slot))
-
-    def load_spill(self, dst: PReg, slot: SpillSlot) -> None:
-        if dst.cls is RegClass.INT:
-            ldst(self.asm, LdSt.ldr_x, gpr(dst), x29, self.slot_offset(slot))
-        else:
-            op = LdSt.ldr_q if self.vectors else LdSt.ldr_d
-            ldst(self.asm, op, vec(dst), x29, self.slot_offset(slot))
+            op = LdSt.str_d if store else LdSt.ldr_d
+        ldst(self.asm, op, vec(reg), x29, self.slot_offset(slot))
 
     def prologue(self) -> None:
         asm, frame = self.asm, self.frame

@@ -1,7 +1,7 @@
 """The emission driver every architecture shares: allocated machine IR -> code buffer.
 
 ``<arch>/emit.py`` subclasses :class:`EmitDriver` with what is ISA-specific (the
-prologue and epilogue, a register copy, a spill and a reload, the body of a trap
+prologue and epilogue, a register copy, a spill or a reload, the body of a trap
 stub, a jump, a conditional branch, float and vector constants) and an :class:`EmitterTable`
 of one emitter per instruction class, which includes the emitters every architecture
 shares (``wazaot.lower.common_emit``: they are written over those hooks). The driver
@@ -175,10 +175,8 @@ class EmitDriver(Generic[LabelT]):
         """dst := src, two distinct registers of one class."""
         raise NotImplementedError
 
-    def store_spill(self, src: PReg, slot: SpillSlot) -> None:
-        raise NotImplementedError
-
-    def load_spill(self, dst: PReg, slot: SpillSlot) -> None:
+    def spill(self, store: bool, reg: PReg, slot: SpillSlot) -> None:
+        """Store ``reg`` in spill slot ``slot`` (``store``), or load it from there."""
         raise NotImplementedError
 
     def trap_stub_code(self, code: TrapCode) -> bytes:
@@ -227,10 +225,10 @@ class EmitDriver(Generic[LabelT]):
                     self.move_reg(dst, src)
                 return
             assert type(dst) is SpillSlot
-            self.store_spill(src, dst)
+            self.spill(True, src, dst)
             return
         assert type(src) is SpillSlot and type(dst) is PReg
-        self.load_spill(dst, src)
+        self.spill(False, dst, src)
 
     def trap_stub(self, code: TrapCode) -> None:
         """The body of an out-of-line stub that traps with ``code``: encoded once per
