@@ -268,3 +268,41 @@ def test_builtins_can_be_listened_to() -> None:
     assert grow.name == "memory.grow" and grow.results == [1] and grow.error is None
     assert listener.events == ["before memory.grow", "after memory.grow"] * 2 + [
         "before table.grow", "after table.grow"]  # fmt: skip
+
+
+class ValuesListener:
+    def __init__(self) -> None:
+        self.seen: list[Any] = []
+
+    def before(self, ctx: Any, mod: Any, definition: Any, params: Any, it: StackIterator) -> None:
+        self.seen.append(("before", list(params)))
+
+    def after(self, ctx: Any, mod: Any, definition: Any, error: Any, results: Any) -> None:
+        self.seen.append(("after", list(results)))
+
+
+@pytest.mark.parametrize("arch", ["amd64", "arm64"])
+def test_listeners_of_many_values_compile_and_see_them_all(arch: str) -> None:
+    # 100 parameters and 30 results of mixed classes, more than there are registers:
+    # the listener is told through several Notify instructions.
+    types = ["i32", "i64", "f32", "f64"]
+    params = [types[i % 4] for i in range(100)]
+    results = [types[(i + 1) % 4] for i in range(30)]
+    # result i is the first parameter of its type from (7 * i) % 100 on
+    picks = [next(j % 100 for j in range(7 * i % 100, 200) if params[j % 100] == t)
+             for i, t in enumerate(results)]  # fmt: skip
+    body = " ".join(f"(local.get {j})" for j in picks)
+    wat = (f"(module (func (export \"f\") (param {' '.join(params)}) (result {' '.join(results)}) "
+           f"{body}))")  # fmt: skip
+    listener = ValuesListener()
+    config = wazaot.RuntimeConfig(listener_factory=Factory(listener), arch=arch)
+    with wazaot.Runtime(config) as rt:
+        cm = rt.compile(wasmtime.wat2wasm(wat))
+        if arch != wazaot.runtime.host_arch():
+            return  # compiled (the register allocator coped); it cannot run here
+        width = {"i32": 24, "f32": 24, "i64": 56, "f64": 56}
+        args = [(i + 1) << width[p] | i for i, p in enumerate(params)]
+        out = rt.instantiate(cm).exported_function("f").call(*args)
+    assert listener.seen[0] == ("before", args)
+    assert listener.seen[1] == ("after", list(out))
+    assert list(out) == [args[j] for j in picks]

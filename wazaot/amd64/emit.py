@@ -611,7 +611,7 @@ def _notify(e: Emitter, inst: P.Notify, regs: Sequence[PReg]) -> None:
     asm = e.asm
     if regs:
         asm.mov(64, r11, Mem(r15, disp=Exec.SLOTS))
-    slot = 0
+    slot = inst.first_slot
     for i, reg in enumerate(regs):
         if reg.cls is RegClass.INT:
             asm.mov(64, Mem(r11, disp=8 * slot), gpr(reg))
@@ -621,8 +621,9 @@ def _notify(e: Emitter, inst: P.Notify, regs: Sequence[PReg]) -> None:
         else:
             asm.movsd(Mem(r11, disp=8 * slot), xmm(reg))
         slot += 1
-    asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), inst.code)
-    asm.call(Mem(r15, disp=Exec.EXIT_STUB))
+    if inst.exits:
+        asm.mov(64, Mem(r15, disp=Exec.EXIT_CODE), inst.code)
+        asm.call(Mem(r15, disp=Exec.EXIT_STUB))
 
 
 @emits(P.InterruptCheck)

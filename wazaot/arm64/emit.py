@@ -599,7 +599,7 @@ def _notify(e: Emitter, inst: P.Notify, regs: Sequence[PReg]) -> None:
     asm = e.asm
     if regs:
         ldst(asm, LdSt.ldr_x, x17, x28, Exec.SLOTS)
-    slot = 0
+    slot = inst.first_slot
     for i, reg in enumerate(regs):
         if reg.cls is RegClass.INT:
             ldst(asm, LdSt.str_x, gpr(reg), x17, 8 * slot, scratch=x16)
@@ -609,7 +609,8 @@ def _notify(e: Emitter, inst: P.Notify, regs: Sequence[PReg]) -> None:
         else:
             ldst(asm, LdSt.str_d, vec(reg), x17, 8 * slot, scratch=x16)
         slot += 1
-    e.call_exit_stub(inst.code)
+    if inst.exits:
+        e.call_exit_stub(inst.code)
 
 
 @emits(P.InterruptCheck)

@@ -41,6 +41,7 @@ from ..machinst.abi import CallConv, Signature, reg_class, signature
 from ..machinst.condcodes import IntCC
 from ..machinst.formats import _OpRImm, _OpRRR, _ShiftRR
 from ..machinst.pseudo import (
+    NOTIFY_GROUP,
     Call,
     CallKind,
     CanonNaN,
@@ -318,8 +319,15 @@ class Lowering:
         code = exit_code(ExitKind.LISTENER, self.func_index << 1 | int(after))
         ft = self.func_type
         types = ft.results if after else ft.params
-        wide = frozenset(i for i, vt in enumerate(types) if vt is _V128)
-        self.emit(Notify(code, tuple(values), self.call_conv.exit_clobbers, wide))
+        slot = 0
+        for first in range(0, max(len(values), 1), NOTIFY_GROUP):
+            group = tuple(values[first : first + NOTIFY_GROUP])
+            exits = first + NOTIFY_GROUP >= len(values)
+            wide = frozenset(i for i, vt in enumerate(types[first : first + len(group)])
+                             if vt is _V128)  # fmt: skip
+            clobbers = self.call_conv.exit_clobbers if exits else ()
+            self.emit(Notify(code, group, clobbers, wide, slot, exits))
+            slot += len(group) + len(wide)
 
     def loop_header(self) -> None:
         """The start of a loop's body: where a runaway loop is interrupted."""

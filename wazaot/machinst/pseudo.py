@@ -22,7 +22,7 @@ __all__ = [
     "InstBase",
     "NamedEnum",
     "TermBase",
-    "CANONICAL_NAN", "Call", "CallKind", "CanonNaN", "Exit", "InterruptCheck", "Jmp", "JmpTable", "Notify", "Ret", "SlotArea",
+    "CANONICAL_NAN", "NOTIFY_GROUP", "Call", "CallKind", "CanonNaN", "Exit", "InterruptCheck", "Jmp", "JmpTable", "Notify", "Ret", "SlotArea",
     "StackSlot", "TrapInst",
 ]  # fmt: skip
 
@@ -137,19 +137,28 @@ class Exit(InstBase):
 
 @dataclass(frozen=True, slots=True)
 class Notify(InstBase):
-    """Leave to the runtime with exit code ``code`` and ``values`` stored in the slot
-    buffer, one per slot (a function listener's parameters or results); the values
-    whose indexes are in ``wide`` are v128s and take two slots."""
+    """Store ``values`` in the slot buffer from slot ``first_slot`` on, one per slot
+    (a function listener's parameters or results; the values whose indexes are in
+    ``wide`` are v128s and take two slots), then, if ``exits``, leave to the runtime
+    with exit code ``code``. A listener of many values is told through several
+    Notify, the last one exiting, so that no one needs more registers than there are
+    (``NOTIFY_GROUP``)."""
 
     code: int
     values: tuple[Reg, ...]
     clobbers: tuple[PReg, ...] = field(default=(), repr=False)
     wide: frozenset[int] = field(default=frozenset(), repr=False)
+    first_slot: int = 0
+    exits: bool = True
 
     def operands(self, c: OperandCollector) -> None:
         for v in self.values:
             c.reg_use(v)
         c.reg_clobbers(self.clobbers)
+
+
+NOTIFY_GROUP = 8
+"""The most values one ``Notify`` stores: fewer than either class has registers."""
 
 
 @dataclass(frozen=True, slots=True)
