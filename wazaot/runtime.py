@@ -14,11 +14,13 @@ sections and its name from the ``name`` section.
 
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -151,6 +153,22 @@ class GlobalDefinition:
 
 def _debug_name(module_name: str | None, name: str) -> str:
     return f"{module_name}.{name}" if module_name else name
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector (if it runs) for a compile: a compile
+    makes millions of short-lived objects and few cycles, and each collection walks
+    every object of the process, the code of earlier compiles included. Reference
+    counting still frees what the compile drops; cycles wait for the next collection
+    after it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _check_serially(data: bytes) -> None:
@@ -473,7 +491,8 @@ class Runtime:
             entry, compiled = self._compile_cached(data)
             if compiled is not None:
                 return compiled
-        compiled = self._compile(data, factory, progress)
+        with _collector_paused():
+            compiled = self._compile(data, factory, progress)
         if entry is not None and self._cache is not None:
             self._cache.write(entry, compiled.serialize())
         return compiled
