@@ -542,6 +542,7 @@ class Runtime:
         process: on any, the whole module is decoded and validated here."""
         if not self.engine.might_compile_in_workers(len(data)):
             return None
+        self.engine.start_workers()  # they boot while the module is decoded here
         try:
             module = decode_module(data, bodies=False)
             if not self.engine.compiles_in_workers(module):

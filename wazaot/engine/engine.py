@@ -206,6 +206,10 @@ class NativeEngine:
         return (isa is not None and isa.compiles_in_parts and self.compile_workers >= 2
                 and size >= parallel.MIN_PARALLEL_CODE)  # fmt: skip
 
+    def start_workers(self) -> None:
+        """Start the compile workers now, for a module that ``might_compile_in_workers``."""
+        parallel.start_workers(self.compile_workers)
+
     def compiles_in_workers(self, module: Module) -> bool:
         """Whether ``compile_module`` (given the source) compiles ``module`` in worker
         processes: a module large enough, on a backend that compiles in parts."""

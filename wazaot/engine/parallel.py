@@ -108,6 +108,17 @@ def _take() -> _WorkerProcess:
     return _WorkerProcess()
 
 
+def start_workers(n: int) -> None:
+    """Have ``n`` workers idle, starting the missing ones now: they boot (about 0.2 s)
+    while the caller decodes the module they will compile."""
+    with _lock:
+        _idle[:] = [w for w in _idle if w.alive()]
+        missing = n - len(_idle)
+    started = [_WorkerProcess() for _ in range(missing)]
+    with _lock:
+        _idle.extend(started)
+
+
 def _give_back(worker: _WorkerProcess) -> None:
     with _lock:
         _idle.append(worker)
