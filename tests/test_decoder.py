@@ -8,14 +8,18 @@ than the maximum length; the maximum-length and malformed forms go through
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from spec import wasmgen as w
 
 from wazaot.errors import DecodeError
-from wazaot.wasm.decoder import decode_module
+from wazaot.wasm.decoder import _Decoder, decode_module
+from wazaot.wasm.module import ConstExpr
 from wazaot.wasm.opcodes import OP
+from wazaot.wasm.reader import Reader
 
 
 def sleb(value: int, length: int | None = None) -> bytes:
@@ -84,3 +88,24 @@ def test_local_index(index: int) -> None:
     # local.get with any index decodes to that index (validation would reject it).
     data = module_with_body(bytes([OP["local.get"]]) + uleb(index), 0x7F)
     assert const_of(data) == index
+
+
+def test_constant_expression_fast_path_matches_the_general_decoder() -> None:
+    # const_expr reads "i32.const <LEB of up to 4 bytes> end" inline; whatever the
+    # bytes, it must give what the general instruction loop gives (or its error).
+    rng = random.Random(7)
+    for _ in range(20_000):
+        n = rng.randrange(1, 8)
+        body = bytes([0x41]) + bytes(rng.choice([0x00, 0x0B, 0x40, 0x7F, 0x80, 0xC0, 0xFF,
+                                                 rng.randrange(256)]) for _ in range(n))  # fmt: skip
+        data = body + bytes(rng.randrange(3))
+        outcomes = []
+        for fast in (True, False):
+            r = Reader(data, 0, len(data), "unexpected end of section or function")
+            d = _Decoder(data)
+            try:
+                expr = d.const_expr(r) if fast else ConstExpr(d.instructions(r, None), 0)
+                outcomes.append((expr.instrs, r.pos))
+            except DecodeError as e:
+                outcomes.append((str(e), e.offset))
+        assert outcomes[0] == outcomes[1], data.hex()

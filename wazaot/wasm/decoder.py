@@ -66,6 +66,7 @@ _BLOCK, _LOOP, _IF, _END, _ELSE = OP["block"], OP["loop"], OP["if"], OP["end"], 
 
 # The decoding loop's fast paths, by first byte.
 _K_OTHER, _K_NONE, _K_INDEX, _K_I32, _K_I64, _K_MEMARG, _K_BLOCK = range(7)
+_OP_I32_CONST, _OP_END = OP["i32.const"], OP["end"]
 _FAST_KIND = [_K_OTHER] * 256
 for _code, _imm in enumerate(_ONE_BYTE):
     if _imm is Imm.NONE:
@@ -310,6 +311,25 @@ class _Decoder:
 
     def const_expr(self, r: Reader) -> ConstExpr:
         at = r.pos
+        data = r.data
+        end = r.end
+        if at < end and data[at] == _OP_I32_CONST:
+            # The commonest by far (a segment offset): ``i32.const`` with a LEB128 of at
+            # most four bytes, then ``end``, read inline to what the loop would make.
+            # Anything else, errors included, takes the general way.
+            pos = at + 1
+            value = shift = 0
+            byte = 0x80
+            while byte & 0x80 and pos < end and shift < 28:
+                byte = data[pos]
+                pos += 1
+                value |= (byte & 0x7F) << shift
+                shift += 7
+            if not byte & 0x80 and pos < end and data[pos] == _OP_END:
+                if byte & 0x40:
+                    value -= 1 << shift
+                r.pos = pos + 1
+                return ConstExpr([(_OP_I32_CONST, value & 0xFFFF_FFFF, at), (_OP_END, None, pos)], at)
         return ConstExpr(self.instructions(r, None), at)
 
     def element(self, r: Reader) -> Element:
