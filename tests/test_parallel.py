@@ -127,3 +127,38 @@ def test_rel32_call_relocation() -> None:
     assert code == b"\xe8" + (0x40 - 5).to_bytes(4, "little")
     with pytest.raises(wazaot.UnsupportedError, match="cannot reach"):
         resolve_call(code, 1, RelocKind.FUNC_REL32, 1 << 32)
+
+
+def _without_section(data: bytes, section_id: int) -> bytes:
+    """``data`` without its section ``section_id`` (sizes below 128 * 128 bytes)."""
+    i, out = 8, bytearray(data[:8])
+    while i < len(data):
+        sid, size, j = data[i], 0, i + 1
+        shift = 0
+        while True:
+            size |= (data[j] & 0x7F) << shift
+            shift += 7
+            j += 1
+            if data[j - 1] < 0x80:
+                break
+        if sid != section_id:
+            out += data[i : j + size]
+        i = j + size
+    return bytes(out)
+
+
+def test_a_missing_data_count_is_reported_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    # memory.init needs the data count section; workers keep the bodies they decoded,
+    # and must still see that on a second compile of the same module.
+    monkeypatch.setattr(parallel, "MIN_PARALLEL_CODE", 0)
+    funcs = [f'(func (export "f{i}") (param i32) (result i32) (local.get 0))' for i in range(39)]
+    funcs.append('(func (export "init") (memory.init 0 (i32.const 0) (i32.const 0) (i32.const 1)))')
+    data = _without_section(
+        wasmtime.wat2wasm('(module (memory 1) (data "x") ' + " ".join(funcs) + ")"), 12)
+    serial = _error(data, 1)
+    assert serial[0] is wazaot.DecodeError and "data count section required" in serial[1]
+    with wazaot.Runtime(wazaot.RuntimeConfig(compile_workers=2)) as rt:
+        for _ in range(2):
+            with pytest.raises(wazaot.CompileError) as info:
+                rt.compile(data)
+            assert (type(info.value), str(info.value), info.value.offset) == serial

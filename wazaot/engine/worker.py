@@ -53,7 +53,9 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
     bodies are decoded when the chunk is compiled, so that every body is decoded once
     among the workers. With ``check`` the worker also does what the parent left to it:
     the body part of decoding's and validation's checks, in function order."""
-    modules: dict[str, tuple[Module, bytes, set[int]]] = {}
+    # key -> (the module, its bytes, the functions whose bodies are decoded, those of
+    # them that use a data index)
+    modules: dict[str, tuple[Module, bytes, set[int], set[int]]] = {}
     while True:
         try:
             isa_name, key, wasm, type_ids, listened, canonicalize_nans, indexes, check = receive(inp)
@@ -63,15 +65,15 @@ def serve(inp: IO[bytes], out: IO[bytes]) -> None:
             held = modules.get(key)
             if held is None:
                 modules.clear()
-                held = modules[key] = (decode_module(wasm, bodies=False), wasm, set())
-            module, wasm, decoded = held
+                held = modules[key] = (decode_module(wasm, bodies=False), wasm, set(), set())
+            module, wasm, decoded, data_users = held
             clock = time.perf_counter
             t0 = clock()
-            uses_data_count = decode_bodies(wasm, module, [i for i in indexes if i not in decoded])
+            data_users |= decode_bodies(wasm, module, [i for i in indexes if i not in decoded])
             decoded.update(indexes)
             t1 = clock()
             if check:
-                error = data_count_missing(module, uses_data_count)
+                error = data_count_missing(module, not data_users.isdisjoint(indexes))
                 if error is not None:
                     raise error
                 validate_bodies(module, indexes)

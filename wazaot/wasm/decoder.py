@@ -94,21 +94,25 @@ def decode_module(data: bytes | bytearray | memoryview, *, bodies: bool = True) 
     return _Decoder(bytes(data), bodies).module()
 
 
-def decode_bodies(data: bytes, module: Module, indexes: Iterable[int]) -> bool:
+def decode_bodies(data: bytes, module: Module, indexes: Iterable[int]) -> set[int]:
     """Decode the instructions of the defined functions ``indexes`` (function indices,
     imports first) of ``module``, which ``decode_module(data, bodies=False)`` made.
 
     This is the body part of a full decode, for compile workers that each decode
     their own functions. Raises the ``DecodeError`` a full decode would raise for the
-    first malformed body among them; returns whether they use a data index
+    first malformed body among them; returns those of them that use a data index
     (``memory.init``, ``data.drop``), which makes the data count section required."""
     decoder = _Decoder(data)
     decoder.mod = module
     first = module.num_imported_funcs
+    data_users: set[int] = set()
     for index in indexes:
         code = module.codes[index - first]
+        decoder.uses_data_count = False
         module.codes[index - first] = decoder.code(Reader(data, code.offset, code.end_offset), index)
-    return decoder.uses_data_count
+        if decoder.uses_data_count:
+            data_users.add(index)
+    return data_users
 
 
 def data_count_missing(module: Module, uses_data_count: bool) -> DecodeError | None:
