@@ -230,10 +230,26 @@ def test_listeners_see_v128(rt):
         ("before", [A]), ("before", [9, A, 10]), ("after", [A, 9]), ("after", [A, 9])]
 
 
-def test_unsupported_simd_instructions_are_named(rt):
-    with pytest.raises(UnsupportedError, match="i32x4.add"):
-        rt.compile(wat("""(module (func (result v128)
-          (i32x4.add (v128.const i64x2 1 2) (v128.const i64x2 3 4))))"""))
+def test_vector_table_picks_the_implementation_by_features() -> None:
+    from wazaot.lower.vector import VectorTable
+
+    table = VectorTable("test")
+
+    def base(*args): ...
+
+    def avx(*args): ...
+
+    table.register("i32x4.add", dst="reuse")(base)
+    table.register("i32x4.add", when={"avx"})(avx)
+    assert table.lookup("i32x4.add", frozenset()).emit is base
+    assert table.lookup("i32x4.add", frozenset()).dst == "reuse"
+    assert table.lookup("i32x4.add", frozenset({"avx", "sse42"})).emit is avx
+    assert table.lookup("i32x4.sub", frozenset({"avx"})) is None
+    assert "i32x4.sub" in table.missing() and "i32x4.add" not in table.missing()
+    with pytest.raises(ValueError, match="two implementations"):
+        table.register("i32x4.add", when={"avx"})(avx)
+    with pytest.raises(ValueError, match="not a SIMD instruction"):
+        table.register("i32x4.frobnicate")
 
 
 def test_saved_binaries_are_all_used() -> None:

@@ -110,6 +110,7 @@ def _integer_rows() -> list[Row]:
         ("nop", "-", "", "90"),
         ("mfence", "-", "", "0F AE F0"),
         ("cpuid", "-", "", "0F A2"),  # eax, ecx in; eax, ebx, ecx, edx out
+        ("xgetbv", "-", "", "0F 01 D0"),  # XCR[ecx] into edx:eax
         # String operations on rdi/rsi/rcx/al (memory.copy, memory.fill); DF picks the
         # direction: cld forward (the ABI's state), std backward.
         ("rep movsb", "-", "", "F3 A4"),
@@ -279,6 +280,10 @@ class IntInstructions:
     def std(self) -> None:
         """std: string operations count downwards (DF = 1)."""
         self.emit("std", None)
+
+    def xgetbv(self) -> None:
+        """xgetbv: the extended control register ``ecx`` into edx:eax."""
+        self.emit("xgetbv", None)
 
     def cpuid(self) -> None:
         """cpuid: the processor's feature leaf ``eax`` (subleaf ``ecx``) into

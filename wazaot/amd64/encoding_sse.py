@@ -18,6 +18,7 @@ _PACKED = {
     "andps": "0F 54", "andpd": "66 0F 54", "andnps": "0F 55", "andnpd": "66 0F 55",
     "orps": "0F 56", "orpd": "66 0F 56", "xorps": "0F 57", "xorpd": "66 0F 57",
     "pxor": "66 0F EF", "pand": "66 0F DB", "por": "66 0F EB", "pcmpeqd": "66 0F 76",
+    "paddd": "66 0F FE",
 }  # fmt: skip
 # Full-register moves: (load form, store form).
 _MOVES = {

@@ -42,6 +42,7 @@ from .inst import (
     ShiftRR,
 )
 from .rules import RULES
+from .simd import SIMD
 
 __all__ = ["Amd64Lowering", "CompileEnv", "LoweredFunction"]
 
@@ -83,10 +84,12 @@ class Amd64Lowering(Lowering):
     shift_imm = ShiftImm
     shift_ops = SHIFT_OPS
     float_binary = FLOAT_BINARY
+    vector_table = SIMD
 
     def __init__(self, env: CompileEnv, func_index: int, features: Features = ALL):
         super().__init__(env, func_index)
         self.features = features
+        self.vector_features = features.vector_features()
 
     @staticmethod
     def cmp_imm(value: Operand, size: int) -> int | None:

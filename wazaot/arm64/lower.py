@@ -39,6 +39,7 @@ from .inst import (
     ShiftRR,
 )
 from .rules import RULES
+from .simd import SIMD
 
 __all__ = ["Arm64Lowering", "CompileEnv", "LoweredFunction"]
 
@@ -77,6 +78,7 @@ class Arm64Lowering(Lowering):
     shift_imm = ShiftImm
     shift_ops = SHIFT_OPS
     float_binary = FLOAT_BINARY
+    vector_table = SIMD
 
     @staticmethod
     def cmp_imm(value: Operand, size: int) -> int | None:

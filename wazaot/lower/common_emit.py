@@ -19,6 +19,7 @@ from ..machinst import PReg
 from ..machinst import pseudo as P
 from ..machinst.emit import EmitDriver, EmitterTable
 from .common_inst import Condition, FConst, FloatCond, IntCond, JmpCond, MovRR, NonZero, VConst
+from .vector import VecOp
 
 __all__ = ["COMMON_EMITTERS", "cond_regs"]
 
@@ -60,6 +61,13 @@ def _vconst(e: Driver, inst: VConst, regs: Sequence[PReg]) -> None:
         e.vector_zero(dst)
     if hi:
         e.vector_high(dst, hi)
+
+
+@emits(VecOp)
+def _vec_op(e: Driver, inst: VecOp, regs: Sequence[PReg]) -> None:
+    n, t = len(inst.srcs), len(inst.temps)
+    dst = regs[n + t] if inst.dst is not None else None
+    inst.impl.emit(e, inst, dst, regs[:n], regs[n : n + t])
 
 
 @emits(P.CanonNaN)

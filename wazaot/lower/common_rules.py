@@ -6,7 +6,7 @@ from the architecture's instructions of the shared formats (the tables and hooks
 its :class:`~wazaot.lower.isel.Lowering`: ``alu_ops``, ``alu_imm``, ``shift_ops``...).
 
 They include the rules of the instructions that exit to the runtime
-(``builtins.py``); each architecture's :class:`~wazaot.lower.rules.RuleSet` includes
+(``builtins.py``) and of the SIMD instructions (``vector.py``); each architecture's :class:`~wazaot.lower.rules.RuleSet` includes
 these and adds its own.
 """
 
@@ -41,10 +41,11 @@ from .common_inst import (
 from .isel import Lowering
 from .ops import Op, Operation
 from .rules import FLOATS, INTS, RuleSet
+from .vector import VECTOR_RULES
 
 __all__ = ["COMMON_RULES"]
 
-COMMON_RULES: RuleSet[Lowering] = RuleSet("common", include=BUILTIN_RULES)
+COMMON_RULES: RuleSet[Lowering] = RuleSet("common", include=(BUILTIN_RULES, VECTOR_RULES))
 
 
 _V128 = ValueType.V128

@@ -76,6 +76,7 @@ from .common_inst import (
 from .frontend import lower_function
 from .ops import Op, Operation
 from .rules import RuleSet
+from .vector import VectorImpl, VectorTable
 
 __all__ = ["NAN_RESULTS", "CompileEnv", "LoweredFunction", "Lowering"]
 
@@ -159,6 +160,9 @@ class Lowering:
     shift_ops: ClassVar[Mapping[tuple[Operation, bool], Any]]  # (SHL..ROTR, signed)
     float_binary: ClassVar[Mapping[Operation, Callable[[int, VReg, VReg, VReg], MachInst]]]
     """ADD SUB MUL DIV MIN MAX -> ``make(prec, dst, lhs, rhs)``."""
+    vector_table: ClassVar[VectorTable]  # the SIMD instructions (``vector.py``)
+    vector_features: frozenset[str] = frozenset()
+    """The processor features the SIMD implementations may use (x86: ``avx``...)."""
 
     _int_conds: ClassVar[Mapping[tuple[Operation, bool], tuple[Any, Any]]]
     """(operation, signed) -> the condition code of ``lhs ? rhs`` and of the swapped
@@ -250,6 +254,10 @@ class Lowering:
     def terminate(self, inst: MachInst, succs: list[int]) -> None:
         self.emit(inst)
         self.vcode.blocks[self.cur].succs = list(dict.fromkeys(succs))
+
+    def vector_impl(self, name: str) -> VectorImpl | None:
+        """The architecture's implementation of the SIMD instruction ``name``."""
+        return self.vector_table.lookup(name, self.vector_features)
 
     def unsupported(self, what: str) -> UnsupportedError:
         """The error for something this backend cannot compile yet."""

@@ -12,9 +12,11 @@ backend parses an opcode's name::
     OPS[OP["i32.trunc_sat_f64_u"]]
                                -> Op(TRUNC, type=I32, from_type=F64, saturating=True)
 
-SIMD opcodes are decoded only as far as :attr:`Operation.VECTOR` (no backend lowers
-them yet), except ``v128.load`` and ``v128.store``: a LOAD and a STORE of type V128,
-128 bits, lowered by the shared rules like the scalar ones.
+SIMD opcodes are decoded as :attr:`Operation.VECTOR` with ``type`` their result type
+(V128, a scalar for ``extract_lane``/``any_true``/``bitmask``..., None for the lane
+stores), ``size`` 128 and, for the memory ones, ``bits`` accessed; rules know them by
+name (``wazaot.lower.vector``). ``v128.load`` and ``v128.store`` are a LOAD and a STORE
+of type V128, 128 bits, lowered by the shared rules like the scalar ones.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import enum
 from dataclasses import dataclass
 
 from ..api import ValueType
-from ..wasm.opcodes import NAMES, PREFIX_FD, SIGNATURES
+from ..wasm.opcodes import MAX_ALIGN, NAMES, PREFIX_FD, SIGNATURES
 
 __all__ = ["OPS", "Op", "Operation", "Rounding"]
 
@@ -93,7 +95,7 @@ class Operation(enum.Enum):
     GLOBAL_SET = enum.auto()
     REF_FUNC = enum.auto()
     REF_IS_NULL = enum.auto()
-    # 128-bit SIMD, not decoded further
+    # 128-bit SIMD: known by name (``Op.name``), see ``wazaot.lower.vector``
     VECTOR = enum.auto()
 
     # Members are singletons compared by identity: hash them the same way, in C
@@ -207,7 +209,10 @@ def _decode(opcode: int, name: str) -> Op | None:
         return Op(opcode, name, _V128_ACCESS[name], n_params, n_results, ValueType.V128, 128,
                   bits=128)  # fmt: skip
     if opcode >= PREFIX_FD:
-        return Op(opcode, name, Operation.VECTOR, n_params, n_results)
+        results = sig[1] if sig is not None else ()
+        return Op(opcode, name, Operation.VECTOR, n_params, n_results,
+                  results[0] if results else None, 128,
+                  bits=8 << MAX_ALIGN[opcode] if opcode in MAX_ALIGN else 0)  # fmt: skip
     prefix, _, rest = name.partition(".")
     vt = _TYPES.get(prefix)
     if vt is None or sig is None or rest == "const":

@@ -18,7 +18,7 @@ lookup is one dict access by opcode (registration expands operations into opcode
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Generic, TypeVar
 
 from ..api import ValueType
@@ -40,9 +40,14 @@ FLOATS = (ValueType.F32, ValueType.F64)
 class RuleSet(Generic[L]):
     """The rules of one architecture (or the shared ones), by opcode."""
 
-    def __init__(self, name: str, include: RuleSet[Any] | None = None):
+    def __init__(self, name: str, include: RuleSet[Any] | Sequence[RuleSet[Any]] = ()):
         self.name = name
-        self.table: dict[int, RuleFn[L]] = dict(include.table) if include is not None else {}
+        self.table: dict[int, RuleFn[L]] = {}
+        for other in [include] if isinstance(include, RuleSet) else include:
+            for code in other.table:
+                if code in self.table:
+                    raise ValueError(f"{name}: two rules for {OPS[code].name}")
+            self.table.update(other.table)
 
     def _add(self, opcodes: list[int], fn: RuleFn[L]) -> None:
         for code in opcodes:
