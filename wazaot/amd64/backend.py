@@ -19,7 +19,7 @@ from ..machinst import chunks
 from ..machinst.objcode import ChunkCode, ObjectCode, RelocKind
 from ..regalloc import allocate
 from ..wasm.module import Module
-from . import cpu, lower_float, lower_int, lower_mem  # noqa: F401  (they register the rules)
+from . import cpu, lower_float, lower_int, lower_mem, simd_float, simd_int  # noqa: F401  (they register the rules)
 from .abi import REGISTER_ENV
 from .emit import Emitter
 from .encoding import Assembler

@@ -64,6 +64,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..machinst.buffer import LabelBuffer
+from . import encoding_vec_fp, encoding_vec_int
 from .args import SCALE_BITS, Cond, Imm, Label, Mem, Operand, Symbol, fits_signed
 from .encoding_int import INT_ROWS, IntInstructions, Row
 from .encoding_sse import SSE_ROWS, SseInstructions
@@ -286,8 +287,8 @@ def parse_row(row: Row) -> list[Form]:
     return forms
 
 
-ROWS: tuple[Row, ...] = (*INT_ROWS, *SSE_ROWS)
-"""Every row of the encoding table, integer then SSE."""
+ROWS: tuple[Row, ...] = (*INT_ROWS, *SSE_ROWS, *encoding_vec_int.ROWS, *encoding_vec_fp.ROWS)
+"""Every row of the encoding table: integer, scalar SSE, packed (SIMD) forms."""
 
 FORMS: dict[str, tuple[Form, ...]] = {}
 """The parsed forms by mnemonic, in table order (the order :meth:`Assembler.emit`

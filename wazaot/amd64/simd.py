@@ -11,25 +11,18 @@ The SSE forms are two-address (``paddd dst, src``): their implementations regist
 (``vpaddd dst, a, b``) are three-address and leave dst free (``dst="late"``).
 
 xmm15 is the emitters' vector scratch register (never allocated), r11 the integer one.
+
+The implementations are in ``simd_int.py`` (integer lanes: arithmetic, comparisons,
+shifts, narrowing and widening, ``bitmask``/``all_true``) and ``simd_float.py`` (float
+lanes and conversions, lane moves, shuffles, the bitwise instructions); ``backend.py``
+imports both, which completes the table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from ..lower.vector import VecOp, VectorTable
-from ..machinst import PReg
-from .abi import xmm
-from .emit import Emitter
+from ..lower.vector import VectorTable
 
 __all__ = ["SIMD"]
 
 SIMD = VectorTable("x86-64")
 """The x86-64 implementation of every SIMD instruction, by wasm name."""
-
-
-@SIMD.register("i32x4.add", dst="reuse")
-def _add(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-         temps: Sequence[PReg]) -> None:  # fmt: skip
-    assert dst is not None and dst == srcs[0]
-    e.asm.emit("paddd", None, xmm(dst), xmm(srcs[1]))

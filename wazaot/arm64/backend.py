@@ -24,7 +24,7 @@ from ..machinst.emit import AllocationView, EmittedFunction
 from ..machinst.objcode import ChunkCode, ObjectCode, RelocKind
 from ..regalloc import allocate
 from ..wasm.module import Module
-from . import lower_float, lower_int, lower_mem  # noqa: F401  (they register the rules)
+from . import lower_float, lower_int, lower_mem, simd_float, simd_int  # noqa: F401  (they register the rules)
 from .abi import REGISTER_ENV
 from .args import Label
 from .emit import Emitter

@@ -1,0 +1,7 @@
+"""x86-64 SIMD, float lanes and conversions, lane moves (splat, extract, replace),
+shuffles and the bitwise instructions (registered into
+:data:`wazaot.amd64.simd.SIMD`)."""
+
+from __future__ import annotations
+
+from .simd import SIMD  # noqa: F401
