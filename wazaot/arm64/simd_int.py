@@ -306,6 +306,9 @@ def _all_true(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
     e.asm.emit(cset(32, gpr(dst), Cond.ne))
 
 
+_ADDP = 0b11011  # ADDP (scalar): opcode of "scalar pairwise"
+
+
 @SIMD.register("i64x2.all_true")
 def _all_true64(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
                 temps: Sequence[PReg]) -> None:  # fmt: skip
@@ -319,7 +322,7 @@ def _all_true64(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
     """
     assert dst is not None
     _misc(e, MiscOp.cmeq0, 3, v31, vec(srcs[0]))
-    e.asm.emit(simd_scalar_pairwise(False, 3, SameOp.addp.opcode, v31, v31))
+    e.asm.emit(simd_scalar_pairwise(False, 3, _ADDP, v31, v31))
     _fmov_to_gpr(e, 64, x16, v31)
     e.asm.emit(cmp_imm(64, x16, Imm12(0)))
     e.asm.emit(cset(32, gpr(dst), Cond.eq))
