@@ -121,8 +121,8 @@ def pairs(v: int) -> list[tuple[int, int]]:
     return list(zip(xs[::2], xs[1::2]))
 
 
-def unary_models() -> dict[str, Callable[[int], int]]:
-    m: dict[str, Callable[[int], int]] = {}
+def unary_models() -> dict[str, Callable[..., int]]:
+    m: dict[str, Callable[..., int]] = {}
     for shape, n in BITS.items():
         m[f"{shape}.neg"] = lanewise(n, True, lambda a: -a)
         m[f"{shape}.abs"] = lanewise(n, True, abs)
@@ -141,8 +141,8 @@ def unary_models() -> dict[str, Callable[[int], int]]:
     return m
 
 
-def scalar_models() -> dict[str, Callable[[int], int]]:
-    m: dict[str, Callable[[int], int]] = {}
+def scalar_models() -> dict[str, Callable[..., int]]:
+    m: dict[str, Callable[..., int]] = {}
     for shape, n in BITS.items():
         m[f"{shape}.all_true"] = lambda a, n=n: int(all(lanes(a, n)))
         m[f"{shape}.bitmask"] = lambda a, n=n: sum(
@@ -314,3 +314,4 @@ def test_arm64_code_decodes() -> None:
     for mnemonic in ("sshl", "ushl", "sshr", "ushr", "shl", "sqxtun2", "smull2", "uminv",
                      "usra", "zip1", "umlal", "sqrdmulh", "urhadd", "saddlp"):  # fmt: skip
         assert any(t.startswith(mnemonic + " ") for t in text), mnemonic
+    assert "dup v31.16b, w16" in text  # the register shift counts
