@@ -62,7 +62,8 @@ def simd_two_misc(c: Chooser) -> Sample:
         text = f"{name} {rd}.{t}, {rn}.{t}"
     elif op in (MiscOp.saddlp, MiscOp.uaddlp):
         size, q, t = arrangement(c, (0, 1, 2))
-        text = f"{op.name} {rd}.{ARRANGEMENT[size + 1, q]}, {rn}.{t}"
+        wide = "1d" if (size, q) == (2, False) else ARRANGEMENT[size + 1, q]
+        text = f"{op.name} {rd}.{wide}, {rn}.{t}"
     elif op in _NARROWING:
         size, q, t = arrangement(c, (0, 1, 2))
         text = f"{op.name}{suffix if q else ''} {rd}.{t}, {rn}.{ARRANGEMENT[size + 1, True]}"
