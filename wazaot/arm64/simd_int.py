@@ -4,7 +4,7 @@
 Most instructions are one NEON instruction on the whole register, chosen from a table
 by the wasm name (``i16x8.add_sat_s`` -> ``sqadd v.8h``); the lane size is the
 ``size`` field (0 for ``i8x16`` ... 3 for ``i64x2``). The others are short sequences
-through the scratch registers v30/v31 and x16/x17, described where they are written.
+through the scratch registers v30, v31 and x16, described where they are written.
 """
 
 from __future__ import annotations
