@@ -125,31 +125,30 @@ def _ne(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
     _not(e, d, d)
 
 
-@SIMD.register("i64x2.mul", temps="v")
+@SIMD.register("i64x2.mul", dst="early")
 def _mul64(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
            temps: Sequence[PReg]) -> None:  # fmt: skip
     """No MUL of 64-bit lanes: with a = ah:al and b = bh:bl (32-bit halves of a lane),
-    a * b mod 2**64 = al * bl + ((al * bh + ah * bl) << 32)::
+    a * b mod 2**64 = al * bl + ((al * bh + ah * bl) << 32); dst is the accumulator (a
+    register of its own)::
 
-        rev64  v31.4s, b.4s            bl:bh per lane
-        mul    v31.4s, v31.4s, a.4s    al*bh, ah*bl (mod 2**32)
-        uaddlp v31.2d, v31.4s          their sum per lane
-        shl    v31.2d, v31.2d, #32
-        xtn    v30.2s, a.2d            al
-        xtn    t.2s, b.2d              bl
-        umlal  v31.2d, v30.2s, t.2s    + al*bl
-        mov    dst, v31
+        rev64  dst.4s, b.4s             bl:bh per lane
+        mul    dst.4s, dst.4s, a.4s     al*bh, ah*bl (mod 2**32)
+        uaddlp dst.2d, dst.4s           their sum per lane
+        shl    dst.2d, dst.2d, #32
+        xtn    v30.2s, a.2d             al
+        xtn    v31.2s, b.2d             bl
+        umlal  dst.2d, v30.2s, v31.2s   + al*bl
     """
     assert dst is not None
-    a, b, t = vec(srcs[0]), vec(srcs[1]), vec(temps[0])
-    _misc(e, MiscOp.rev64, 2, v31, b)
-    _same(e, SameOp.mul, 2, v31, v31, a)
-    _misc(e, MiscOp.uaddlp, 2, v31, v31)
-    _shift(e, ShiftOp.shl, 64, 32, v31, v31)
+    d, a, b = vec(dst), vec(srcs[0]), vec(srcs[1])
+    _misc(e, MiscOp.rev64, 2, d, b)
+    _same(e, SameOp.mul, 2, d, d, a)
+    _misc(e, MiscOp.uaddlp, 2, d, d)
+    _shift(e, ShiftOp.shl, 64, 32, d, d)
     _misc(e, MiscOp.xtn, 2, v30, a, q=False)
-    _misc(e, MiscOp.xtn, 2, t, b, q=False)
-    e.asm.emit(simd_three_diff(DiffOp.umlal.u, 2, DiffOp.umlal.opcode, False, v31, v30, t))
-    e.asm.emit(vec_mov(vec(dst), v31))
+    _misc(e, MiscOp.xtn, 2, v31, b, q=False)
+    e.asm.emit(simd_three_diff(DiffOp.umlal.u, 2, DiffOp.umlal.opcode, False, d, v30, v31))
 
 
 # -- one instruction of one vector --------------------------------------------------------
