@@ -269,7 +269,7 @@ def parse_row(row: Row) -> list[Form]:
     if vex is not None and "is4" in tokens:
         tokens[tokens.index("is4")] = "ib"  # the register's byte, with any immediate
     mandatory = bytearray()
-    while tokens and tokens[0] in ("66", "F2", "F3"):
+    while vex is None and tokens and tokens[0] in ("66", "F2", "F3"):  # VEX: in pp
         mandatory.append(int(tokens.pop(0), 16))
     flags = {t for t in tokens if t in ("REX.W", "o32", "d64")}
     opcode = bytearray()
@@ -295,11 +295,6 @@ def parse_row(row: Row) -> list[Form]:
     unknown = [k for k in kinds if k not in _ROLES]
     assert not unknown, f"unknown operand kinds {unknown} in {row}"
     roles = tuple("opreg" if _ROLES[k] == "reg" and plus == "r" else _ROLES[k] for k in kinds)
-    if modrm_field is not None and "rm" not in roles and "x" in kinds:
-        # An XMM register in ModRM.rm: a /digit form (psllw x, u8) or a GPR in ModRM.reg
-        # (pmovmskb r, x). Never memory, which these encodings do not allow.
-        last = len(kinds) - 1 - kinds[::-1].index("x")
-        roles = (*roles[:last], "rm", *roles[last + 1 :])
     # Each field of the encoding is filled by exactly one operand.
     assert roles.count("rm") == (modrm_field is not None), row
     assert roles.count("reg") == (modrm_field == -1), row

@@ -50,7 +50,7 @@ _WIDEN = {
 }  # fmt: skip
 """Sign- or zero-extend the low 64 bits of the source (memory: 64 bits)."""
 
-# Shifts by an immediate: (opcode, /digit) of ``op x, u8`` (the register in ModRM.rm).
+# Shifts by an immediate: (opcode, /digit) of ``op xr, u8`` (the register in ModRM.rm).
 _SHIFT_IMM = {
     "psrlw": (0x71, 2), "psraw": (0x71, 4), "psllw": (0x71, 6),
     "psrld": (0x72, 2), "psrad": (0x72, 4), "pslld": (0x72, 6),
@@ -63,14 +63,14 @@ def _rows() -> list[Row]:
     rows += [(name, "-", "x, xm128", f"66 0F 38 {op:02X} /r") for name, op in _0F38.items()]
     rows += [(name, "-", "x, xm128", f"66 0F 38 {op:02X} /r") for name, op in _UNARY.items()]
     rows += [(name, "-", "x, xm64", f"66 0F 38 {op:02X} /r") for name, op in _WIDEN.items()]
-    rows += [(name, "-", "x, u8", f"66 0F {op:02X} /{digit} ib")
+    rows += [(name, "-", "xr, u8", f"66 0F {op:02X} /{digit} ib")
              for name, (op, digit) in _SHIFT_IMM.items()]  # fmt: skip
     return rows + [
         ("pshufd", "-", "x, xm128, u8", "66 0F 70 /r ib"),
         # The sign bit of each lane into a GPR (bit i: lane i), upper bits zero.
-        ("pmovmskb", "32", "r, x", "66 0F D7 /r"),
-        ("movmskps", "32", "r, x", "0F 50 /r"),
-        ("movmskpd", "32", "r, x", "66 0F 50 /r"),
+        ("pmovmskb", "32", "r, xr", "66 0F D7 /r"),
+        ("movmskps", "32", "r, xr", "0F 50 /r"),
+        ("movmskpd", "32", "r, xr", "66 0F 50 /r"),
     ]
 
 

@@ -25,7 +25,7 @@ from .simd import SIMD
 X15 = xmm15
 """The vector scratch register (never allocated)."""
 
-AVX = False
+AVX = True
 """Whether the AVX (VEX) implementations are registered: the encoder has the VEX forms."""
 
 _SUFFIX = {"i8x16": "b", "i16x8": "w", "i32x4": "d", "i64x2": "q"}
@@ -46,7 +46,7 @@ class Vec:
 
     def copy(self, d: Xmm, a: Xmm) -> None:
         if d is not a:
-            self.asm.emit("movdqa", None, d, a)
+            self.asm.emit(self.prefix + "movdqa", None, d, a)
 
     def op(self, m: str, d: Xmm, a: Xmm, b: Xmm) -> None:
         """``d := a m b``: ``vm d, a, b`` or ``m d, b`` (after ``movdqa d, a``)."""
@@ -119,8 +119,8 @@ def _reg(p: PReg) -> Xmm | Gpr:
 def _register(*names: str, temps: str = "", dst: DstMode = "reuse", imm_arg: int | None = None,
               when: Collection[str] = ()) -> Callable[[Emit], Emit]:  # fmt: skip
     """Register an emitter of :class:`Vec` for ``names``: with the SSE forms (``dst``,
-    features ``when``) and, when :data:`AVX`, with the VEX forms (``dst="late"``
-    unless ``early``; features ``when`` and ``avx``)."""
+    features ``when``) and, when :data:`AVX`, with the VEX forms (``dst="late"``;
+    features ``when`` and ``avx``)."""
 
     def register(fn: Emit) -> Emit:
         def adapt(avx: bool) -> Callable[..., None]:
@@ -133,8 +133,7 @@ def _register(*names: str, temps: str = "", dst: DstMode = "reuse", imm_arg: int
 
         SIMD.register(*names, temps=temps, dst=dst, imm_arg=imm_arg, when=when)(adapt(False))
         if AVX:
-            late: DstMode = "early" if dst == "early" else "late"
-            SIMD.register(*names, temps=temps, dst=late, imm_arg=imm_arg,
+            SIMD.register(*names, temps=temps, dst="late", imm_arg=imm_arg,
                           when={"avx", *when})(adapt(True))  # fmt: skip
         return fn
 
@@ -190,7 +189,7 @@ def _abs64(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm
 
 @_register(*(f"{shape}.neg" for shape in _SUFFIX), dst="early")
 def _neg(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """``0 - a``: pxor d, d; psub d, a (AVX: the zero in xmm15)."""
+    """``0 - a``: pxor d, d; psub d, a (AVX: the zero in xmm15, vpsub d, xmm15, a)."""
     zero = X15 if v.avx else d
     v.zero(zero)
     v.op("psub" + _SUFFIX[inst.name[:5]], d, zero, srcs[0])
@@ -490,7 +489,8 @@ def _bitmask(v: Vec, inst: VecOp, d: Gpr, srcs: Sequence[Xmm], temps: Sequence[X
     shape = inst.name[:5]
     if shape == "i16x8":
         v.op("packsswb", X15, a, a)
-        asm.emit("pmovmskb", 32, d, X15)
+        asm.emit(v.prefix + "pmovmskb", 32, d, X15)
         asm.movzx(32, d, d, 8)
     else:
-        asm.emit({"i8x16": "pmovmskb", "i32x4": "movmskps", "i64x2": "movmskpd"}[shape], 32, d, a)
+        mask = {"i8x16": "pmovmskb", "i32x4": "movmskps", "i64x2": "movmskpd"}[shape]
+        asm.emit(v.prefix + mask, 32, d, a)
