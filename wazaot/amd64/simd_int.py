@@ -236,6 +236,10 @@ _CMP = {
 _CMP64 = {**_CMP, "le_s": ("pcmpgt", False, True), "ge_s": ("pcmpgt", True, True)}
 _CMP_NAMES = [f"{shape}.{op}" for shape in ("i8x16", "i16x8", "i32x4") for op in _CMP]
 _GT64 = [f"i64x2.{op}" for op in ("gt_s", "lt_s", "le_s", "ge_s")]
+# The SSE forms of the swapped comparisons copy b into a dst of its own (early), then
+# compare it with a.
+_SWAPPED = {f"{shape}.{op}" for shape in _SUFFIX for op in ("lt_s", "ge_s")
+            if (_CMP64 if shape == "i64x2" else _CMP)[op][1]}  # fmt: skip
 
 
 def _compare(v: Vec, name: str, d: Xmm, a: Xmm, b: Xmm, temps: Sequence[Xmm]) -> None:
@@ -257,14 +261,16 @@ def _compare(v: Vec, name: str, d: Xmm, a: Xmm, b: Xmm, temps: Sequence[Xmm]) ->
         v.invert(d)
 
 
-@_register(*_CMP_NAMES, "i64x2.eq", "i64x2.ne")
+@_register(*(n for n in _CMP_NAMES if n not in _SWAPPED), "i64x2.eq", "i64x2.ne")
+@_register(*(n for n in _CMP_NAMES if n in _SWAPPED), dst="early")
 def _cmp(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """pcmpeq/pcmpgt (operands swapped for lt), ``a == min(a, b)`` for le (max for ge),
     inverted (pcmpeqd xmm15, xmm15; pxor) for ne, gt_u and lt_u."""
     _compare(v, inst.name, d, srcs[0], srcs[1], temps)
 
 
-@_register(*_GT64, when={"sse42"})
+@_register(*(n for n in _GT64 if n not in _SWAPPED), when={"sse42"})
+@_register(*(n for n in _GT64 if n in _SWAPPED), dst="early", when={"sse42"})
 def _cmp64(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """pcmpgtq (SSE4.2), operands swapped for lt and ge, inverted for le and ge."""
     _compare(v, inst.name, d, srcs[0], srcs[1], temps)
