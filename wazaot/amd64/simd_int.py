@@ -25,9 +25,6 @@ from .simd import SIMD
 X15 = xmm15
 """The vector scratch register (never allocated)."""
 
-AVX = True
-"""Whether the AVX (VEX) implementations are registered: the encoder has the VEX forms."""
-
 _SUFFIX = {"i8x16": "b", "i16x8": "w", "i32x4": "d", "i64x2": "q"}
 _BITS = {"i8x16": 8, "i16x8": 16, "i32x4": 32, "i64x2": 64}
 
@@ -119,8 +116,8 @@ def _reg(p: PReg) -> Xmm | Gpr:
 def _register(*names: str, temps: str = "", dst: DstMode = "reuse", imm_arg: int | None = None,
               when: Collection[str] = ()) -> Callable[[Emit], Emit]:  # fmt: skip
     """Register an emitter of :class:`Vec` for ``names``: with the SSE forms (``dst``,
-    features ``when``) and, when :data:`AVX`, with the VEX forms (``dst="late"``;
-    features ``when`` and ``avx``)."""
+    features ``when``) and with the VEX forms (``dst="late"``; features ``when`` and
+    ``avx``)."""
 
     def register(fn: Emit) -> Emit:
         def adapt(avx: bool) -> Callable[..., None]:
@@ -132,9 +129,8 @@ def _register(*names: str, temps: str = "", dst: DstMode = "reuse", imm_arg: int
             return emit
 
         SIMD.register(*names, temps=temps, dst=dst, imm_arg=imm_arg, when=when)(adapt(False))
-        if AVX:
-            SIMD.register(*names, temps=temps, dst="late", imm_arg=imm_arg,
-                          when={"avx", *when})(adapt(True))  # fmt: skip
+        SIMD.register(*names, temps=temps, dst="late", imm_arg=imm_arg,
+                      when={"avx", *when})(adapt(True))  # fmt: skip
         return fn
 
     return register
