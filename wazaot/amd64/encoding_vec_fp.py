@@ -78,6 +78,7 @@ def _rows() -> list[Row]:
         ("pinsrb", "32", "x, rr, u8", "66 0F 3A 20 /r ib"),
         ("pinsrw", "32", "x, rr, u8", "66 0F C4 /r ib"),
         ("pinsrd", "32", "x, rm, u8", "66 0F 3A 22 /r ib"),
+        ("pinsrq", "64", "x, rm, u8", "66 0F 3A 22 /r ib"),  # as in encoding_sse, for its twin
         ("pextrb", "32", "rr, x, u8", "66 0F 3A 14 /r ib"),
         ("pextrw", "32", "r, xr, u8", "66 0F C5 /r ib"),
         ("pextrd", "32", "rm, x, u8", "66 0F 3A 16 /r ib"),
