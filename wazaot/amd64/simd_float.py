@@ -567,20 +567,23 @@ def _imm4(lanes: Sequence[int]) -> int:
 
 
 def _shuffle_one(v: VecAsm, dst: Xmm, src: Xmm, lanes: Sequence[int]) -> None:
-    """``lanes`` (0-15) of one source: a move, pshufd, or pshufb with a mask."""
+    """``lanes`` (0-15) of one source: a move, pshufd, palignr (a rotation), or pshufb
+    with a mask."""
     dwords = _wide_lanes(lanes, 4)
     if list(lanes) == list(range(16)):
         v.move(dst, src)
     elif dwords is not None:
         v.unary("pshufd", dst, src, _imm4(dwords))
+    elif all(lanes[i] == (lanes[0] + i) % 16 for i in range(16)):  # a rotation
+        v.op("palignr", dst, src, src, lanes[0])
     else:
         v.const(xmm15, _pshufb_mask(lanes, 0))
         v.op("pshufb", dst, src, xmm15)
 
 
 def _shuffle_two(v: VecAsm, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, lanes: tuple[int, ...]) -> None:
-    """``lanes`` of both sources: shufps, punpck*, palignr, pblendw; else pshufb of
-    each source with its mask, or'ed."""
+    """``lanes`` of both sources: shufps, punpck*, palignr, pblendw, a blend of bytes;
+    else pshufb of each source with its mask, or'ed."""
     dwords = _wide_lanes(lanes, 4)
     words = _wide_lanes(lanes, 2)
     if dwords is not None and all(d < 4 for d in dwords[:2]) and all(d >= 4 for d in dwords[2:]):
@@ -597,12 +600,26 @@ def _shuffle_two(v: VecAsm, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, lanes: tuple[int, 
         v.op("palignr", dst, a, b, lanes[0] - 16)
     elif words is not None and all(w % 8 == i for i, w in enumerate(words)):
         v.op("pblendw", dst, a, b, sum(1 << i for i, w in enumerate(words) if w >= 8))
+    elif all(x % 16 == i for i, x in enumerate(lanes)):
+        _blend_bytes(v, dst, a, b, t, sum(0xFF << (8 * i) for i, x in enumerate(lanes) if x >= 16))
     else:
         v.const(xmm15, _pshufb_mask(lanes, 16))
         v.op("pshufb", t, b, xmm15)
         v.const(xmm15, _pshufb_mask(lanes, 0))
         v.op("pshufb", dst, a, xmm15)
         v.op("por", dst, dst, t)
+
+
+def _blend_bytes(v: VecAsm, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, mask: int) -> None:
+    """Bytes of b where ``mask`` has 0xff, of a elsewhere: vpblendvb with AVX, else
+    (b & mask) | (a & ~mask)."""
+    v.const(xmm15, mask)
+    if v.avx:
+        v.asm.emit("vpblendvb", None, dst, a, b, xmm15)
+        return
+    v.op("pand", t, b, xmm15)
+    v.op("pandn", xmm15, xmm15, a)
+    v.op("por", dst, xmm15, t)
 
 
 @_both("i8x16.shuffle", temps="v")
