@@ -165,7 +165,7 @@ def _both(*names: str, sse_dst: DstMode = "reuse", temps: str = "", avx2: bool =
         SIMD.register(*names, dst=sse_dst, temps=temps)(_adapt(fn, False, False))
         SIMD.register(*names, temps=temps, when={"avx"})(_adapt(fn, True, False))
         if avx2:
-            SIMD.register(*names, temps=temps, when={"avx2"})(_adapt(fn, True, True))
+            SIMD.register(*names, temps=temps, when={"avx", "avx2"})(_adapt(fn, True, True))
         return fn
 
     return register
