@@ -281,12 +281,15 @@ _CANONICAL = {"f32x4": splat(32, 0x7FC0_0000), "f64x2": splat(64, 0x7FF8 << 48)}
 @_both("f32x4.canonicalize_nans", "f64x2.canonicalize_nans", temps="v")
 def _canonicalize(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
     """NaN lanes := the canonical NaN: an unordered compare gives the mask, then
-    (canonical & mask) | (src & ~mask)."""
+    vblendvps/pd, or (canonical & mask) | (src & ~mask)."""
     shape = inst.name[:5]
     s = _SUFFIX[shape]
     a, t = srcs
     v.const(t, _CANONICAL[shape])
     v.op("cmp" + s, xmm15, a, a, 3)
+    if v.avx:
+        v.asm.emit("vblendv" + s, None, dst, a, t, xmm15)
+        return
     v.op("and" + s, t, t, xmm15)
     v.op("andn" + s, xmm15, xmm15, a)
     v.op("or" + s, dst, xmm15, t)
