@@ -585,10 +585,11 @@ def _shuffle_one(v: VecAsm, dst: Xmm, src: Xmm, lanes: Sequence[int]) -> None:
 
 
 def _shuffle_two(v: VecAsm, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, lanes: tuple[int, ...]) -> None:
-    """``lanes`` of both sources: shufps, punpck*, palignr, pblendw, a blend of bytes;
-    else pshufb of each source with its mask, or'ed."""
+    """``lanes`` of both sources: shufps, punpck*, palignr, insertps, pblendw, a blend
+    of bytes; else pshufb of each source with its mask, or'ed."""
     dwords = _wide_lanes(lanes, 4)
     words = _wide_lanes(lanes, 2)
+    inserted = _insert_one(dwords) if dwords is not None else None
     if dwords is not None and all(d < 4 for d in dwords[:2]) and all(d >= 4 for d in dwords[2:]):
         v.op("shufps", dst, a, b, _imm4(dwords))
     elif dwords is not None and all(d >= 4 for d in dwords[:2]) and all(d < 4 for d in dwords[2:]):
@@ -601,6 +602,10 @@ def _shuffle_two(v: VecAsm, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, lanes: tuple[int, 
         v.op("palignr", dst, b, a, lanes[0])
     elif all(lanes[i] == (lanes[0] + i) % 32 for i in range(16)):  # bytes k.. of b:a
         v.op("palignr", dst, a, b, lanes[0] - 16)
+    elif inserted is not None:
+        first, lane, src_lane = inserted
+        base, other = (a, b) if first == 0 else (b, a)
+        v.op("insertps", dst, base, other, src_lane << 6 | lane << 4)
     elif words is not None and all(w % 8 == i for i, w in enumerate(words)):
         v.op("pblendw", dst, a, b, sum(1 << i for i, w in enumerate(words) if w >= 8))
     elif all(x % 16 == i for i, x in enumerate(lanes)):
@@ -611,6 +616,17 @@ def _shuffle_two(v: VecAsm, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, lanes: tuple[int, 
         v.const(xmm15, _pshufb_mask(lanes, 0))
         v.op("pshufb", dst, a, xmm15)
         v.op("por", dst, dst, t)
+
+
+def _insert_one(dwords: Sequence[int]) -> tuple[int, int, int] | None:
+    """When ``dwords`` (0-7) are one source's lanes in place but for one lane taken
+    from the other source: (first dword of the source kept: 0 or 4, the lane replaced,
+    the other source's lane), the fields of insertps."""
+    for first in (0, 4):
+        moved = [i for i, d in enumerate(dwords) if d != first + i]
+        if len(moved) == 1 and (dwords[moved[0]] < 4) == (first == 4):
+            return first, moved[0], dwords[moved[0]] % 4
+    return None
 
 
 def _blend_bytes(v: VecAsm, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, mask: int) -> None:
