@@ -254,7 +254,11 @@ def _max(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
     _clear_nan_payload(v, inst.name[:5], dst, xmm15)
 
 
-@_both(*_shapes("pmin", "pmax"))
+# The instructions computed as ``op(b, a)`` have a dst of their own on SSE: ``movaps
+# dst, b; op dst, a`` (reusing a's register would take a copy through xmm15 more).
+
+
+@_both(*_shapes("pmin", "pmax"), sse_dst="early")
 def _pminmax(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
     """pmin(a, b) = b < a ? b : a = minps(b, a); pmax = maxps(b, a)."""
     shape, op = inst.name.split(".")
@@ -266,13 +270,16 @@ _COMPARE = {"eq": (0, False), "ne": (4, False), "lt": (1, False), "le": (2, Fals
             "gt": (1, True), "ge": (2, True)}  # fmt: skip
 
 
-@_both(*_shapes(*_COMPARE))
 def _compare(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
     """cmpps/cmppd (gt and ge as lt and le of the swapped operands; ne is unordered)."""
     shape, op = inst.name.split(".")
     predicate, swap = _COMPARE[op]
     a, b = (srcs[1], srcs[0]) if swap else (srcs[0], srcs[1])
     v.op("cmp" + _SUFFIX[shape], dst, a, b, predicate)
+
+
+_both(*_shapes("eq", "ne", "lt", "le"))(_compare)
+_both(*_shapes("gt", "ge"), sse_dst="early")(_compare)
 
 
 _CANONICAL = {"f32x4": splat(32, 0x7FC0_0000), "f64x2": splat(64, 0x7FF8 << 48)}
@@ -407,7 +414,7 @@ def _bitwise(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
     v.op(_BITWISE[inst.name], dst, srcs[0], srcs[1])
 
 
-@_both("v128.andnot")
+@_both("v128.andnot", sse_dst="early")
 def _andnot(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
     """a & ~b = pandn(b, a)."""
     v.op("pandn", dst, srcs[1], srcs[0])
