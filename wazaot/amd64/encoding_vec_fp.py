@@ -17,19 +17,13 @@ from .encoding_int import Row
 # Two-source float arithmetic: ps (no prefix) and pd (66) share the opcode.
 _FLOAT_ARITH = {"add": "58", "mul": "59", "sub": "5C", "min": "5D", "div": "5E", "max": "5F"}
 
-# Two-source integer and shuffle forms the float and lane code uses: "x, xm128".
-_PACKED = {
-    "pandn": "66 0F DF", "paddusb": "66 0F DC", "psubd": "66 0F FA", "pmaxsd": "66 0F 38 3D",
-    "pshufb": "66 0F 38 00",
-    "punpcklbw": "66 0F 60", "punpcklwd": "66 0F 61", "punpckldq": "66 0F 62",
-    "punpcklqdq": "66 0F 6C", "punpckhbw": "66 0F 68", "punpckhwd": "66 0F 69",
-    "punpckhdq": "66 0F 6A", "punpckhqdq": "66 0F 6D",
-    "unpcklps": "0F 14", "unpcklpd": "66 0F 14",
-}  # fmt: skip
+# Two-source forms: "x, xm128". The integer forms the float code also uses (pandn,
+# paddusb, psubd, pmaxsd, pshufb, punpck*, pshufd, ptest, shifts by an immediate) are
+# rows of encoding_vec_int.
+_PACKED = {"unpcklps": "0F 14", "unpcklpd": "66 0F 14"}
 
 # Forms with an 8-bit immediate: (operands, encoding).
 _WITH_IMM = {
-    "pshufd": ("x, xm128, u8", "66 0F 70 /r ib"),
     "pshuflw": ("x, xm128, u8", "F2 0F 70 /r ib"),
     "shufps": ("x, xm128, u8", "0F C6 /r ib"),
     "palignr": ("x, xm128, u8", "66 0F 3A 0F /r ib"),
@@ -55,7 +49,6 @@ _UNARY = {
     "cvtdq2pd": ("x, xm64", "F3 0F E6 /r"),
     "cvttpd2dq": ("x, xm128", "66 0F E6 /r"),
     "movddup": ("x, xm64", "F2 0F 12 /r"),
-    "ptest": ("x, xm128", "66 0F 38 17 /r"),  # only sets ZF and CF
 }
 
 
@@ -68,12 +61,6 @@ def _rows() -> list[Row]:
     rows += [(name, "-", kinds, enc) for name, (kinds, enc) in _WITH_IMM.items()]
     rows += [(name, "-", kinds, enc) for name, (kinds, enc) in _UNARY.items()]
     rows += [
-        # Shifts by an immediate (the mask constants).
-        ("pslld", "-", "xr, u8", "66 0F 72 /6 ib"),
-        ("psrld", "-", "xr, u8", "66 0F 72 /2 ib"),
-        ("psrad", "-", "xr, u8", "66 0F 72 /4 ib"),
-        ("psllq", "-", "xr, u8", "66 0F 73 /6 ib"),
-        ("psrlq", "-", "xr, u8", "66 0F 73 /2 ib"),
         # Lanes to and from GPRs (a 32-bit GPR for the 8- and 16-bit lanes).
         ("pinsrb", "32", "x, rr, u8", "66 0F 3A 20 /r ib"),
         ("pinsrw", "32", "x, rr, u8", "66 0F C4 /r ib"),
@@ -100,5 +87,5 @@ def _rows() -> list[Row]:
 ROWS: list[Row] = _rows()
 """The rows (the SSE forms, and the AVX-only forms in VEX notation)."""
 
-NO_VEX_SOURCE: set[str] = {"pshufd", "pshuflw", "roundps", "roundpd", *_UNARY}
+NO_VEX_SOURCE: set[str] = {"pshuflw", "roundps", "roundpd", *_UNARY}
 """Mnemonics whose SSE form does not read its destination (no extra VEX source)."""
