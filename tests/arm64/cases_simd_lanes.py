@@ -133,7 +133,8 @@ def vec_permute(c: Chooser) -> Sample:
 
 @case
 def vec_fp3(c: Chooser) -> Sample:
-    op, (q, esize), rd, rn, rm = c.pick(list(sl.VecFpOp2)), shape(c, (32, 64)), c.vec(), c.vec(), c.vec()
+    op, (q, esize) = c.pick(list(sl.VecFpOp2)), shape(c, (32, 64))
+    rd, rn, rm = c.vec(), c.vec(), c.vec()
     t = arr(q, esize)
     text = f"{op.name} {rd}.{t}, {rn}.{t}, {rm}.{t}"
     return Sample(sl.vec_fp3(op, q, esize, rd, rn, rm), text)
@@ -141,7 +142,8 @@ def vec_fp3(c: Chooser) -> Sample:
 
 @case
 def vec_logic(c: Chooser) -> Sample:
-    op, q, rd, rn, rm = c.pick(list(sl.VecLogicOp)), c.pick([False, True]), c.vec(), c.vec(), c.vec()
+    op, q = c.pick(list(sl.VecLogicOp)), c.pick([False, True])
+    rd, rn, rm = c.vec(), c.vec(), c.vec()
     t = arr(q, 8)
     name = op.name.rstrip("_")
     if op is sl.VecLogicOp.orr and rn is rm:

@@ -204,21 +204,32 @@ def _plan_lanes(wide: list[int], esize: int) -> ShuffleFn | None:
     n = len(wide)
     operand = [i // n for i in wide]  # 0: a, 1: b
     index = [i % n for i in wide]
-
     if len(set(wide)) == 1:
-        return lambda e, d, a, b: e.asm.emit(
-            vec_dup_element(True, esize, d, (a, b)[operand[0]], index[0]))
+        return _dup_plan(esize, operand[0], index[0])
     for op, shape in _PERMUTES.items():
         pattern = shape(n)
         for x, y in ((0, 1), (1, 0), (0, 0), (1, 1)):
             if wide == [(x, y)[which] * n + i for which, i in pattern]:
-                return lambda e, d, a, b, op=op, x=x, y=y: e.asm.emit(
-                    vec_permute(op, True, esize, d, (a, b)[x], (a, b)[y]))
+                return _permute_plan(op, esize, x, y)
     for base in (0, 1):  # all lanes but at most one in place from one operand
         moved = [k for k in range(n) if wide[k] != base * n + k]
         if len(moved) <= 1:
             return _insert_plan(esize, base, [(k, operand[k], index[k]) for k in moved])
     return None
+
+
+def _dup_plan(esize: int, operand: int, index: int) -> ShuffleFn:
+    def emit(e: Emitter, d: Vec, a: Vec, b: Vec) -> None:
+        e.asm.emit(vec_dup_element(True, esize, d, (a, b)[operand], index))
+
+    return emit
+
+
+def _permute_plan(op: PermuteOp, esize: int, x: int, y: int) -> ShuffleFn:
+    def emit(e: Emitter, d: Vec, a: Vec, b: Vec) -> None:
+        e.asm.emit(vec_permute(op, True, esize, d, (a, b)[x], (a, b)[y]))
+
+    return emit
 
 
 def _insert_plan(esize: int, base: int, moved: list[tuple[int, int, int]]) -> ShuffleFn:
@@ -240,8 +251,11 @@ def _plan_ext(lanes: Sequence[int]) -> ShuffleFn | None:
     else:
         return None
     amount = start % 16
-    return lambda e, d, a, b: e.asm.emit(
-        vec_ext(True, d, (a, b)[first], (a, b)[second], amount))
+
+    def emit(e: Emitter, d: Vec, a: Vec, b: Vec) -> None:
+        e.asm.emit(vec_ext(True, d, (a, b)[first], (a, b)[second], amount))
+
+    return emit
 
 
 def _plan_shuffle(lanes: Sequence[int]) -> ShuffleFn | None:
