@@ -130,12 +130,15 @@ SHAPES: dict[str, tuple[int, ...]] = {
 """Shuffles of every shape ``_plan_shuffle`` knows, named by the instruction expected."""
 
 
+class Fake:
+    """Enough of an emitter for the shuffle plans: an assembler."""
+
+    def __init__(self) -> None:
+        self.asm = FarAssembler()
+
+
 def listing(lanes: Sequence[int]) -> list[str]:
     """The instructions arm64 emits for a shuffle of ``lanes`` (dst v2, a v0, b v5)."""
-
-    class Fake:
-        asm = FarAssembler()
-
     e = Fake()
     plan = simd_float._plan_shuffle(lanes)
     if plan is None:
@@ -160,6 +163,13 @@ def test_each_shuffle_shape_becomes_its_instruction(shape: str) -> None:
         assert copies == ([] if len(table) < 10 else ["mov v30.16b, v0.16b", "mov v31.16b, v5.16b"])
     else:
         assert [t.split()[0] for t in got] == [expected]
+
+
+def test_a_table_of_one_value_twice_is_one_register() -> None:
+    e = Fake()
+    simd_float._table_lookup(e, v2, v0, v0, SHAPES["tbl b a"])  # type: ignore[arg-type]
+    text = [f"{i.mnemonic} {i.op_str}" for i in CS.disasm(e.asm.finish(), 0)]
+    assert text[-1] == "tbl v2.16b, {v0.16b}, v2.16b" and not any("v30" in t for t in text)
 
 
 def reference_shuffle(lanes: Sequence[int], a: int, b: int) -> int:

@@ -271,8 +271,10 @@ def _plan_shuffle(lanes: Sequence[int]) -> ShuffleFn | None:
 
 def _table_lookup(e: Emitter, d: Vec, a: Vec, b: Vec, lanes: Sequence[int]) -> None:
     """The index vector built in dst, then TBL of a, b, or both (in v30, v31 unless
-    they are consecutive already)."""
-    if max(lanes) < 16:
+    they are consecutive already; one register if a and b are the same)."""
+    if a is b:
+        table, length, indices = a, 1, [i % 16 for i in lanes]
+    elif max(lanes) < 16:
         table, length, indices = a, 1, list(lanes)
     elif min(lanes) >= 16:
         table, length, indices = b, 1, [i - 16 for i in lanes]
