@@ -225,7 +225,7 @@ def mnemonic_text(form: Form, ops: tuple) -> str:
         return name[:-2] + ops[0].name
     if form.kinds == ("r", "i64"):
         return "movabs"
-    if name.removeprefix("v") in CMP_MNEMONICS:  # cmpltps, vcmpltps: the predicate is the last operand
+    if name.removeprefix("v") in CMP_MNEMONICS:  # cmpltps, vcmpltps: the last operand
         return f"{name[:-5]}cmp{CMP_PREDICATES[ops[-1].value]}{name[-2:]}"
     return IMPLICIT_OPERANDS.get(name, name)
 

@@ -48,7 +48,8 @@ Operand kinds used in the table
 ``r``/``rm``/``a``: a GPR (or memory, or rax) at the instruction's size; ``r8`` ``rm8``
 ``rm16`` ``rm32``: a GPR or memory of a fixed size; ``rr``: a GPR at the instruction's
 size in ModRM.rm, never memory (``pinsrb xmm, r32``, whose memory form is a byte);
-``m``: memory (lea); ``x``: an XMM register; ``xm32``/``xm64``/``xm128``: an XMM register or memory of that many bits;
+``m``: memory (lea); ``x``: an XMM register; ``xm32``/``xm64``/``xm128``: an XMM
+register or memory of that many bits;
 ``cl``: rcx; ``one``: the immediate 1; ``i8``: an immediate that fits in a sign-extended
 byte; ``i``: an immediate of the operand size (a sign-extended imm32 at 64 bits); ``u3``
 ``u4`` ``u8``: unsigned immediates; ``u32``: a 64-bit value below 2**32; ``i64``: any
