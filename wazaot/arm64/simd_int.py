@@ -34,6 +34,7 @@ from .encoding_simd import (
     simd_three_same,
     simd_two_misc,
 )
+from .encoding_simd_lanes import vec_dup_gpr
 from .imms import Imm12, LogicalImm
 from .regs import Gpr, Vec, v30, v31, x16
 from .simd import SIMD
@@ -170,12 +171,6 @@ _SHIFT_IMM = {"shl": ShiftOp.shl, "shr_s": ShiftOp.sshr, "shr_u": ShiftOp.ushr}
 _SHIFT_REG = {"shl": SameOp.sshl, "shr_s": SameOp.sshl, "shr_u": SameOp.ushl}
 
 
-def _dup_bytes(rd: Vec, rn: Gpr) -> int:
-    """DUP (general) ``dup rd.16b, wn`` ("Advanced SIMD copy": Q=1 op=0 imm5=00001
-    imm4=0001)."""
-    return 0x4E010C00 | rn.num << 5 | rd.num
-
-
 @SIMD.register(*_names(_SHAPES, "shl", "shr_s", "shr_u"), imm_arg=1)
 def _shift_op(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
               temps: Sequence[PReg]) -> None:  # fmt: skip
@@ -205,7 +200,7 @@ def _shift_op(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
     e.asm.emit(logical_imm(LogicOp.and_, 32, x16, gpr(srcs[1]), mask))
     if op != "shl":
         e.asm.emit(neg(32, x16, x16))
-    e.asm.emit(_dup_bytes(v31, x16))
+    e.asm.emit(vec_dup_gpr(True, 8, v31, x16))
     _same(e, _SHIFT_REG[op], size, d, a, v31)
 
 
