@@ -353,10 +353,7 @@ def _popcnt(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xm
     v.shift("psrlw", high, a, 4)
     v.op("pand", high, high, xmm15)
     v.op("pand", d, a, xmm15)
-    v.asm.mov(64, r11, _NIBBLE_COUNTS & (1 << 64) - 1)  # TRANSITIONAL
-    v.asm.movq(xmm15, r11)
-    v.asm.mov(64, r11, _NIBBLE_COUNTS >> 64)
-    v.asm.pinsrq(xmm15, r11, 1)
+    v.const(xmm15, _NIBBLE_COUNTS)
     v.op("pshufb", low, xmm15, d)
     v.op("pshufb", xmm15, xmm15, high)
     v.op("paddb", d, low, xmm15)
