@@ -27,7 +27,7 @@ imports both, which completes the table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Literal
 
 from ..lower.vector import DstMode, VecOp, VectorEmitFn, VectorTable
@@ -36,7 +36,7 @@ from .abi import gpr, xmm
 from .emit import Emitter
 from .regs import Gpr, Xmm, r11, xmm15
 
-__all__ = ["LANE_BITS", "SIMD", "Vec", "VecEmit", "implement", "splat"]
+__all__ = ["LANE_BITS", "SIMD", "Vec", "VecEmit", "implement", "implement_table", "splat"]
 
 SIMD = VectorTable("x86-64")
 """The x86-64 implementation of every SIMD instruction, by wasm name."""
@@ -196,3 +196,18 @@ def implement(*names: str, dst: DstMode = "reuse", temps: str = "", imm_arg: int
         return fn
 
     return register
+
+
+def implement_table(table: Mapping[str, str], unary: bool = False, dst: DstMode = "reuse") -> None:
+    """Register the instructions of ``table`` (wasm name -> mnemonic) that are one
+    machine instruction: ``d := a m b`` (:meth:`Vec.op`) or, with ``unary``, ``d :=
+    m(a)`` (:meth:`Vec.unary`); ``dst`` is the mode of the SSE forms."""
+
+    def one_instruction(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]
+                        ) -> None:  # fmt: skip
+        if unary:
+            v.unary(table[inst.name], d, srcs[0])
+        else:
+            v.op(table[inst.name], d, srcs[0], srcs[1])
+
+    implement(*table, dst=dst)(one_instruction)

@@ -29,7 +29,7 @@ from typing import Any
 from ..lower.vector import VecOp
 from .args import Cond
 from .regs import Gpr, Xmm, xmm15
-from .simd import LANE_BITS, Vec, implement, splat
+from .simd import LANE_BITS, Vec, implement, implement_table, splat
 
 _SUFFIX = {"f32x4": "ps", "f64x2": "pd"}
 
@@ -45,17 +45,9 @@ def _shapes(*ops: str) -> list[str]:
 # -- float arithmetic ----------------------------------------------------------------------
 
 
-@implement(*_shapes("add", "sub", "mul", "div"))
-def _arith(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """addps ... divpd."""
-    shape, op = inst.name.split(".")
-    v.op(op + _SUFFIX[shape], dst, srcs[0], srcs[1])
-
-
-@implement(*_shapes("sqrt"))
-def _sqrt(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """sqrtps, sqrtpd."""
-    v.unary("sqrt" + _SUFFIX[inst.name[:5]], dst, srcs[0])
+implement_table({f"{shape}.{op}": op + s for shape, s in _SUFFIX.items()
+                 for op in ("add", "sub", "mul", "div")})  # fmt: skip
+implement_table({f"{shape}.sqrt": "sqrt" + s for shape, s in _SUFFIX.items()}, unary=True)
 
 
 _ROUNDING = {"nearest": 0, "floor": 1, "ceil": 2, "trunc": 3}
@@ -171,6 +163,7 @@ def _canonicalize(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Seq
 
 # -- conversions ---------------------------------------------------------------------------
 
+# One instruction each.
 _PLAIN_CONVERSIONS = {
     "f32x4.demote_f64x2_zero": "cvtpd2ps",
     "f64x2.promote_low_f32x4": "cvtps2pd",
@@ -179,10 +172,7 @@ _PLAIN_CONVERSIONS = {
 }
 
 
-@implement(*_PLAIN_CONVERSIONS)
-def _convert(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """One instruction: cvtpd2ps, cvtps2pd, cvtdq2ps, cvtdq2pd."""
-    v.unary(_PLAIN_CONVERSIONS[inst.name], dst, srcs[0])
+implement_table(_PLAIN_CONVERSIONS, unary=True)
 
 
 @implement("f32x4.convert_i32x4_u")
@@ -281,10 +271,7 @@ def _trunc_sat_f64_u(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm],
 _BITWISE = {"v128.and": "pand", "v128.or": "por", "v128.xor": "pxor"}
 
 
-@implement(*_BITWISE)
-def _bitwise(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """pand, por, pxor."""
-    v.op(_BITWISE[inst.name], dst, srcs[0], srcs[1])
+implement_table(_BITWISE)
 
 
 @implement("v128.andnot", dst="early")

@@ -15,7 +15,7 @@ from functools import partial
 from ..lower.vector import VecOp
 from .args import Cond
 from .regs import Gpr, Xmm, r11, xmm15
-from .simd import LANE_BITS, Vec, implement, splat
+from .simd import LANE_BITS, Vec, implement, implement_table, splat
 
 _SUFFIX = {"i8x16": "b", "i16x8": "w", "i32x4": "d", "i64x2": "q"}
 
@@ -40,23 +40,13 @@ _BINARY = {
     "i16x8.narrow_i32x4_s": "packssdw", "i16x8.narrow_i32x4_u": "packusdw",
     "i32x4.dot_i16x8_s": "pmaddwd",
 }  # fmt: skip
-"""The instructions that are one machine instruction ``d := a op b``."""
+"""The instructions that are one machine instruction ``d := a op b``: padd/psub/pmull,
+saturating, min/max, pavg, pack, pmaddwd."""
 
 
-@_implement(*_BINARY)
-def _binary(v: Vec, inst: VecOp, d: Xmm | Gpr, srcs: Sequence[Xmm | Gpr],
-            temps: Sequence[Xmm]) -> None:  # fmt: skip
-    """``padd``/``psub``/``pmull``, saturating, min/max, ``pavg``, ``pack``, ``pmaddwd``."""
-    v.op(_BINARY[inst.name], d, srcs[0], srcs[1])  # type: ignore[arg-type]
-
-
-_ABS = {"i8x16.abs": "pabsb", "i16x8.abs": "pabsw", "i32x4.abs": "pabsd"}
-
-
-@_implement(*_ABS, dst="late")
-def _abs(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """pabsb/pabsw/pabsd."""
-    v.unary(_ABS[inst.name], d, srcs[0])
+implement_table(_BINARY)
+implement_table({"i8x16.abs": "pabsb", "i16x8.abs": "pabsw", "i32x4.abs": "pabsd"}, unary=True,
+                dst="late")  # fmt: skip
 
 
 @_implement("i64x2.abs")
