@@ -115,12 +115,20 @@ _SWAPPED = {f"{shape}.{op}" for shape in _SUFFIX for op in ("lt_s", "ge_s")
             if (_CMP64 if shape == "i64x2" else _CMP)[op][1]}  # fmt: skip
 
 
-def _compare(v: Vec, name: str, d: Xmm, a: Xmm, b: Xmm, temps: Sequence[Xmm]) -> None:
-    shape, op = name.split(".")
+@_implement(*(n for n in _CMP_NAMES if n not in _SWAPPED), "i64x2.eq", "i64x2.ne")
+@_implement(*(n for n in _CMP_NAMES if n in _SWAPPED), dst="early")
+@_implement(*(n for n in _GT64 if n not in _SWAPPED), when={"sse42"})
+@_implement(*(n for n in _GT64 if n in _SWAPPED), dst="early", when={"sse42"})
+@_implement(*_GT64, temps="v")
+def _compare(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
+    """pcmpeq/pcmpgt (operands swapped for lt), ``a == min(a, b)`` for le (max for ge),
+    inverted (pcmpeqd xmm15, xmm15; pxor) for ne, gt_u and lt_u. i64x2: pcmpgtq with
+    SSE4.2 (inverted for le and ge), else 32-bit compares and a 64-bit subtraction
+    (:func:`_gt64`, which the implementation without SSE4.2 gets a temp for)."""
+    shape, op = inst.name.split(".")
     s = _SUFFIX[shape]
     stem, swap, invert = (_CMP64 if s == "q" else _CMP)[op]
-    if swap:
-        a, b = b, a
+    a, b = (srcs[1], srcs[0]) if swap else (srcs[0], srcs[1])
     if stem == "pcmpeq":
         v.op("pcmpeq" + s, d, a, b)
     elif stem == "pcmpgt" and s == "q" and temps:
@@ -132,27 +140,6 @@ def _compare(v: Vec, name: str, d: Xmm, a: Xmm, b: Xmm, temps: Sequence[Xmm]) ->
         v.op("pcmpeq" + s, d, a, xmm15)
     if invert:
         v.invert(d)
-
-
-@_implement(*(n for n in _CMP_NAMES if n not in _SWAPPED), "i64x2.eq", "i64x2.ne")
-@_implement(*(n for n in _CMP_NAMES if n in _SWAPPED), dst="early")
-def _cmp(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """pcmpeq/pcmpgt (operands swapped for lt), ``a == min(a, b)`` for le (max for ge),
-    inverted (pcmpeqd xmm15, xmm15; pxor) for ne, gt_u and lt_u."""
-    _compare(v, inst.name, d, srcs[0], srcs[1], temps)
-
-
-@_implement(*(n for n in _GT64 if n not in _SWAPPED), when={"sse42"})
-@_implement(*(n for n in _GT64 if n in _SWAPPED), dst="early", when={"sse42"})
-def _cmp64(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """pcmpgtq (SSE4.2), operands swapped for lt and ge, inverted for le and ge."""
-    _compare(v, inst.name, d, srcs[0], srcs[1], temps)
-
-
-@_implement(*_GT64, temps="v")
-def _cmp64_sse41(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """Without pcmpgtq: 32-bit compares and a 64-bit subtraction (:func:`_gt64`)."""
-    _compare(v, inst.name, d, srcs[0], srcs[1], temps)
 
 
 def _gt64(v: Vec, d: Xmm, a: Xmm, b: Xmm, t: Xmm) -> None:
@@ -251,9 +238,13 @@ def _sar64(v: Vec, d: Xmm, a: Xmm, count: Xmm | int, t: Xmm) -> None:
 # -- widening and narrowing ---------------------------------------------------------------
 
 _EXTEND = {"i16x8": "bw", "i32x4": "wd", "i64x2": "dq"}
-_EXTEND_NAMES = [f"{shape}.extend_{half}_{n}_{sign}"
-                 for shape, n in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
-                 for half in ("low", "high") for sign in "su"]  # fmt: skip
+
+
+def _widening(op: str) -> list[str]:
+    """The names of ``op`` (extend, extmul) from each half of each narrower shape."""
+    return [f"{shape}.{op}_{half}_{n}_{sign}"
+            for shape, n in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
+            for half in ("low", "high") for sign in "su"]  # fmt: skip
 
 
 def _extend(v: Vec, d: Xmm, a: Xmm, shape: str, high: bool, signed: bool) -> None:
@@ -265,19 +256,14 @@ def _extend(v: Vec, d: Xmm, a: Xmm, shape: str, high: bool, signed: bool) -> Non
     v.unary(m, d, a)
 
 
-@_implement(*_EXTEND_NAMES, dst="late")
+@_implement(*_widening("extend"), dst="late")
 def _extend_op(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """pmovsxbw ... pmovzxdq (the high half: pshufd 0xee first)."""
     shape, rest = inst.name.split(".")
     _extend(v, d, srcs[0], shape, "_high_" in rest, rest.endswith("_s"))
 
 
-_EXTMUL_NAMES = [f"{shape}.extmul_{half}_{n}_{sign}"
-                 for shape, n in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
-                 for half in ("low", "high") for sign in "su"]  # fmt: skip
-
-
-@_implement(*_EXTMUL_NAMES)
+@_implement(*_widening("extmul"))
 def _extmul(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """i16x8: both halves widened (pmovsx/zx), pmullw. i32x4: pmullw and pmulhw (or
     pmulhuw) interleaved by punpcklwd/punpckhwd. i64x2: the lanes spread to the even
