@@ -75,10 +75,9 @@ def _sign(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xm
         v.op("xor" + _SUFFIX[shape], dst, srcs[0], xmm15)
 
 
-def _clear_nan_payload(v: Vec, shape: str, dst: Xmm, t: Xmm) -> None:
-    """dst := t with the payload of its NaN lanes cleared (dst is a scratch)."""
-    s = _SUFFIX[shape]
-    v.op("cmp" + s, dst, dst, t, 3)  # unordered: the NaN lanes of t (or of dst)
+def _clear_payload(v: Vec, s: str, dst: Xmm, t: Xmm) -> None:
+    """dst := t without the payload of the lanes where dst (a NaN mask) is all ones: the
+    mask shifted right to keep sign, exponent and quiet bit (andnps)."""
     v.shift("psrlq" if s == "pd" else "psrld", dst, dst, 13 if s == "pd" else 10)
     v.op("andn" + s, dst, dst, t)
 
@@ -94,8 +93,7 @@ def _min(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm
     v.op("or" + s, xmm15, xmm15, dst)
     v.op("cmp" + s, dst, dst, xmm15, 3)
     v.op("or" + s, xmm15, xmm15, dst)
-    v.shift("psrlq" if s == "pd" else "psrld", dst, dst, 13 if s == "pd" else 10)
-    v.op("andn" + s, dst, dst, xmm15)
+    _clear_payload(v, s, dst, xmm15)
 
 
 @implement(*_shapes("max"))
@@ -110,7 +108,8 @@ def _max(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm
     v.op("xor" + s, dst, dst, xmm15)
     v.op("or" + s, xmm15, xmm15, dst)
     v.op("sub" + s, xmm15, xmm15, dst)
-    _clear_nan_payload(v, inst.name[:5], dst, xmm15)
+    v.op("cmp" + s, dst, dst, xmm15, 3)  # unordered: the NaN lanes
+    _clear_payload(v, s, dst, xmm15)
 
 
 # The instructions computed as ``op(b, a)`` have a dst of their own on SSE: ``movaps
@@ -201,14 +200,18 @@ def _convert_u32_f64(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm],
     v.op("subpd", dst, dst, xmm15)
 
 
+def _zero_nans(v: Vec, s: str, dst: Xmm, a: Xmm) -> None:
+    """dst := a with its NaN lanes zeroed: and with an ordered compare of a with itself."""
+    v.op("cmp" + s, xmm15, a, a, 0)
+    v.op("and" + s, dst, a, xmm15)
+
+
 @implement("i32x4.trunc_sat_f32x4_s")
 def _trunc_sat_f32_s(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm],
                      temps: Sequence[Xmm]) -> None:  # fmt: skip
     """NaN lanes zeroed (and with an ordered compare), cvttps2dq; the lanes that were
     positive but came out negative (0x80000000) flip to 0x7fffffff."""
-    a = srcs[0]
-    v.op("cmpps", xmm15, a, a, 0)
-    v.op("andps", dst, a, xmm15)
+    _zero_nans(v, "ps", dst, srcs[0])
     v.op("pxor", xmm15, xmm15, dst)  # sign bit: the input was not negative
     v.unary("cvttps2dq", dst, dst)
     v.op("pand", xmm15, xmm15, dst)
@@ -242,9 +245,7 @@ def _trunc_sat_f64_s(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm],
                      temps: Sequence[Xmm]) -> None:  # fmt: skip
     """NaN lanes zeroed, minpd with 2147483647.0, cvttpd2dq (which zeroes lanes 2, 3
     and gives 0x80000000 below -2**31)."""
-    a = srcs[0]
-    v.op("cmppd", xmm15, a, a, 0)
-    v.op("andpd", dst, a, xmm15)
+    _zero_nans(v, "pd", dst, srcs[0])
     v.const(xmm15, splat(64, _f64(2147483647.0)))
     v.op("minpd", dst, dst, xmm15)
     v.unary("cvttpd2dq", dst, dst)
