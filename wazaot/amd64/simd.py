@@ -198,10 +198,11 @@ def implement(*names: str, dst: DstMode = "reuse", temps: str = "", imm_arg: int
     return register
 
 
-def implement_table(table: Mapping[str, str], unary: bool = False, dst: DstMode = "reuse") -> None:
+def implement_table(table: Mapping[str, str], unary: bool = False) -> None:
     """Register the instructions of ``table`` (wasm name -> mnemonic) that are one
-    machine instruction: ``d := a m b`` (:meth:`Vec.op`) or, with ``unary``, ``d :=
-    m(a)`` (:meth:`Vec.unary`); ``dst`` is the mode of the SSE forms."""
+    machine instruction: ``d := a m b`` (:meth:`Vec.op`; the SSE form reuses ``a``'s
+    register) or, with ``unary``, ``d := m(a)`` (:meth:`Vec.unary`; ``d`` is free: the
+    forms do not read it)."""
 
     def one_instruction(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]
                         ) -> None:  # fmt: skip
@@ -210,4 +211,4 @@ def implement_table(table: Mapping[str, str], unary: bool = False, dst: DstMode 
         else:
             v.op(table[inst.name], d, srcs[0], srcs[1])
 
-    implement(*table, dst=dst)(one_instruction)
+    implement(*table, dst="late" if unary else "reuse")(one_instruction)

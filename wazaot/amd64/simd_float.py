@@ -53,7 +53,7 @@ implement_table({f"{shape}.sqrt": "sqrt" + s for shape, s in _SUFFIX.items()}, u
 _ROUNDING = {"nearest": 0, "floor": 1, "ceil": 2, "trunc": 3}
 
 
-@implement(*_shapes(*_ROUNDING))
+@implement(*_shapes(*_ROUNDING), dst="late")
 def _round(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """roundps/roundpd with the rounding mode in the immediate (nearest: ties to even)."""
     shape, op = inst.name.split(".")

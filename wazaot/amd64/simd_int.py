@@ -45,8 +45,7 @@ saturating, min/max, pavg, pack, pmaddwd."""
 
 
 implement_table(_BINARY)
-implement_table({"i8x16.abs": "pabsb", "i16x8.abs": "pabsw", "i32x4.abs": "pabsd"}, unary=True,
-                dst="late")  # fmt: skip
+implement_table({"i8x16.abs": "pabsb", "i16x8.abs": "pabsw", "i32x4.abs": "pabsd"}, unary=True)
 
 
 @_implement("i64x2.abs")
