@@ -6,18 +6,15 @@ SSSE3) is the baseline; an implementation registered ``when={"avx"}`` (or ``avx2
 ``sse42``) replaces it on processors that have the feature (``cpu.Features``;
 ``$WAZAOT_X86_FEATURES=-avx`` turns AVX off to test the SSE code).
 
-The SSE forms are two-address (``paddd dst, src``): their implementations register
-``dst="reuse"`` so that dst is the first source's register. The AVX forms
-(``vpaddd dst, a, b``) are three-address and leave dst free (``dst="late"``).
-
-xmm15 is the emitters' vector scratch register (never allocated), r11 the integer one.
-
 Every implementation is written once, in three-address form, against :class:`Vec`, and
-registered by :func:`implement` for both: with the SSE forms (``paddb d, b`` after a
-copy of ``a`` into ``d`` when they differ; usually ``dst="reuse"`` so that they do not)
-and, on processors with AVX, with the VEX forms (``vpaddb d, a, b``, ``dst="late"``).
-Sequences therefore read every source they need before they write ``d``. Constants are
-built in registers from immediates (through r11) rather than loaded from memory.
+registered by :func:`implement` (or :func:`implement_table`) twice: with the SSE forms,
+which are two-address (``paddd d, b`` after a copy of ``a`` into ``d`` when they differ;
+usually ``dst="reuse"``, so that dst is the first source's register and they do not),
+and, on processors with AVX, with the three-address VEX forms (``vpaddd d, a, b``,
+``dst="late"``). Sequences therefore read every source they need before they write
+``d``. xmm15 is the emitters' vector scratch register (never allocated), r11 the integer
+one; constants are built in registers from immediates (through r11) rather than loaded
+from memory.
 
 The implementations are in ``simd_int.py`` (integer lanes: arithmetic, comparisons,
 shifts, narrowing and widening, ``bitmask``/``all_true``) and ``simd_float.py`` (float
