@@ -28,29 +28,31 @@ from .args import Cond
 from .emit import Emitter
 from .encoding_alu import cmp_imm, cset
 from .encoding_fp import FpIntOp, fp_int, vec_mov
-from .encoding_simd_lanes import (
+from .encoding_simd import (
     AcrossOp,
-    NarrowOp,
-    PermuteOp,
+    MiscOp,
+    ShiftOp,
     VecFpOp1,
     VecFpOp2,
     VecLogicOp,
-    vec_across,
-    vec_dup_element,
-    vec_dup_gpr,
-    vec_dup_scalar,
-    vec_ext,
+    simd_across,
+    simd_shift_imm,
+    simd_two_misc,
     vec_fcvtl,
     vec_fcvtn,
     vec_fp1,
     vec_fp3,
+    vec_logic,
+)
+from .encoding_simd_lanes import (
+    PermuteOp,
+    vec_dup_element,
+    vec_dup_gpr,
+    vec_dup_scalar,
+    vec_ext,
     vec_ins_element,
     vec_ins_gpr,
-    vec_logic,
-    vec_narrow,
-    vec_not,
     vec_permute,
-    vec_shll,
     vec_smov,
     vec_tbl,
     vec_umov,
@@ -78,6 +80,10 @@ def _op(inst: VecOp) -> str:
 def _move(e: Emitter, dst: Vec, src: Vec) -> None:
     if dst is not src:
         e.asm.emit(vec_mov(dst, src))
+
+
+def _not_word(rd: Vec, rn: Vec) -> int:
+    return simd_two_misc(MiscOp.not_.u, 0, MiscOp.not_.opcode, True, rd, rn)
 
 
 def _select(e: Emitter, dst: Vec, mask: Vec, if_true: Vec, if_false: Vec) -> None:
@@ -329,7 +335,7 @@ def _logic(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -
 def _not(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
     """NOT (``mvn``)."""
     assert dst is not None
-    e.asm.emit(vec_not(True, vec(dst), vec(srcs[0])))
+    e.asm.emit(_not_word(vec(dst), vec(srcs[0])))
 
 
 @SIMD.register("v128.bitselect")
@@ -345,7 +351,8 @@ def _any_true(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs
     """UMAXV of the 32-bit lanes into v31, FMOV to dst, CMP with 0, CSET ne."""
     assert dst is not None
     asm, d = e.asm, gpr(dst)
-    asm.emit(vec_across(AcrossOp.umaxv, True, 32, v31, vec(srcs[0])))
+    op = AcrossOp.umaxv
+    asm.emit(simd_across(op.u, 2, op.opcode, True, v31, vec(srcs[0])))
     asm.emit(fp_int(FpIntOp.fmov_to_gpr, 32, 32, d, v31))
     asm.emit(cmp_imm(32, d, Imm12(0)))
     asm.emit(cset(32, d, Cond.ne))
@@ -398,7 +405,7 @@ def _float_compare(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs,
         a, b = b, a
     e.asm.emit(vec_fp3(op, True, _esize(inst), d, a, b))
     if name == "ne":
-        e.asm.emit(vec_not(True, d, d))
+        e.asm.emit(_not_word(d, d))
 
 
 @SIMD.register(*(f"{s}.{op}" for s in _SHAPES for op in ("pmin", "pmax")))
@@ -453,7 +460,8 @@ def _trunc_sat_zero(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs,
     signed = inst.name.endswith("_s_zero")
     d = vec(dst)
     e.asm.emit(vec_fp1(VecFpOp1.fcvtzs if signed else VecFpOp1.fcvtzu, True, 64, d, vec(srcs[0])))
-    e.asm.emit(vec_narrow(NarrowOp.sqxtn if signed else NarrowOp.uqxtn, 32, d, d))
+    narrow = MiscOp.sqxtn if signed else MiscOp.uqxtn
+    e.asm.emit(simd_two_misc(narrow.u, 2, narrow.opcode, False, d, d))
 
 
 @SIMD.register("f64x2.convert_low_i32x4_s", "f64x2.convert_low_i32x4_u")
@@ -462,7 +470,8 @@ def _convert_low(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: R
     assert dst is not None
     signed = inst.name.endswith("_s")
     d = vec(dst)
-    e.asm.emit(vec_shll(signed, 32, d, vec(srcs[0])))
+    widen = ShiftOp.sshll if signed else ShiftOp.ushll
+    e.asm.emit(simd_shift_imm(widen.u, widen.opcode, False, 32, 0, d, vec(srcs[0])))
     e.asm.emit(vec_fp1(VecFpOp1.scvtf if signed else VecFpOp1.ucvtf, True, 64, d, d))
 
 

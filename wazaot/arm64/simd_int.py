@@ -22,19 +22,16 @@ from .encoding_simd import (
     AcrossOp,
     DiffOp,
     MiscOp,
-    PermOp,
     SameOp,
     ShiftOp,
     simd_across,
-    simd_ext,
-    simd_permute,
     simd_scalar_pairwise,
     simd_shift_imm,
     simd_three_diff,
     simd_three_same,
     simd_two_misc,
 )
-from .encoding_simd_lanes import vec_dup_gpr
+from .encoding_simd_lanes import PermuteOp, vec_dup_gpr, vec_ext, vec_permute
 from .imms import Imm12, LogicalImm
 from .regs import Gpr, Vec, v30, v31, x16
 from .simd import SIMD
@@ -376,8 +373,8 @@ def _bitmask8(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
     """
     assert dst is not None
     _gather_sign_bits(e, 0, vec(srcs[0]))
-    e.asm.emit(simd_ext(True, 8, v30, v31, v31))
-    e.asm.emit(simd_permute(PermOp.zip1.value, 0, True, v31, v31, v30))
+    e.asm.emit(vec_ext(True, v30, v31, v31, 8))
+    e.asm.emit(vec_permute(PermuteOp.zip1, True, 8, v31, v31, v30))
     _fmov_to_gpr(e, 32, x16, v31)
     mask = LogicalImm.try_from(0xFFFF, 32)
     assert mask is not None
