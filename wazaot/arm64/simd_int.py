@@ -166,9 +166,14 @@ def _signed(inst: VecOp) -> bool:
     return inst.name.endswith("_s")
 
 
-@implement(*(f"{shape}.extend_{half}_{narrow}_{s}"
-            for shape, narrow in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
-            for half in ("low", "high") for s in "su"))  # fmt: skip
+def _widening(op: str) -> list[str]:
+    """The names of ``op`` (extend, extmul) from each half of each narrower shape."""
+    return [f"{shape}.{op}_{half}_{n}_{sign}"
+            for shape, n in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
+            for half in ("low", "high") for sign in "su"]  # fmt: skip
+
+
+@implement(*_widening("extend"))
 def _extend(e: Emitter, inst: VecOp, d: Vec, srcs: Sequence[Vec],
             temps: Sequence[Vec]) -> None:  # fmt: skip
     """SXTL/UXTL (SSHLL/USHLL #0) of the low half, SXTL2/UXTL2 of the high one."""
@@ -177,9 +182,7 @@ def _extend(e: Emitter, inst: VecOp, d: Vec, srcs: Sequence[Vec],
     shift(e, op, 4 << lane_size(inst), 0, d, srcs[0], q=high)
 
 
-@implement(*(f"{shape}.extmul_{half}_{narrow}_{s}"
-            for shape, narrow in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
-            for half in ("low", "high") for s in "su"))  # fmt: skip
+@implement(*_widening("extmul"))
 def _extmul(e: Emitter, inst: VecOp, d: Vec, srcs: Sequence[Vec],
             temps: Sequence[Vec]) -> None:  # fmt: skip
     """SMULL/UMULL of the low halves, SMULL2/UMULL2 of the high ones."""
