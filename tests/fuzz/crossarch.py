@@ -26,6 +26,10 @@ From the checkout's top::
     PYTHONPATH=. python3 -m tests.fuzz.crossarch replay [build/crossarch] [-v]
 
 (``replay`` on the recording machine only checks that wazaot is deterministic.)
+
+``record`` also writes ``simd-ops.json.gz``: wasmtime's outcomes of the per-instruction
+SIMD check (``tests/fuzz/simd_ops.py``), which ``test_crossarch.py`` (and
+``tests/test_simd_ops.py``) compare wazaot's with on arm64, NaN rules allowing.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.fuzz import differential
+from tests.fuzz import differential, simd_ops
 
 DEFAULT_DIR = differential.REPO_ROOT / "build" / "crossarch"
 MANIFEST = "manifest.json"
@@ -124,13 +128,16 @@ def record_seed(seed: int, size: int = differential.DEFAULT_SIZE, passes: str = 
 
 def record(seeds: list[int], out: Path, size: int = differential.DEFAULT_SIZE,
            passes: str = "", jobs: int = 1, timeout: float = RECORD_TIMEOUT,
-           progress: Any = None) -> list[Recorded]:
+           progress: Any = None, simd_ops_too: bool = False) -> list[Recorded]:
     """Record ``seeds`` into the directory ``out`` (replacing an earlier record there);
-    returns every seed's result (those not kept say why)."""
+    returns every seed's result (those not kept say why). ``simd_ops_too``: also
+    wasmtime's outcomes of the per-instruction SIMD check (``simd_ops.record``), which
+    ``tests/test_simd_ops.py`` and ``test_crossarch.py`` replay on arm64."""
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("seed-*.wasm"):
         old.unlink()
     (out / MANIFEST).unlink(missing_ok=True)
+    (out / simd_ops.RECORD_NAME).unlink(missing_ok=True)
     results: list[Recorded] = []
 
     def account(result: Recorded) -> None:
@@ -164,6 +171,8 @@ def record(seeds: list[int], out: Path, size: int = differential.DEFAULT_SIZE,
         "modules": [r.entry for r in results if r.entry is not None],
     }
     (out / MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")))
+    if simd_ops_too:
+        simd_ops.record(out / simd_ops.RECORD_NAME)
     return results
 
 
@@ -325,6 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     rec.add_argument("--passes", default="", help="as for tests.fuzz.differential")
     rec.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     rec.add_argument("--timeout", type=float, default=RECORD_TIMEOUT)
+    rec.add_argument("--no-simd-ops", action="store_true",
+                     help=f"do not record the SIMD instructions' check ({simd_ops.RECORD_NAME})")
     rep = sub.add_parser("replay", help="replay a record on this machine")
     rep.add_argument("dir", nargs="?", default=str(DEFAULT_DIR))
     rep.add_argument("--jobs", type=int, default=0, help="worker processes (default: CPUs)")
@@ -352,7 +363,8 @@ def main(argv: list[str] | None = None) -> int:
             print(r.line, flush=True)
 
     results = record(differential._parse_seeds(args.seeds), Path(args.out), args.size,
-                     args.passes, args.jobs, args.timeout, progress)
+                     args.passes, args.jobs, args.timeout, progress,
+                     simd_ops_too=not args.no_simd_ops)
     kept = [r for r in results if r.entry is not None]
     calls = sum(sum(1 for e in r.entry["plan"] if not e["aux"]) for r in kept if r.entry)
     counts: dict[str, int] = {}
