@@ -79,6 +79,38 @@ def test_canonicalized_nans_agree_through_copysign() -> None:
     assert first["exact"]["outcome"] == ["ok", [0x40C9_CD80_0000_0000]]  # +13211.0
 
 
+def test_v128_values_cross_wasmtime_py_in_halves() -> None:
+    """wasmtime-py has no v128 values: v128 parameters, results, globals and log-v128
+    pass through wasm shims as i64 halves, and agree with wazaot's 128-bit values."""
+    import wasmtime
+
+    wasm = wasmtime.wat2wasm("""
+        (module
+          (import "fuzzing-support" "log-v128" (func $l (param v128)))
+          (import "fuzzing-support" "log-i32" (func $li (param i32)))
+          (global (export "g") (mut v128) (v128.const i64x2 7 -8))
+          (global (export "k") v128 (v128.const i32x4 1 2 3 4))
+          (memory (export "memory") 1)
+          (func (export "f") (param v128 i32 v128) (result v128 i32 v128)
+            (call $l (local.get 0)) (call $li (local.get 1))
+            (global.set 0 (i32x4.add (local.get 0) (local.get 2)))
+            (v128.store (i32.const 16) (local.get 2))
+            (local.get 2) (local.get 1) (i32x4.add (local.get 0) (local.get 0)))
+          (func (export "h") (result i32) (i32.const 5)))""")
+    exports = differential.module_exports(wasm)
+    assert exports == [("f", ["v128", "i32", "v128"], ["v128", "i32", "v128"]),
+                       ("h", [], ["i32"])]
+    plan = differential.make_plan(3, exports)
+    report = differential.compare(wasm, plan, exports=len(exports))
+    assert report.status == "ok" and report.calls_compared == len(plan), report.details
+    call = next(e for e in report.trace if e["ev"] == "call" and e["i"] == 1)
+    a, n, b = plan[1]["args"]
+    assert call["logs"] == [["log-v128", [a]], ["log-i32", [n]]]
+    lanes = [((a >> (32 * j)) * 2) & 0xFFFFFFFF for j in range(4)]
+    assert call["outcome"] == ["ok", [b, n, sum(x << (32 * j) for j, x in enumerate(lanes))]]
+    assert call["state"]["k"] == ["global", 4 << 96 | 3 << 64 | 2 << 32 | 1]
+
+
 # Reduced reproducers of bugs the fuzzer found: each module's export "f" (no
 # parameters) must give the same results in wazaot and wasmtime. A reproducer of a bug
 # not fixed yet gets pytest.param(wat, marks=pytest.mark.xfail(strict=True, ...)).
