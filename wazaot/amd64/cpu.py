@@ -102,6 +102,7 @@ def restrict(features: Features, spec: str) -> Features:
     return replace(features, **changes)
 
 
+@functools.cache
 def _detect() -> Features:
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return ALL  # cross-compiling: assume a recent processor

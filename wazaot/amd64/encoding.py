@@ -67,7 +67,7 @@ from ..machinst.buffer import LabelBuffer
 from . import encoding_vec_fp, encoding_vec_int
 from .args import SCALE_BITS, Cond, Imm, Label, Mem, Operand, Symbol, fits_signed
 from .encoding_int import INT_ROWS, IntInstructions, Row
-from .encoding_sse import SSE_ROWS, SseInstructions
+from .encoding_sse import MOVES, PACKED_ROWS, SSE_ROWS, SseInstructions, vex_twins
 from .regs import Gpr, Xmm
 
 __all__ = [
@@ -198,7 +198,10 @@ def patch_abs64(code: bytearray, at: int, value: int) -> None:
 # What each operand kind fills in an encoding ("reg" becomes "opreg" in +r rows).
 _ROLES = {
     **dict.fromkeys(("r", "r8", "r16", "r32", "r64", "x"), "reg"),
-    **dict.fromkeys(("rm", "rm8", "rm16", "rm32", "rm64", "m", "xm32", "xm64", "xm128"), "rm"),
+    **dict.fromkeys(("rm", "rm8", "rm16", "rm32", "rm64", "m", "xm32", "xm64", "xm128", "xr"),
+                    "rm"),  # fmt: skip
+    "v": "vvvv",  # VEX: the register in VEX.vvvv
+    "x4": "is4",  # VEX: the register in bits 7:4 of the immediate byte
     **dict.fromkeys(("i8", "i", "u3", "u4", "u8", "u32", "i64"), "imm"),
     **dict.fromkeys(("rel8", "rel32"), "rel"),
     **dict.fromkeys(("a", "cl", "one"), "fixed"),
@@ -225,10 +228,35 @@ class Form:
     rel_width: int  # bytes of branch displacement
     op_size: int | None  # the operand size the CPU sees ("o32" rows narrow 64 to 32)
     byte_regs: tuple[bool, ...]  # operands that are 8-bit GPRs (spl..dil need REX)
+    vex: Vex | None = None  # a VEX-encoded form: its prefix fields
 
     def __str__(self) -> str:
         size = "" if self.size is None else f"{self.size} "
         return f"{self.mnemonic} {size}{', '.join(self.kinds)}: {self.encoding}"
+
+
+class Vex(NamedTuple):
+    """The fields of a VEX prefix that a form fixes (the rest come from operands)."""
+
+    l: int  # vector length: 0 for 128 bits (and LIG, L0)
+    pp: int  # the implied mandatory prefix: 0 none, 1 66, 2 F3, 3 F2
+    mmmmm: int  # the opcode map: 1 0F, 2 0F38, 3 0F3A
+    w: int  # VEX.W (WIG is encoded 0)
+
+
+_VEX_PP = {"66": 1, "F3": 2, "F2": 3}
+_VEX_MAPS = {"0F": 1, "0F38": 2, "0F3A": 3}
+
+
+def parse_vex(header: str) -> Vex:
+    """``VEX.128.66.0F38.W0`` (the Intel manual's notation) -> :class:`Vex`."""
+    fields = header.split(".")
+    assert fields[0] == "VEX" and fields[1] in ("128", "LIG", "L0", "LZ"), header
+    rest = fields[2:]
+    pp = _VEX_PP[rest.pop(0)] if rest[0] in _VEX_PP else 0
+    mmmmm = _VEX_MAPS[rest.pop(0)]
+    w = 1 if rest and rest[0] == "W1" else 0
+    return Vex(0, pp, mmmmm, w)
 
 
 def parse_row(row: Row) -> list[Form]:
@@ -237,6 +265,9 @@ def parse_row(row: Row) -> list[Form]:
     kinds = tuple(k.strip() for k in kinds_text.split(",")) if kinds_text else ()
     sizes: list[int | None] = [None] if sizes_text == "-" else [int(s) for s in sizes_text.split()]
     tokens = encoding.split()
+    vex = parse_vex(tokens.pop(0)) if tokens[0].startswith("VEX.") else None
+    if vex is not None and "is4" in tokens:
+        tokens[tokens.index("is4")] = "ib"  # the register's byte, with any immediate
     mandatory = bytearray()
     while tokens and tokens[0] in ("66", "F2", "F3"):
         mandatory.append(int(tokens.pop(0), 16))
@@ -269,8 +300,9 @@ def parse_row(row: Row) -> list[Form]:
     assert roles.count("reg") == (modrm_field == -1), row
     assert roles.count("opreg") == (plus == "r"), row
     assert roles.count("cc") == (plus == "cc"), row
-    assert roles.count("imm") == bool(imm_width), row
+    assert roles.count("imm") + roles.count("is4") >= bool(imm_width), row
     assert roles.count("rel") == bool(rel_width), row
+    assert vex is not None or roles.count("vvvv") + roles.count("is4") == 0, row
     forms = []
     for size in sizes:
         op_size = 32 if "o32" in flags else size
@@ -280,15 +312,22 @@ def parse_row(row: Row) -> list[Form]:
         byte_regs = tuple(
             k in ("r8", "rm8") or (k in ("r", "rm", "a") and op_size == 8) for k in kinds
         )
+        if vex is not None:
+            prefixes, rex_w = b"", bool(vex.w)
         forms.append(
             Form(mnemonic, size, kinds, roles, encoding, prefixes, rex_w,
-                 bytes(opcode), modrm_field, width, rel_width, op_size, byte_regs)
+                 bytes(opcode), modrm_field, width, rel_width, op_size, byte_regs, vex)
         )  # fmt: skip
     return forms
 
 
-ROWS: tuple[Row, ...] = (*INT_ROWS, *SSE_ROWS, *encoding_vec_int.ROWS, *encoding_vec_fp.ROWS)
-"""Every row of the encoding table: integer, scalar SSE, packed (SIMD) forms."""
+_VECTOR_ROWS = (*PACKED_ROWS, *encoding_vec_int.ROWS, *encoding_vec_fp.ROWS)
+ROWS: tuple[Row, ...] = (
+    *INT_ROWS, *SSE_ROWS, *encoding_vec_int.ROWS, *encoding_vec_fp.ROWS,
+    *vex_twins(_VECTOR_ROWS, MOVES | encoding_vec_int.NO_VEX_SOURCE | encoding_vec_fp.NO_VEX_SOURCE),
+)  # fmt: skip
+"""Every row of the encoding table: integer, scalar SSE, packed (SIMD) forms, and the
+AVX (VEX.128) twins of the packed ones."""
 
 FORMS: dict[str, tuple[Form, ...]] = {}
 """The parsed forms by mnemonic, in table order (the order :meth:`Assembler.emit`
@@ -330,7 +369,7 @@ _KIND_CLASSES: dict[str, tuple[type, ...]] = {
     **{k: (Gpr,) for k in ("r", "r8", "r16", "r32", "r64")},
     **{k: (Gpr, Mem) for k in ("rm", "rm8", "rm16", "rm32", "rm64")},
     "m": (Mem,),
-    "x": (Xmm,),
+    **{k: (Xmm,) for k in ("x", "xr", "v", "x4")},
     **{k: (Xmm, Mem) for k in ("xm32", "xm64", "xm128")},
     "cc": (Cond,),
     "rel32": (Label, Symbol),
@@ -529,8 +568,69 @@ def _plain_encoder(form: Form) -> Encoder:
     return encode
 
 
+def _vex_encoder(form: Form) -> Encoder:
+    """A VEX-encoded form (always with ModRM): the prefix carries the inverted REX.R,
+    X, B bits, the map, W, the inverted ``vvvv`` register, L and the implied prefix; the
+    short two-byte form (C5) when map 0F, W0 and no X or B are enough. An ``is4``
+    register goes in bits 7:4 of the immediate byte."""
+    vex = form.vex
+    assert vex is not None and form.modrm is not None, form
+    roles = form.roles
+    rm_i = roles.index("rm")
+    reg_i = roles.index("reg") if "reg" in roles else -1
+    v_i = roles.index("vvvv") if "vvvv" in roles else -1
+    is4_i = roles.index("is4") if "is4" in roles else -1
+    imm_i = roles.index("imm") if "imm" in roles else -1
+    digit = form.modrm if form.modrm >= 0 else 0
+    opcode = form.opcode
+    short_ok = vex.mmmmm == 1 and not vex.w
+    low = vex.l << 2 | vex.pp
+    byte1_map = vex.mmmmm
+    w7 = vex.w << 7
+
+    def encode(asm: Assembler, ops: Sequence[Any]) -> None:
+        rm = ops[rm_i]
+        r = ops[reg_i].num if reg_i >= 0 else digit
+        v = (~ops[v_i].num & 15) << 3 if v_i >= 0 else 0x78
+        xb = 0
+        rip = None
+        if type(rm) is Mem:
+            if rm.target is None:
+                tail, xb = _mem_bytes(r & 7, rm)
+            else:
+                rip = rm
+                tail = bytes(((r & 7) << 3 | 5, 0, 0, 0, 0))
+        else:
+            n = rm.num
+            xb = n >> 3
+            tail = bytes((0xC0 | (r & 7) << 3 | n & 7,))
+        not_r = (~r & 8) << 4
+        if short_ok and not xb:
+            code = bytes((0xC5, not_r | v | low)) + opcode + tail
+        else:
+            code = bytes((0xC4, not_r | (~xb & 3) << 5 | byte1_map, w7 | v | low)) + opcode + tail
+        imm_w = 0
+        if is4_i >= 0:
+            imm_w = 1
+            code += bytes((ops[is4_i].num << 4 | (ops[imm_i] & 15 if imm_i >= 0 else 0),))
+        elif imm_i >= 0:
+            imm_w = 1
+            code += bytes((ops[imm_i] & 0xFF,))
+        buf = asm.buf
+        if rip is None:
+            buf += code
+            return
+        end = len(buf) + len(code)
+        buf += code
+        asm._reference(rip.target, end - 4 - imm_w, end, rip.disp)
+
+    return encode
+
+
 def specialise(form: Form) -> Encoder:
     """The encoder of ``form`` (see above)."""
+    if form.vex is not None:
+        return _vex_encoder(form)
     return _modrm_encoder(form) if "rm" in form.roles else _plain_encoder(form)
 
 

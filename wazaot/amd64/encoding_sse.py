@@ -9,6 +9,8 @@ REX prefix. Instructions with a GPR operand (``movd``, ``movq``, ``cvtsi2sd``,
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
+
 from .args import Imm, Mem, Operand
 from .regs import Gpr, Xmm
 
@@ -76,6 +78,50 @@ def _sse_rows() -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def vex_twin(row: tuple[str, str, str, str], no_source: Collection[str]) -> list[tuple[str, str, str, str]]:
+    """The AVX rows of an SSE row: ``v<mnemonic>``, VEX.128-encoded, one per size.
+
+    The destination of a destructive form (``x, ...``: ``paddd x, xm128``) is also its
+    first source; the twin takes that source separately, in VEX.vvvv (``vpaddd x, v,
+    xm128``), unless the mnemonic is in ``no_source`` (the destination is only
+    written: ``pshufd``, ``pmovsxbw``, moves). A shift by an immediate (``psrld xr, u8``,
+    ``/2``) gets its destination in vvvv and its source in ModRM.rm (``vpsrld v, xr,
+    u8``). Rows with other operands, or not in the 0F maps, have no twin."""
+    name, sizes, kinds_text, encoding = row
+    tokens = encoding.split()
+    pp = tokens.pop(0) if tokens[0] in ("66", "F2", "F3") else ""
+    if not tokens or tokens[0] != "0F":
+        return []
+    tokens.pop(0)
+    opmap = "0F" + tokens.pop(0) if tokens[0] in ("38", "3A") else "0F"
+    tokens = [t for t in tokens if t != "REX.W"]
+    kinds = [k.strip() for k in kinds_text.split(",")]
+    if any(k not in _VEX_KINDS for k in kinds):
+        return []
+    if kinds[0] == "x" and name not in no_source:
+        kinds.insert(1, "v")
+    elif kinds[0] == "xr" and any(len(t) == 2 and t[0] == "/" for t in tokens):
+        kinds.insert(0, "v")
+    head = f"VEX.128.{pp + '.' if pp else ''}{opmap}"
+    body = " ".join(tokens)
+    if sizes == "-":
+        w = "W1" if "REX.W" in encoding.split() else "WIG"
+        return [(f"v{name}", "-", ", ".join(kinds), f"{head}.{w} {body}")]
+    return [(f"v{name}", size, ", ".join(kinds), f"{head}.{'W1' if size == '64' else 'W0'} {body}")
+            for size in sizes.split()]  # fmt: skip
+
+
+_VEX_KINDS = frozenset({"x", "xr", "xm32", "xm64", "xm128", "r", "rm", "rm8", "rm16", "rm32",
+                        "rm64", "u8", "u3", "u4"})  # fmt: skip
+
+
+def vex_twins(rows: Iterable[tuple[str, str, str, str]], no_source: Collection[str]
+              ) -> list[tuple[str, str, str, str]]:  # fmt: skip
+    """The AVX twins (:func:`vex_twin`) of ``rows``, skipping rows already VEX."""
+    return [twin for row in rows if not row[3].startswith("VEX.")
+            for twin in vex_twin(row, no_source)]  # fmt: skip
+
+
 SSE_ROWS = tuple(_sse_rows())
 """The SSE rows of the encoding table: (mnemonic, sizes, operand kinds, encoding)."""
 
@@ -84,6 +130,12 @@ SCALAR_OPS = frozenset(f"{name}{suffix}" for name in _ARITH for suffix in ("ss",
 
 PACKED_OPS = frozenset(_PACKED)
 """The 128-bit logic and compare mnemonics (andps ... pcmpeqd)."""
+
+PACKED_ROWS = tuple(row for row in SSE_ROWS if row[0] in PACKED_OPS or row[0] in _MOVES)
+"""The rows of the 128-bit forms above, which get AVX twins (``vpxor``, ``vmovdqu``...)."""
+
+MOVES = frozenset(_MOVES)
+"""The full-register moves (only write their destination)."""
 
 
 class SseInstructions:
