@@ -548,10 +548,15 @@ class Runner:
 
 
 class WasmtimeRunner(Runner):
-    def __init__(self, wasm: bytes) -> None:
+    """``canonicalize_nans``: Cranelift's NaN canonicalisation (another allowed answer,
+    to check the comparison's NaN rules with)."""
+
+    def __init__(self, wasm: bytes, canonicalize_nans: bool = False) -> None:
         import wasmtime
 
-        self.store = wasmtime.Store()
+        config = wasmtime.Config()
+        config.cranelift_nan_canonicalization = canonicalize_nans
+        self.store = wasmtime.Store(wasmtime.Engine(config))
         module = wasmtime.Module(self.store.engine, wasm)
         self.instance = wasmtime.Instance(self.store, module, [])
         self.exports = self.instance.exports(self.store)
@@ -864,8 +869,8 @@ def run_wazaot(names: list[str], seed: int, x86_features: str | None = None,
 # wasmtime's outcomes, live or recorded
 
 
-def wasmtime_outcomes(case: Case) -> list[list[Any]]:
-    return run_case(case, WasmtimeRunner(case.wasm))
+def wasmtime_outcomes(case: Case, canonicalize_nans: bool = False) -> list[list[Any]]:
+    return run_case(case, WasmtimeRunner(case.wasm, canonicalize_nans))
 
 
 def wasm_digest(cases: Iterable[Case]) -> str:
