@@ -269,7 +269,7 @@ def parse_row(row: Row) -> list[Form]:
     if vex is not None and "is4" in tokens:
         tokens[tokens.index("is4")] = "ib"  # the register's byte, with any immediate
     mandatory = bytearray()
-    while tokens and tokens[0] in ("66", "F2", "F3"):
+    while vex is None and tokens and tokens[0] in ("66", "F2", "F3"):  # VEX: in pp
         mandatory.append(int(tokens.pop(0), 16))
     flags = {t for t in tokens if t in ("REX.W", "o32", "d64")}
     opcode = bytearray()
