@@ -61,7 +61,19 @@ def test_every_instruction_agrees_with_wasmtime_on_x86(features: str | None) -> 
     _check(simd_ops.check(x86_features=features))
 
 
-def test_every_instruction_on_arm64(request: pytest.FixtureRequest) -> None:
+def test_canonicalised_nans_are_identical_on_x86() -> None:
+    """With canonicalize_nans (the cross-architecture fuzzer's setting) wazaot's results
+    equal wasmtime's with Cranelift's NaN canonicalisation bit for bit."""
+    if crossarch.this_arch() != "amd64":
+        pytest.skip("x86-64 only")
+    if wasmtime is None:
+        pytest.fail("wasmtime is needed (pip install wasmtime)")
+    _check(simd_ops.check(canonicalize_nans=True))
+
+
+@pytest.mark.parametrize("canonicalize_nans", [False, True], ids=["nan-rules", "canonical"])
+def test_every_instruction_on_arm64(request: pytest.FixtureRequest,
+                                    canonicalize_nans: bool) -> None:
     if crossarch.this_arch() != "arm64":
         pytest.skip("arm64 only (x86-64 compares with wasmtime directly)")
     option = request.config.getoption("--crossarch-record")
@@ -69,7 +81,7 @@ def test_every_instruction_on_arm64(request: pytest.FixtureRequest) -> None:
     if not path.exists():
         pytest.fail(f"no record of wasmtime's outcomes at {path}: make it on x86-64 with "
                     f"`{simd_ops.RECORD_COMMAND}`")
-    _check(simd_ops.check(expected=path))
+    _check(simd_ops.check(expected=path, canonicalize_nans=canonicalize_nans))
 
 
 # -- the harness itself ---------------------------------------------------------------

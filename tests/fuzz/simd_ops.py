@@ -25,13 +25,17 @@ wazaot's must be a NaN, canonical (any sign) if every NaN among the lane's input
 canonical, else arithmetic (quiet bit set); their other lanes are compared bit for
 bit.
 
+With ``--canonicalize-nans`` both runtimes canonicalise NaN results (wazaot's
+``RuntimeConfig(canonicalize_nans=True)``, Cranelift's NaN canonicalisation, the
+cross-architecture fuzzer's setting) and every result must be identical, bit for bit.
+
 wasmtime runs in this process; wazaot in a worker subprocess (so a crash of generated
 code is reported as one instruction's failure), which can be given
 ``WAZAOT_X86_FEATURES`` (``--x86-features -avx`` checks the SSE code). From the
 checkout's top::
 
     PYTHONPATH=. python3 -m tests.fuzz.simd_ops check [-v] [--x86-features -avx]
-        [--only i8x16.add,f32x4] [--seed 0]
+        [--only i8x16.add,f32x4] [--seed 0] [--canonicalize-nans]
     PYTHONPATH=. python3 -m tests.fuzz.simd_ops record [--out build/crossarch/simd-ops.json.gz]
     PYTHONPATH=. python3 -m tests.fuzz.simd_ops check --expected build/crossarch/simd-ops.json.gz
     sudo scripts/arm64-root -- tests/test_simd_ops.py --crossarch-record build/crossarch
@@ -71,7 +75,7 @@ RECORD_NAME = "simd-ops.json.gz"
 DEFAULT_RECORD = REPO_ROOT / "build" / "crossarch" / RECORD_NAME
 """Beside the cross-architecture fuzzer's record (``crossarch.DEFAULT_DIR``)."""
 RECORD_COMMAND = "PYTHONPATH=. python3 -m tests.fuzz.simd_ops record"
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2
 WORKER_TIMEOUT = 600.0
 PAGE = 65536
 
@@ -742,7 +746,9 @@ def _fmt_result(name: str, data: bytes) -> str:
 
 
 def compare_case(case: Case, want: list[list[Any]], got: list[list[Any]],
-                 max_examples: int = 5) -> Verdict:
+                 max_examples: int = 5, exact: bool = False) -> Verdict:
+    """wazaot's outcomes ``got`` against wasmtime's ``want``: NaN lanes by the spec's
+    rules, or bit for bit if ``exact`` (both runtimes canonicalising NaNs)."""
     verdict = Verdict(case.name, "ok", calls=len(want))
     if len(got) != len(want):
         verdict.status = "error"
@@ -780,7 +786,7 @@ def compare_case(case: Case, want: list[list[Any]], got: list[list[Any]],
                 if ws == gs:
                     continue
                 operands = case_operands(case, v, k)
-                if res == "v" and all(
+                if res == "v" and not exact and all(
                         lane_ok(case.name, j, a, b, operands)
                         for j, (a, b) in enumerate(zip(lanes_of(lane, ws), lanes_of(lane, gs)))):
                     continue
@@ -802,7 +808,8 @@ def worker(stream_in: Any = None, stream_out: Any = None) -> int:
     import wazaot
 
     seed = request["seed"]
-    with wazaot.Runtime() as rt:
+    config = wazaot.RuntimeConfig(canonicalize_nans=bool(request.get("canonicalize_nans")))
+    with wazaot.Runtime(config) as rt:
         for name in request["names"]:
             out.write(json.dumps({"name": name, "ev": "start"}) + "\n")
             out.flush()
@@ -824,7 +831,8 @@ def worker(stream_in: Any = None, stream_out: Any = None) -> int:
 
 
 def run_wazaot(names: list[str], seed: int, x86_features: str | None = None,
-               timeout: float = WORKER_TIMEOUT) -> dict[str, dict[str, Any]]:
+               timeout: float = WORKER_TIMEOUT, canonicalize_nans: bool = False,
+               ) -> dict[str, dict[str, Any]]:
     """wazaot's outcomes per instruction, from worker subprocesses (a worker that dies
     is reported on the instruction it was running, and the rest run in a new one)."""
     env = dict(os.environ)
@@ -837,7 +845,8 @@ def run_wazaot(names: list[str], seed: int, x86_features: str | None = None,
     while pending:
         cmd = [sys.executable, "-m", "tests.fuzz.simd_ops", "worker"]
         try:
-            proc = subprocess.run(cmd, input=json.dumps({"names": pending, "seed": seed}),
+            request = {"names": pending, "seed": seed, "canonicalize_nans": canonicalize_nans}
+            proc = subprocess.run(cmd, input=json.dumps(request),
                                   capture_output=True, text=True, timeout=timeout,
                                   cwd=REPO_ROOT, env=env)
             stdout, stderr, rc = proc.stdout, proc.stderr, proc.returncode
@@ -881,12 +890,18 @@ def wasm_digest(cases: Iterable[Case]) -> str:
 
 
 def record(path: Path, seed: int = 0, names: list[str] | None = None) -> int:
-    """Write wasmtime's outcomes of every instruction's calls to ``path`` (gzip JSON)."""
+    """Write wasmtime's outcomes of every instruction's calls to ``path`` (gzip JSON),
+    and where they differ with NaN canonicalisation, those too."""
     names = names or SIMD_NAMES
     cases = [build_case(n, seed) for n in names]
-    data = {"format": RECORD_FORMAT, "seed": seed, "names": names,
-            "modules": wasm_digest(cases),
-            "outcomes": {c.name: wasmtime_outcomes(c) for c in cases}}
+    data: dict[str, Any] = {"format": RECORD_FORMAT, "seed": seed, "names": names,
+                            "modules": wasm_digest(cases), "outcomes": {},
+                            "canonical_outcomes": {}}
+    for c in cases:
+        plain, canonical = wasmtime_outcomes(c), wasmtime_outcomes(c, canonicalize_nans=True)
+        data["outcomes"][c.name] = plain
+        if canonical != plain:
+            data["canonical_outcomes"][c.name] = canonical
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, "wt") as f:
         json.dump(data, f, separators=(",", ":"))
@@ -911,9 +926,11 @@ def select(only: str | None) -> list[str]:
 
 
 def check(names: list[str] | None = None, seed: int = 0, x86_features: str | None = None,
-          expected: Path | None = None) -> list[Verdict]:
+          expected: Path | None = None, canonicalize_nans: bool = False) -> list[Verdict]:
     """Compare wazaot (in a worker) with wasmtime (live, or a record's outcomes) on
-    ``names``; one verdict per instruction."""
+    ``names``; one verdict per instruction. ``canonicalize_nans``: both canonicalise
+    NaNs (wazaot's ``RuntimeConfig(canonicalize_nans=True)``, Cranelift's
+    ``nan_canonicalization``) and the results must be identical, bit for bit."""
     names = list(names or SIMD_NAMES)
     recorded = None
     if expected is not None:
@@ -924,7 +941,7 @@ def check(names: list[str] | None = None, seed: int = 0, x86_features: str | Non
         if wasm_digest(cases.values()) != recorded["modules"]:
             raise ValueError(f"{expected} was recorded from other modules (the generator "
                              "changed): record it again")
-    got = run_wazaot(names, seed, x86_features)
+    got = run_wazaot(names, seed, x86_features, canonicalize_nans=canonicalize_nans)
     verdicts = []
     for name in names:
         case = build_case(name, seed)
@@ -932,8 +949,13 @@ def check(names: list[str] | None = None, seed: int = 0, x86_features: str | Non
         if event["ev"] != "done":
             verdicts.append(Verdict(name, event["ev"], message=event["msg"]))
             continue
-        want = recorded["outcomes"][name] if recorded else wasmtime_outcomes(case)
-        verdicts.append(compare_case(case, want, event["outcomes"]))
+        if recorded is None:
+            want = wasmtime_outcomes(case, canonicalize_nans)
+        elif canonicalize_nans and name in recorded["canonical_outcomes"]:
+            want = recorded["canonical_outcomes"][name]
+        else:
+            want = recorded["outcomes"][name]
+        verdicts.append(compare_case(case, want, event["outcomes"], exact=canonicalize_nans))
     return verdicts
 
 
@@ -954,6 +976,8 @@ def main(argv: list[str] | None = None) -> int:
     chk.add_argument("--seed", type=int, default=0)
     chk.add_argument("--x86-features", help="WAZAOT_X86_FEATURES for wazaot, e.g. -avx")
     chk.add_argument("--expected", help="a record to compare with instead of wasmtime")
+    chk.add_argument("--canonicalize-nans", action="store_true",
+                     help="both runtimes canonicalise NaNs; compare bit for bit")
     chk.add_argument("--json", help="also write the verdicts to this file")
     chk.add_argument("-v", "--verbose", action="store_true")
     rec = sub.add_parser("record", help="record wasmtime's outcomes")
@@ -972,7 +996,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     start = time.monotonic()
     verdicts = check(select(args.only), args.seed, args.x86_features,
-                     Path(args.expected) if args.expected else None)
+                     Path(args.expected) if args.expected else None, args.canonicalize_nans)
     for v in verdicts:
         if args.verbose or v.status != "ok":
             print(v.line())
