@@ -101,11 +101,11 @@ def test_every_simd_instruction_has_a_case() -> None:
 
 def test_lane_instructions_get_every_lane_and_shifts_constant_counts() -> None:
     case = simd_ops.build_case("i8x16.extract_lane_s")
-    assert [v.imm for v in case.variants] == list(range(16))
+    assert [v.imm for v in case.variants] == list(range(16)) + [15]  # and "live"
     shifts = [v.export for v in simd_ops.build_case("i64x2.shr_s").variants]
     assert "f" in shifts and "shift64" in shifts and "shift4294967295" in shifts
     binary = [v.export for v in simd_ops.build_case("f32x4.min").variants]
-    assert binary == ["f", "same", "const0", "const1"]
+    assert binary == ["f", "same", "const0", "const1", "live"]
 
 
 def test_every_pair_of_float_edge_values_meets() -> None:
@@ -164,6 +164,13 @@ def test_a_changed_result_is_reported() -> None:
     verdict = simd_ops.compare_case(case, want, got)
     assert verdict.status == "mismatch" and verdict.mismatches == 1
     assert verdict.examples[0].startswith("i32x4.add operands=mem,same(")
+    # an operand overwritten
+    live = next(k for k, v in enumerate(case.variants) if v.export == "live")
+    assert want[live][2] is True
+    got = json.loads(json.dumps(want))
+    got[live][2] = False
+    verdict = simd_ops.compare_case(case, want, got)
+    assert verdict.mismatches == 1 and "operand register overwritten" in verdict.examples[0]
     # a memory instruction's trap
     case = simd_ops.build_case("v128.load")
     want = simd_ops.wasmtime_outcomes(case)

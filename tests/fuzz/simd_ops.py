@@ -75,7 +75,7 @@ RECORD_NAME = "simd-ops.json.gz"
 DEFAULT_RECORD = REPO_ROOT / "build" / "crossarch" / RECORD_NAME
 """Beside the cross-architecture fuzzer's record (``crossarch.DEFAULT_DIR``)."""
 RECORD_COMMAND = "PYTHONPATH=. python3 -m tests.fuzz.simd_ops record"
-RECORD_FORMAT = 2
+RECORD_FORMAT = 3
 WORKER_TIMEOUT = 600.0
 PAGE = 65536
 
@@ -385,6 +385,12 @@ def compute_variants(name: str, seed: int) -> list[Variant]:
             for count in CONST_SHIFTS:
                 variants.append(Variant(f"shift{count & 0xFFFFFFFF}", None,
                                         [("mem", 0), ("const", count)]))
+    if any(k.startswith("v:") for k in kinds):
+        # the vector operands stay live after the instruction (stored back to their
+        # slots): an implementation that overwrites a source register shows
+        imm = variants[-1].imm if kind in (Imm.LANE, Imm.SHUFFLE) else None
+        variants.append(Variant("live", imm, [("live", k) if kd.startswith("v:") else ("mem", k)
+                                              for k, kd in enumerate(kinds)]))
     return variants
 
 
@@ -396,6 +402,8 @@ def _operand_code(kind: str, source: tuple[str, Any], stride_slot: int) -> bytes
         return b"\x20\x01" + LOAD[letter] + wg.uleb(16 * arg)  # local.get p; load
     if what == "same":
         return b"\x20\x03"  # local.get $v (set by operand 0)
+    if what == "live":
+        return b"\x20" + bytes([3 + arg])  # local.get $v<k>
     if letter == "v":
         return simd("v128.const") + arg
     if letter == "i":
@@ -415,19 +423,24 @@ def compute_module(name: str, variants: list[Variant], ncases: int) -> tuple[byt
     bodies = []
     for v in variants:
         ops = b""
+        live = [k for k, (what, _) in enumerate(v.sources) if what == "live"]
         for k, (kind, source) in enumerate(zip(kinds, v.sources)):
             ops += _operand_code(kind, source, k)
             if k == 0 and any(s[0] == "same" for s in v.sources):
                 ops += b"\x22\x03"  # local.tee $v
+        before = b"".join(b"\x20\x01" + LOAD["v"] + wg.uleb(16 * k) + b"\x21" + bytes([3 + k])
+                          for k in live)  # $v<k> = operand k
+        after = b"".join(b"\x20\x01\x20" + bytes([3 + k]) + STORE["v"] + wg.uleb(16 * k)
+                         for k in live)  # operand k's slot = $v<k>
         body = (wg.i32_const(out) + b"\x21\x02"  # q = out
                 + b"\x02\x40" + b"\x20\x00\x45\x0d\x00"  # block; n == 0 -> out
-                + b"\x03\x40" + b"\x20\x02" + ops + simd(name) + _imm_bytes(name, v.imm)
-                + STORE[res] + b"\x00"
+                + b"\x03\x40" + before + b"\x20\x02" + ops + simd(name)
+                + _imm_bytes(name, v.imm) + STORE[res] + b"\x00" + after
                 + b"\x20\x01" + wg.i32_const(stride) + b"\x6a\x21\x01"  # p += stride
                 + b"\x20\x02" + wg.i32_const(16) + b"\x6a\x21\x02"  # q += 16
                 + b"\x20\x00\x41\x01\x6b\x22\x00\x0d\x00"  # n -= 1; loop while n
                 + b"\x0b\x0b\x0b")
-        bodies.append(wg.code(body, [(2, wg.I32), (1, wg.V128)]))
+        bodies.append(wg.code(body, [(2, wg.I32), (3, wg.V128)]))
     wasm = _module([wg.func_type([wg.I32], [])], [0] * len(variants), pages,
                    [v.export for v in variants], bodies)
     return wasm, out
@@ -611,12 +624,15 @@ def run_case(case: Case, runner: Runner) -> list[list[Any]]:
     outcomes: list[list[Any]] = []
     if not case.memory:
         data = b"".join(b"".join(c) for c in case.inputs)
-        runner.write(0, data)
         n = len(case.inputs)
         for v in case.variants:
+            runner.write(0, data)
             runner.write(case.out, bytes(16 * n))
             trap = runner.call(v.export, n)
-            outcomes.append(["trap", trap] if trap else ["ok", runner.read(case.out, 16 * n).hex()])
+            # the results, and whether the operands' slots still hold them
+            outcomes.append(["trap", trap] if trap else [
+                "ok", runner.read(case.out, 16 * n).hex(),
+                runner.read(0, len(data)) == data])
         return outcomes
     image = pattern()
     runner.write(0, image)
@@ -698,7 +714,7 @@ def case_operands(case: Case, v: Variant, k: int) -> list[bytes]:
         what, arg = source
         if what == "mem":
             ops.append(case.inputs[k][arg])
-        elif what == "same":
+        elif what in ("same", "live"):
             ops.append(case.inputs[k][arg])
         elif isinstance(arg, bytes):
             ops.append(arg)
@@ -779,6 +795,10 @@ def compare_case(case: Case, want: list[list[Any]], got: list[list[Any]],
                 if w != g:
                     differ(f"{case.name} {v.export}: wasmtime {w}, wazaot {g}")
                 continue
+            if w[2:] != g[2:]:
+                verdict.compared += 1
+                differ(f"{case.name} {v.describe() or v.export}: the operands stored back "
+                       f"after it differ from the inputs: an operand register overwritten?")
             wb, gb = bytes.fromhex(w[1]), bytes.fromhex(g[1])
             for k in range(len(wb) // 16):
                 verdict.compared += 1
