@@ -75,7 +75,7 @@ RECORD_NAME = "simd-ops.json.gz"
 DEFAULT_RECORD = REPO_ROOT / "build" / "crossarch" / RECORD_NAME
 """Beside the cross-architecture fuzzer's record (``crossarch.DEFAULT_DIR``)."""
 RECORD_COMMAND = "PYTHONPATH=. python3 -m tests.fuzz.simd_ops record"
-RECORD_FORMAT = 3
+RECORD_FORMAT = 4
 WORKER_TIMEOUT = 600.0
 PAGE = 65536
 
@@ -618,8 +618,9 @@ class WazaotRunner(Runner):
 
 
 def run_case(case: Case, runner: Runner) -> list[list[Any]]:
-    """The outcomes of a case's calls, in order: ``["ok", hex]`` (a computing
-    variant's result slots; a load's vector; after a store, the memory's MD5) or
+    """The outcomes of a case's calls, in order: ``["ok", hex, operands unchanged]``
+    for a computing variant (its result slots), ``["ok", hex]`` for a load (the
+    vector), ``["ok" or "trap", ..., md5]`` for a store (the memory after it), or
     ``["trap", kind]``."""
     outcomes: list[list[Any]] = []
     if not case.memory:
@@ -636,28 +637,24 @@ def run_case(case: Case, runner: Runner) -> list[list[Any]]:
         return outcomes
     image = pattern()
     runner.write(0, image)
-    operands = [random.Random(f"simd-ops/mem/{k}").randbytes(16) for k in range(3)]
     store = case.name.startswith("v128.store")
-    for v in case.variants:
-        for k, addr in enumerate(ADDRESSES):
-            operand = operands[k % len(operands)]
-            runner.write(0, bytes(16) + operand)
-            trap = runner.call(v.export, addr)
-            if trap:
-                outcomes.append(["trap", trap])
-            elif store:
-                outcomes.append(["ok", hashlib.md5(runner.read(0, PAGE),
-                                                   usedforsecurity=False).hexdigest()])
-            else:
-                outcomes.append(["ok", runner.read(RESULT_AT, 16).hex()])
-            if store:
-                eff = addr + v.offset
-                if eff < PAGE:
-                    runner.write(eff, image[eff:eff + 16])
+    for v, addr, operand in memory_calls(case):
+        runner.write(0, bytes(16) + operand)
+        trap = runner.call(v.export, addr)
+        outcome = ["trap", trap] if trap else ["ok"]
+        if store:  # what it wrote (a store out of bounds writes nothing)
+            outcome.append(hashlib.md5(runner.read(0, PAGE), usedforsecurity=False).hexdigest())
+            eff = addr + v.offset
+            if eff < PAGE:
+                runner.write(eff, image[eff:eff + 16])
+        elif not trap:
+            outcome.append(runner.read(RESULT_AT, 16).hex())
+        outcomes.append(outcome)
     return outcomes
 
 
 def memory_calls(case: Case) -> list[tuple[Variant, int, bytes]]:
+    """A memory instruction's calls: (variant, address, the vector at OPERAND_AT)."""
     operands = [random.Random(f"simd-ops/mem/{k}").randbytes(16) for k in range(3)]
     return [(v, addr, operands[k % len(operands)]) for v in case.variants
             for k, addr in enumerate(ADDRESSES)]
