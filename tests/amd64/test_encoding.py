@@ -73,6 +73,7 @@ PTR = {8: "byte", 16: "word", 32: "dword", 64: "qword", 128: "xmmword"}
 FIXED_SIZES = {"r8": 8, "rm8": 8, "r16": 16, "rm16": 16, "r32": 32, "rm32": 32, "r64": 64}
 XMM_SIZES = {"xm32": 32, "xm64": 64, "xm128": 128}
 CMP_PREDICATES = ("eq", "lt", "le", "unord", "neq", "nlt", "nle", "ord")
+CMP_MNEMONICS = ("cmpss", "cmpsd", "cmpps", "cmppd")
 SPECIAL_BASES = [rsp, rbp, r12, r13]  # the ModRM/SIB special cases
 T = TypeVar("T")
 DISP_EDGES = [0, 1, -1, 9, 10, 127, -128, 128, -129, 0x7FFFFFFF, -0x80000000]
@@ -149,7 +150,7 @@ def gen_operand(c: Chooser, form: Form, kind: str, rip: bool) -> object:
         return rcx
     if kind == "cc":
         return c.pick(list(Cond))
-    if kind in ("r", "r8", "r16", "r32", "r64"):
+    if kind in ("r", "r8", "r16", "r32", "r64", "rr"):
         return c.pick(GPRS)
     if kind in ("x", "xr", "v", "x4"):  # x4: VEX is4, the register in the immediate byte
         return c.pick(XMMS)
@@ -224,8 +225,8 @@ def mnemonic_text(form: Form, ops: tuple) -> str:
         return name[:-2] + ops[0].name
     if form.kinds == ("r", "i64"):
         return "movabs"
-    if name in ("cmpss", "cmpsd"):
-        return f"cmp{CMP_PREDICATES[ops[2].value]}{name[3:]}"
+    if name.removeprefix("v") in CMP_MNEMONICS:  # cmpltps, vcmpltps: the last operand
+        return f"{name[:-5]}cmp{CMP_PREDICATES[ops[-1].value]}{name[-2:]}"
     return IMPLICIT_OPERANDS.get(name, name)
 
 
@@ -240,7 +241,7 @@ def expected_text(form: Form, ops: tuple, rip_disp: int | None = None, gas: bool
     shown = [
         operand_text(form, kind, op, rip_disp, gas)
         for kind, op in zip(form.kinds, ops)
-        if kind != "cc" and not (form.mnemonic in ("cmpss", "cmpsd") and kind == "u3")
+        if kind != "cc" and not (form.mnemonic.removeprefix("v") in CMP_MNEMONICS and kind == "u3")
     ]
     return f"{mnemonic_text(form, ops)} {', '.join(shown)}".strip()
 

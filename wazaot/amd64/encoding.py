@@ -46,8 +46,10 @@ no form accepts raise ``ValueError``; nothing is ever silently re-encoded.
 Operand kinds used in the table
 -------------------------------
 ``r``/``rm``/``a``: a GPR (or memory, or rax) at the instruction's size; ``r8`` ``rm8``
-``rm16`` ``rm32``: a GPR or memory of a fixed size; ``m``: memory (lea); ``x``: an XMM
-register; ``xm32``/``xm64``/``xm128``: an XMM register or memory of that many bits;
+``rm16`` ``rm32``: a GPR or memory of a fixed size; ``rr``: a GPR at the instruction's
+size in ModRM.rm, never memory (``pinsrb xmm, r32``, whose memory form is a byte);
+``m``: memory (lea); ``x``: an XMM register; ``xm32``/``xm64``/``xm128``: an XMM
+register or memory of that many bits;
 ``cl``: rcx; ``one``: the immediate 1; ``i8``: an immediate that fits in a sign-extended
 byte; ``i``: an immediate of the operand size (a sign-extended imm32 at 64 bits); ``u3``
 ``u4`` ``u8``: unsigned immediates; ``u32``: a 64-bit value below 2**32; ``i64``: any
@@ -198,8 +200,8 @@ def patch_abs64(code: bytearray, at: int, value: int) -> None:
 # What each operand kind fills in an encoding ("reg" becomes "opreg" in +r rows).
 _ROLES = {
     **dict.fromkeys(("r", "r8", "r16", "r32", "r64", "x"), "reg"),
-    **dict.fromkeys(("rm", "rm8", "rm16", "rm32", "rm64", "m", "xm32", "xm64", "xm128", "xr"),
-                    "rm"),  # fmt: skip
+    **dict.fromkeys(("rm", "rm8", "rm16", "rm32", "rm64", "rr", "m", "xm32", "xm64", "xm128",
+                     "xr"), "rm"),  # fmt: skip
     "v": "vvvv",  # VEX: the register in VEX.vvvv
     "x4": "is4",  # VEX: the register in bits 7:4 of the immediate byte
     **dict.fromkeys(("i8", "i", "u3", "u4", "u8", "u32", "i64"), "imm"),
@@ -370,6 +372,7 @@ _KIND_CLASSES: dict[str, tuple[type, ...]] = {
     **{k: (Gpr, Mem) for k in ("rm", "rm8", "rm16", "rm32", "rm64")},
     "m": (Mem,),
     **{k: (Xmm,) for k in ("x", "xr", "v", "x4")},
+    "rr": (Gpr,),
     **{k: (Xmm, Mem) for k in ("xm32", "xm64", "xm128")},
     "cc": (Cond,),
     "rel32": (Label, Symbol),

@@ -111,8 +111,8 @@ def vex_twin(row: tuple[str, str, str, str], no_source: Collection[str]) -> list
             for size in sizes.split()]  # fmt: skip
 
 
-_VEX_KINDS = frozenset({"x", "xr", "xm32", "xm64", "xm128", "r", "rm", "rm8", "rm16", "rm32",
-                        "rm64", "u8", "u3", "u4"})  # fmt: skip
+_VEX_KINDS = frozenset({"x", "xr", "rr", "xm32", "xm64", "xm128", "r", "rm", "rm8", "rm16",
+                        "rm32", "rm64", "u8", "u3", "u4"})  # fmt: skip
 
 
 def vex_twins(rows: Iterable[tuple[str, str, str, str]], no_source: Collection[str]

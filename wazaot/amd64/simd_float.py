@@ -1,7 +1,671 @@
 """x86-64 SIMD, float lanes and conversions, lane moves (splat, extract, replace),
 shuffles and the bitwise instructions (registered into
-:data:`wazaot.amd64.simd.SIMD`)."""
+:data:`wazaot.amd64.simd.SIMD`).
+
+Most instructions are written once, over :class:`VecAsm`, which emits a three-address
+operation ``op dst, a, b`` as the AVX form ``vop dst, a, b`` when the lowering has AVX
+and as the SSE form ``op dst, b`` otherwise (after copying ``a`` into ``dst``). Each
+such implementation is registered twice by :func:`_both`: for SSE with ``dst="reuse"``
+(dst is the first source's register, so the copy vanishes) and for AVX with
+``dst="late"``.
+
+xmm15 and r11 are the scratch registers: constants are built in them from immediates
+(``mov r11, imm``; ``movq xmm15, r11``; ``pshufd``) rather than loaded from memory.
+
+Where x86 and wasm differ:
+
+- ``minps``/``maxps`` return their second operand when either is NaN or both are
+  zeros: wasm's ``min``/``max`` take both orders and merge them (the NaNs, the sign of
+  zeros), then clear the payload of NaN lanes (a canonical NaN, sign unspecified).
+- ``pmin``/``pmax`` are exactly ``minps``/``maxps`` with the operands swapped.
+- ``cvttps2dq`` gives 0x80000000 for NaN and out-of-range lanes: the saturating
+  conversions zero the NaN lanes first and flip the positive overflows to 0x7fffffff.
+- There is no unsigned conversion before AVX-512: ``f32x4.convert_i32x4_u`` converts
+  the two 16-bit halves separately, ``f64x2.convert_low_i32x4_u`` builds the doubles
+  2**52 + x bit by bit and subtracts 2**52.
+"""
 
 from __future__ import annotations
 
-from .simd import SIMD  # noqa: F401
+import struct
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..lower.vector import DstMode, VecOp, VectorEmitFn
+from ..machinst import PReg, RegClass
+from .abi import gpr, xmm
+from .args import Cond
+from .emit import Emitter
+from .regs import Gpr, Xmm, r11, xmm15
+from .simd import SIMD
+
+_M64 = (1 << 64) - 1
+_M128 = (1 << 128) - 1
+_SUFFIX = {"f32x4": "ps", "f64x2": "pd"}
+_LANE_BITS = {"i8x16": 8, "i16x8": 16, "i32x4": 32, "i64x2": 64, "f32x4": 32, "f64x2": 64}
+
+
+def splat(bits: int, value: int) -> int:
+    """The 128-bit constant with ``value`` in every ``bits``-wide lane."""
+    value &= (1 << bits) - 1
+    out = 0
+    for i in range(128 // bits):
+        out |= value << (i * bits)
+    return out
+
+
+def _f32(x: float) -> int:
+    return int.from_bytes(struct.pack("<f", x), "little")
+
+
+def _f64(x: float) -> int:
+    return int.from_bytes(struct.pack("<d", x), "little")
+
+
+class VecAsm:
+    """The vector operations of one emitter, in SSE or AVX forms (``avx``)."""
+
+    def __init__(self, e: Emitter, avx: bool, avx2: bool = False):
+        self.asm = e.asm
+        self.avx = avx
+        self.avx2 = avx2
+
+    def op(self, mnemonic: str, dst: Xmm, a: Xmm, b: Xmm | Gpr, *imm: int,
+           size: int | None = None) -> None:  # fmt: skip
+        """``dst := a <op> b``: ``vop dst, a, b`` with AVX; else ``op dst, b`` after
+        ``movaps dst, a`` (by way of xmm15 if ``dst`` is ``b``, which must then not be
+        xmm15 itself)."""
+        asm = self.asm
+        if self.avx:
+            asm.emit("v" + mnemonic, size, dst, a, b, *imm)
+            return
+        if dst is not a:
+            if dst is b:
+                assert b is not xmm15 and a is not xmm15
+                asm.emit("movaps", None, xmm15, b)
+                b = xmm15
+            asm.emit("movaps", None, dst, a)
+        asm.emit(mnemonic, size, dst, b, *imm)
+
+    def unary(self, mnemonic: str, dst: Xmm | Gpr, src: Xmm, *imm: int, size: int | None = None
+              ) -> None:  # fmt: skip
+        """``dst := op(src)`` for the forms that only write dst (``pshufd``, ``cvtdq2ps``,
+        ``pextrd``...)."""
+        self.asm.emit(("v" if self.avx else "") + mnemonic, size, dst, src, *imm)
+
+    def shift(self, mnemonic: str, dst: Xmm, src: Xmm, count: int) -> None:
+        """``dst := src`` shifted by ``count`` (``psrld`` ... by an immediate)."""
+        asm = self.asm
+        if self.avx:
+            asm.emit("v" + mnemonic, None, dst, src, count)
+            return
+        self.move(dst, src)
+        asm.emit(mnemonic, None, dst, count)
+
+    def move(self, dst: Xmm, src: Xmm) -> None:
+        if dst is not src:
+            self.asm.emit("vmovaps" if self.avx else "movaps", None, dst, src)
+
+    def ones(self, dst: Xmm) -> None:
+        self.op("pcmpeqd", dst, dst, dst)
+
+    def zero(self, dst: Xmm) -> None:
+        self.op("pxor", dst, dst, dst)
+
+    def const(self, dst: Xmm, value: int) -> None:
+        """dst := the 128-bit ``value``, built through r11 (xor or compare for 0 and
+        all ones; a 32- or 64-bit pattern is broadcast)."""
+        asm = self.asm
+        value &= _M128
+        lo, hi = value & _M64, value >> 64
+        if value == 0:
+            self.zero(dst)
+        elif value == _M128:
+            self.ones(dst)
+        elif lo == hi and lo & 0xFFFF_FFFF == lo >> 32:
+            asm.mov(32, r11, lo & 0xFFFF_FFFF)
+            asm.movd(dst, r11)
+            self.unary("pshufd", dst, dst, 0)
+        else:
+            asm.mov(64 if lo >> 32 else 32, r11, lo)
+            asm.movq(dst, r11)
+            if lo == hi:
+                self.op("punpcklqdq", dst, dst, dst)
+            elif hi:
+                asm.mov(64 if hi >> 32 else 32, r11, hi)
+                self.op("pinsrq", dst, dst, r11, 1, size=64)
+
+
+VecEmit = Callable[[VecAsm, VecOp, Any, Sequence[Any]], None]
+"""A vector implementation written once for SSE and AVX: ``fn(v, inst, dst, srcs)``,
+registers as :class:`Xmm` or :class:`Gpr` by class (xmm15 and r11 are free); the
+temps follow the sources."""
+
+
+def _hw(reg: PReg) -> Xmm | Gpr:
+    return xmm(reg) if reg.cls is RegClass.FLOAT else gpr(reg)
+
+
+def _adapt(fn: VecEmit, avx: bool, avx2: bool) -> VectorEmitFn:
+    def emit(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
+             temps: Sequence[PReg]) -> None:  # fmt: skip
+        assert dst is not None
+        fn(VecAsm(e, avx, avx2), inst, _hw(dst), [_hw(s) for s in (*srcs, *temps)])
+
+    emit.__name__ = emit.__qualname__ = fn.__name__ + ("_avx2" if avx2 else "_avx" if avx else "")
+    return emit
+
+
+def _both(*names: str, sse_dst: DstMode = "reuse", temps: str = "", avx2: bool = False
+          ) -> Callable[[VecEmit], VecEmit]:  # fmt: skip
+    """Register ``fn`` for ``names`` for SSE (``sse_dst``: by default, dst reuses the
+    first source), for AVX (dst free: ``late``) and, with ``avx2``, for AVX2."""
+
+    def register(fn: VecEmit) -> VecEmit:
+        SIMD.register(*names, dst=sse_dst, temps=temps)(_adapt(fn, False, False))
+        SIMD.register(*names, temps=temps, when={"avx"})(_adapt(fn, True, False))
+        if avx2:
+            SIMD.register(*names, temps=temps, when={"avx", "avx2"})(_adapt(fn, True, True))
+        return fn
+
+    return register
+
+
+def _shapes(*ops: str) -> list[str]:
+    return [f"{shape}.{op}" for shape in ("f32x4", "f64x2") for op in ops]
+
+
+# -- float arithmetic ----------------------------------------------------------------------
+
+
+@_both(*_shapes("add", "sub", "mul", "div"))
+def _arith(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """addps ... divpd."""
+    shape, op = inst.name.split(".")
+    v.op(op + _SUFFIX[shape], dst, srcs[0], srcs[1])
+
+
+@_both(*_shapes("sqrt"))
+def _sqrt(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """sqrtps, sqrtpd."""
+    v.unary("sqrt" + _SUFFIX[inst.name[:5]], dst, srcs[0])
+
+
+_ROUNDING = {"nearest": 0, "floor": 1, "ceil": 2, "trunc": 3}
+
+
+@_both(*_shapes(*_ROUNDING))
+def _round(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """roundps/roundpd with the rounding mode in the immediate (nearest: ties to even)."""
+    shape, op = inst.name.split(".")
+    v.unary("round" + _SUFFIX[shape], dst, srcs[0], _ROUNDING[op] | 8)
+
+
+@_both(*_shapes("abs", "neg"))
+def _sign(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """andps with 0x7fff... (abs) or xorps with 0x8000... (neg), the mask made by
+    pcmpeqd and a shift."""
+    shape, op = inst.name.split(".")
+    q = "q" if shape == "f64x2" else "d"
+    v.ones(xmm15)
+    if op == "abs":
+        v.shift("psrl" + q, xmm15, xmm15, 1)
+        v.op("and" + _SUFFIX[shape], dst, srcs[0], xmm15)
+    else:
+        v.shift("psll" + q, xmm15, xmm15, 63 if q == "q" else 31)
+        v.op("xor" + _SUFFIX[shape], dst, srcs[0], xmm15)
+
+
+def _clear_nan_payload(v: VecAsm, shape: str, dst: Xmm, t: Xmm) -> None:
+    """dst := t with the payload of its NaN lanes cleared (dst is a scratch)."""
+    s = _SUFFIX[shape]
+    v.op("cmp" + s, dst, dst, t, 3)  # unordered: the NaN lanes of t (or of dst)
+    v.shift("psrlq" if s == "pd" else "psrld", dst, dst, 13 if s == "pd" else 10)
+    v.op("andn" + s, dst, dst, t)
+
+
+@_both(*_shapes("min"))
+def _min(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """minps both ways (each returns its second operand for NaNs and zeros), or'ed:
+    NaNs and -0 propagate; then NaN lanes become all ones and lose their payload."""
+    s = _SUFFIX[inst.name[:5]]
+    a, b = srcs
+    v.op("min" + s, xmm15, b, a)
+    v.op("min" + s, dst, a, b)
+    v.op("or" + s, xmm15, xmm15, dst)
+    v.op("cmp" + s, dst, dst, xmm15, 3)
+    v.op("or" + s, xmm15, xmm15, dst)
+    v.shift("psrlq" if s == "pd" else "psrld", dst, dst, 13 if s == "pd" else 10)
+    v.op("andn" + s, dst, dst, xmm15)
+
+
+@_both(*_shapes("max"))
+def _max(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """maxps both ways; where they differ (a NaN, or +0 against -0) the xor of the two
+    is or'ed in (NaN) then subtracted (the sign of zero: +0 - -0 is +0); NaN lanes lose
+    their payload."""
+    s = _SUFFIX[inst.name[:5]]
+    a, b = srcs
+    v.op("max" + s, xmm15, b, a)
+    v.op("max" + s, dst, a, b)
+    v.op("xor" + s, dst, dst, xmm15)
+    v.op("or" + s, xmm15, xmm15, dst)
+    v.op("sub" + s, xmm15, xmm15, dst)
+    _clear_nan_payload(v, inst.name[:5], dst, xmm15)
+
+
+# The instructions computed as ``op(b, a)`` have a dst of their own on SSE: ``movaps
+# dst, b; op dst, a`` (reusing a's register would take a copy through xmm15 more).
+
+
+@_both(*_shapes("pmin", "pmax"), sse_dst="early")
+def _pminmax(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """pmin(a, b) = b < a ? b : a = minps(b, a); pmax = maxps(b, a)."""
+    shape, op = inst.name.split(".")
+    v.op(op[1:] + _SUFFIX[shape], dst, srcs[1], srcs[0])
+
+
+# wasm comparison -> (cmpps predicate, operands swapped)
+_COMPARE = {"eq": (0, False), "ne": (4, False), "lt": (1, False), "le": (2, False),
+            "gt": (1, True), "ge": (2, True)}  # fmt: skip
+
+
+def _compare(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """cmpps/cmppd (gt and ge as lt and le of the swapped operands; ne is unordered)."""
+    shape, op = inst.name.split(".")
+    predicate, swap = _COMPARE[op]
+    a, b = (srcs[1], srcs[0]) if swap else (srcs[0], srcs[1])
+    v.op("cmp" + _SUFFIX[shape], dst, a, b, predicate)
+
+
+_both(*_shapes("eq", "ne", "lt", "le"))(_compare)
+_both(*_shapes("gt", "ge"), sse_dst="early")(_compare)
+
+
+_CANONICAL = {"f32x4": splat(32, 0x7FC0_0000), "f64x2": splat(64, 0x7FF8 << 48)}
+
+
+@_both("f32x4.canonicalize_nans", "f64x2.canonicalize_nans", temps="v")
+def _canonicalize(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """NaN lanes := the canonical NaN: an unordered compare gives the mask, then
+    vblendvps/pd, or (canonical & mask) | (src & ~mask)."""
+    shape = inst.name[:5]
+    s = _SUFFIX[shape]
+    a, t = srcs
+    v.const(t, _CANONICAL[shape])
+    v.op("cmp" + s, xmm15, a, a, 3)
+    if v.avx:
+        v.asm.emit("vblendv" + s, None, dst, a, t, xmm15)
+        return
+    v.op("and" + s, t, t, xmm15)
+    v.op("andn" + s, xmm15, xmm15, a)
+    v.op("or" + s, dst, xmm15, t)
+
+
+# -- conversions ---------------------------------------------------------------------------
+
+_PLAIN_CONVERSIONS = {
+    "f32x4.demote_f64x2_zero": "cvtpd2ps",
+    "f64x2.promote_low_f32x4": "cvtps2pd",
+    "f32x4.convert_i32x4_s": "cvtdq2ps",
+    "f64x2.convert_low_i32x4_s": "cvtdq2pd",
+}
+
+
+@_both(*_PLAIN_CONVERSIONS)
+def _convert(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """One instruction: cvtpd2ps, cvtps2pd, cvtdq2ps, cvtdq2pd."""
+    v.unary(_PLAIN_CONVERSIONS[inst.name], dst, srcs[0])
+
+
+@_both("f32x4.convert_i32x4_u")
+def _convert_u32_f32(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """The low 16 bits convert exactly; the high part, halved to stay positive, too;
+    doubling it and adding the low part rounds once."""
+    a = srcs[0]
+    v.shift("pslld", xmm15, a, 16)
+    v.shift("psrld", xmm15, xmm15, 16)  # low halves
+    v.op("psubd", dst, a, xmm15)  # high halves
+    v.unary("cvtdq2ps", xmm15, xmm15)
+    v.shift("psrld", dst, dst, 1)
+    v.unary("cvtdq2ps", dst, dst)
+    v.op("addps", dst, dst, dst)
+    v.op("addps", dst, dst, xmm15)
+
+
+@_both("f64x2.convert_low_i32x4_u")
+def _convert_u32_f64(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """unpcklps with 0x43300000 makes the doubles 2**52 + x; subpd 2**52."""
+    v.const(xmm15, splat(32, 0x4330_0000))
+    v.op("unpcklps", dst, srcs[0], xmm15)
+    v.const(xmm15, splat(64, _f64(2.0**52)))
+    v.op("subpd", dst, dst, xmm15)
+
+
+@_both("i32x4.trunc_sat_f32x4_s")
+def _trunc_sat_f32_s(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """NaN lanes zeroed (and with an ordered compare), cvttps2dq; the lanes that were
+    positive but came out negative (0x80000000) flip to 0x7fffffff."""
+    a = srcs[0]
+    v.op("cmpps", xmm15, a, a, 0)
+    v.op("andps", dst, a, xmm15)
+    v.op("pxor", xmm15, xmm15, dst)  # sign bit: the input was not negative
+    v.unary("cvttps2dq", dst, dst)
+    v.op("pand", xmm15, xmm15, dst)
+    v.shift("psrad", xmm15, xmm15, 31)
+    v.op("pxor", dst, dst, xmm15)
+
+
+@_both("i32x4.trunc_sat_f32x4_u", temps="v")
+def _trunc_sat_f32_u(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """maxps with 0 (NaN and negative lanes -> 0); lanes >= 2**31 convert as x - 2**31
+    and add 0x80000000; lanes >= 2**32 saturate."""
+    a, t = srcs
+    v.zero(t)
+    v.op("maxps", dst, a, t)
+    v.ones(t)
+    v.shift("psrld", t, t, 1)
+    v.unary("cvtdq2ps", t, t)  # 2**31
+    v.op("subps", xmm15, dst, t)
+    v.op("cmpps", t, t, xmm15, 2)  # 2**31 <= x - 2**31: too large
+    v.unary("cvttps2dq", xmm15, xmm15)
+    v.op("pxor", xmm15, xmm15, t)
+    v.zero(t)
+    v.op("pmaxsd", xmm15, xmm15, t)
+    v.unary("cvttps2dq", dst, dst)
+    v.op("paddd", dst, dst, xmm15)
+
+
+@_both("i32x4.trunc_sat_f64x2_s_zero")
+def _trunc_sat_f64_s(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """NaN lanes zeroed, minpd with 2147483647.0, cvttpd2dq (which zeroes lanes 2, 3
+    and gives 0x80000000 below -2**31)."""
+    a = srcs[0]
+    v.op("cmppd", xmm15, a, a, 0)
+    v.op("andpd", dst, a, xmm15)
+    v.const(xmm15, splat(64, _f64(2147483647.0)))
+    v.op("minpd", dst, dst, xmm15)
+    v.unary("cvttpd2dq", dst, dst)
+
+
+@_both("i32x4.trunc_sat_f64x2_u_zero")
+def _trunc_sat_f64_u(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """maxpd with 0 (NaN too), minpd with 4294967295.0, truncate, add 2**52 (the
+    integer lands in the low 32 bits), then shufps picks lanes 0 and 2 and zeros."""
+    v.zero(xmm15)
+    v.op("maxpd", dst, srcs[0], xmm15)
+    v.const(xmm15, splat(64, _f64(4294967295.0)))
+    v.op("minpd", dst, dst, xmm15)
+    v.unary("roundpd", dst, dst, 3 | 8)
+    v.const(xmm15, splat(64, _f64(2.0**52)))
+    v.op("addpd", dst, dst, xmm15)
+    v.zero(xmm15)
+    v.op("shufps", dst, dst, xmm15, 0x88)
+
+
+# -- bitwise -------------------------------------------------------------------------------
+
+_BITWISE = {"v128.and": "pand", "v128.or": "por", "v128.xor": "pxor"}
+
+
+@_both(*_BITWISE)
+def _bitwise(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """pand, por, pxor."""
+    v.op(_BITWISE[inst.name], dst, srcs[0], srcs[1])
+
+
+@_both("v128.andnot", sse_dst="early")
+def _andnot(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """a & ~b = pandn(b, a)."""
+    v.op("pandn", dst, srcs[1], srcs[0])
+
+
+@_both("v128.not")
+def _not(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """pxor with all ones."""
+    v.ones(xmm15)
+    v.op("pxor", dst, srcs[0], xmm15)
+
+
+@_both("v128.bitselect")
+def _bitselect(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """(a & c) | (b & ~c): pandn, pand, por."""
+    a, b, c = srcs
+    v.op("pandn", xmm15, c, b)
+    v.op("pand", dst, a, c)
+    v.op("por", dst, dst, xmm15)
+
+
+@_both("v128.any_true", sse_dst="late")
+def _any_true(v: VecAsm, inst: VecOp, dst: Gpr, srcs: Sequence[Xmm]) -> None:
+    """xor; ptest src, src; setnz."""
+    v.asm.alu("xor", 32, dst, dst)
+    v.unary("ptest", srcs[0], srcs[0])
+    v.asm.setcc(Cond.ne, dst)
+
+
+# -- lanes: splat, extract, replace ------------------------------------------------------
+
+
+@_both("i8x16.splat", "i16x8.splat", "i32x4.splat", "i64x2.splat", sse_dst="late", avx2=True)
+def _splat_int(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Gpr]) -> None:
+    """movd/movq, then a broadcast: pshufb with zeros (bytes), pshuflw + pshufd (words),
+    pshufd (dwords), punpcklqdq (qwords); vpbroadcastb/w/d/q with AVX2."""
+    bits = _LANE_BITS[inst.name[:5]]
+    asm = v.asm
+    (asm.movq if bits == 64 else asm.movd)(dst, srcs[0])
+    if v.avx2:
+        asm.emit(f"vpbroadcast{'bwdq'[bits.bit_length() - 4]}", None, dst, dst)
+    elif bits == 8:
+        v.zero(xmm15)
+        v.op("pshufb", dst, dst, xmm15)
+    elif bits == 64:
+        v.op("punpcklqdq", dst, dst, dst)
+    else:
+        if bits == 16:
+            v.unary("pshuflw", dst, dst, 0)
+        v.unary("pshufd", dst, dst, 0)
+
+
+@_both("f32x4.splat", "f64x2.splat", sse_dst="late", avx2=True)
+def _splat_float(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """pshufd (vbroadcastss with AVX2), movddup."""
+    if inst.name == "f64x2.splat":
+        v.unary("movddup", dst, srcs[0])
+    elif v.avx2:
+        v.asm.emit("vbroadcastss", None, dst, srcs[0])
+    else:
+        v.unary("pshufd", dst, srcs[0], 0)
+
+
+_EXTRACT_INT = {"i8x16": "pextrb", "i16x8": "pextrw", "i32x4": "pextrd", "i64x2": "pextrq"}
+
+
+@_both(*(f"{s}.extract_lane{x}" for s in ("i8x16", "i16x8") for x in ("_s", "_u")),
+       "i32x4.extract_lane", "i64x2.extract_lane", sse_dst="late")  # fmt: skip
+def _extract_int(v: VecAsm, inst: VecOp, dst: Gpr, srcs: Sequence[Xmm]) -> None:
+    """pextrb/w/d/q (movd/movq for lane 0 of 32 and 64 bits), movsx for _s."""
+    shape = inst.name[:5]
+    bits, lane, asm = _LANE_BITS[shape], inst.imm, v.asm
+    if bits >= 32 and lane == 0:
+        (asm.movq if bits == 64 else asm.movd)(dst, srcs[0])
+    else:
+        v.unary(_EXTRACT_INT[shape], dst, srcs[0], lane, size=64 if bits == 64 else 32)
+    if inst.name.endswith("_s"):
+        asm.movsx(32, dst, dst, src_size=bits)
+
+
+@_both("f32x4.extract_lane", "f64x2.extract_lane", sse_dst="late")
+def _extract_float(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """Lane 0 is already the scalar (the other lanes are don't-care); pshufd brings
+    another lane down."""
+    lane = inst.imm
+    if lane == 0:
+        v.move(dst, srcs[0])
+    elif inst.name == "f64x2.extract_lane":
+        v.unary("pshufd", dst, srcs[0], 0xEE)
+    else:
+        v.unary("pshufd", dst, srcs[0], lane)
+
+
+_INSERT_INT = {"i8x16": "pinsrb", "i16x8": "pinsrw", "i32x4": "pinsrd", "i64x2": "pinsrq"}
+
+
+@_both(*(f"{s}.replace_lane" for s in _INSERT_INT))
+def _replace_int(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Any]) -> None:
+    """pinsrb/w/d/q."""
+    shape = inst.name[:5]
+    size = 64 if shape == "i64x2" else 32
+    v.op(_INSERT_INT[shape], dst, srcs[0], srcs[1], inst.imm, size=size)
+
+
+@_both("f32x4.replace_lane", "f64x2.replace_lane")
+def _replace_float(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """insertps (f32); blendpd (f64 lane 0) or unpcklpd (lane 1)."""
+    vec, scalar = srcs
+    lane = inst.imm
+    if inst.name == "f32x4.replace_lane":
+        v.op("insertps", dst, vec, scalar, lane << 4)
+    elif lane == 0:
+        v.op("blendpd", dst, vec, scalar, 1)
+    else:
+        v.op("unpcklpd", dst, vec, scalar)
+
+
+# -- shuffles ------------------------------------------------------------------------------
+
+
+def _wide_lanes(lanes: Sequence[int], width: int) -> list[int] | None:
+    """``lanes`` (byte indices) as indices of ``width``-byte lanes, or None if some
+    group of bytes is not one whole, aligned lane."""
+    out = []
+    for i in range(0, 16, width):
+        first = lanes[i]
+        if first % width or any(lanes[i + k] != first + k for k in range(width)):
+            return None
+        out.append(first // width)
+    return out
+
+
+def _interleave(width: int, high: bool) -> tuple[int, ...]:
+    """The byte lanes of punpckl/h of ``width``-byte lanes of (a, b)."""
+    base = 8 if high else 0
+    out: list[int] = []
+    for i in range(0, 8, width):
+        out += [base + i + k for k in range(width)] + [16 + base + i + k for k in range(width)]
+    return tuple(out)
+
+
+_UNPACKS = {
+    _interleave(w, high): f"punpck{'h' if high else 'l'}{'bw wd dq qdq'.split()[w.bit_length() - 1]}"
+    for w in (1, 2, 4, 8) for high in (False, True)
+}  # fmt: skip
+
+
+def _pshufb_mask(lanes: Sequence[int], first: int) -> int:
+    """The pshufb mask taking the bytes of ``lanes`` in [first, first + 16), zero (0x80)
+    for the others."""
+    mask = 0
+    for i, lane in enumerate(lanes):
+        byte = lane - first if first <= lane < first + 16 else 0x80
+        mask |= byte << (8 * i)
+    return mask
+
+
+def _imm4(lanes: Sequence[int]) -> int:
+    return sum((lane & 3) << (2 * i) for i, lane in enumerate(lanes))
+
+
+def _shuffle_one(v: VecAsm, dst: Xmm, src: Xmm, lanes: Sequence[int]) -> None:
+    """``lanes`` (0-15) of one source: a move, pshufd, palignr (a rotation), or pshufb
+    with a mask."""
+    dwords = _wide_lanes(lanes, 4)
+    if list(lanes) == list(range(16)):
+        v.move(dst, src)
+    elif dwords is not None:
+        v.unary("pshufd", dst, src, _imm4(dwords))
+    elif all(lanes[i] == (lanes[0] + i) % 16 for i in range(16)):  # a rotation
+        v.op("palignr", dst, src, src, lanes[0])
+    else:
+        v.const(xmm15, _pshufb_mask(lanes, 0))
+        v.op("pshufb", dst, src, xmm15)
+
+
+def _shuffle_two(v: VecAsm, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, lanes: tuple[int, ...]) -> None:
+    """``lanes`` of both sources: shufps, punpck*, palignr, insertps, pblendw, a blend
+    of bytes; else pshufb of each source with its mask, or'ed."""
+    dwords = _wide_lanes(lanes, 4)
+    words = _wide_lanes(lanes, 2)
+    inserted = _insert_one(dwords) if dwords is not None else None
+    if dwords is not None and all(d < 4 for d in dwords[:2]) and all(d >= 4 for d in dwords[2:]):
+        v.op("shufps", dst, a, b, _imm4(dwords))
+    elif dwords is not None and all(d >= 4 for d in dwords[:2]) and all(d < 4 for d in dwords[2:]):
+        v.op("shufps", dst, b, a, _imm4(dwords))
+    elif lanes in _UNPACKS:
+        v.op(_UNPACKS[lanes], dst, a, b)
+    elif tuple((x + 16) % 32 for x in lanes) in _UNPACKS:
+        v.op(_UNPACKS[tuple((x + 16) % 32 for x in lanes)], dst, b, a)
+    elif all(lanes[i] == lanes[0] + i for i in range(16)):  # bytes k.. of a:b
+        v.op("palignr", dst, b, a, lanes[0])
+    elif all(lanes[i] == (lanes[0] + i) % 32 for i in range(16)):  # bytes k.. of b:a
+        v.op("palignr", dst, a, b, lanes[0] - 16)
+    elif inserted is not None:
+        first, lane, src_lane = inserted
+        base, other = (a, b) if first == 0 else (b, a)
+        v.op("insertps", dst, base, other, src_lane << 6 | lane << 4)
+    elif words is not None and all(w % 8 == i for i, w in enumerate(words)):
+        v.op("pblendw", dst, a, b, sum(1 << i for i, w in enumerate(words) if w >= 8))
+    elif all(x % 16 == i for i, x in enumerate(lanes)):
+        _blend_bytes(v, dst, a, b, t, sum(0xFF << (8 * i) for i, x in enumerate(lanes) if x >= 16))
+    else:
+        v.const(xmm15, _pshufb_mask(lanes, 16))
+        v.op("pshufb", t, b, xmm15)
+        v.const(xmm15, _pshufb_mask(lanes, 0))
+        v.op("pshufb", dst, a, xmm15)
+        v.op("por", dst, dst, t)
+
+
+def _insert_one(dwords: Sequence[int]) -> tuple[int, int, int] | None:
+    """When ``dwords`` (0-7) are one source's lanes in place but for one lane taken
+    from the other source: (first dword of the source kept: 0 or 4, the lane replaced,
+    the other source's lane), the fields of insertps."""
+    for first in (0, 4):
+        moved = [i for i, d in enumerate(dwords) if d != first + i]
+        if len(moved) == 1 and (dwords[moved[0]] < 4) == (first == 4):
+            return first, moved[0], dwords[moved[0]] % 4
+    return None
+
+
+def _blend_bytes(v: VecAsm, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, mask: int) -> None:
+    """Bytes of b where ``mask`` has 0xff, of a elsewhere: vpblendvb with AVX, else
+    (b & mask) | (a & ~mask)."""
+    v.const(xmm15, mask)
+    if v.avx:
+        v.asm.emit("vpblendvb", None, dst, a, b, xmm15)
+        return
+    v.op("pand", t, b, xmm15)
+    v.op("pandn", xmm15, xmm15, a)
+    v.op("por", dst, xmm15, t)
+
+
+@_both("i8x16.shuffle", temps="v")
+def _shuffle(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """Byte lanes ``inst.imm`` (0-15: a, 16-31: b), by the patterns of one instruction
+    where they fit (see ``_shuffle_one``, ``_shuffle_two``)."""
+    a, b, t = srcs
+    lanes = tuple(inst.imm)
+    if all(x < 16 for x in lanes):
+        _shuffle_one(v, dst, a, lanes)
+    elif all(x >= 16 for x in lanes):
+        _shuffle_one(v, dst, b, [x - 16 for x in lanes])
+    else:
+        _shuffle_two(v, dst, a, b, t, lanes)
+
+
+@_both("i8x16.swizzle")
+def _swizzle(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+    """pshufb by the indices plus 0x70 (saturating): 16 and above set bit 7, which
+    pshufb reads as zero."""
+    v.const(xmm15, splat(8, 0x70))
+    v.op("paddusb", xmm15, xmm15, srcs[1])
+    v.op("pshufb", dst, srcs[0], xmm15)
