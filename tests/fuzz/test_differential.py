@@ -29,6 +29,18 @@ def test_seed_agrees_with_wasmtime(seed: int) -> None:
         assert report.calls_compared > 0
 
 
+# With SIMD (``--simd``): compared with canonicalised NaNs. Seed 2589's module once had
+# a typed reference block type that only wasmtime's later proposals accept.
+SIMD_SEEDS = [0, 1, 5, 2589]
+
+
+@pytest.mark.parametrize("seed", SIMD_SEEDS)
+def test_simd_seed_agrees_with_wasmtime(seed: int) -> None:
+    report = differential.run_seed(seed, timeout=60, simd=True, canonicalize_nans=True)
+    assert report.status == "ok", (report.line(), report.details)
+    assert report.calls_compared > 0
+
+
 def test_harness_reports_a_wrong_result(monkeypatch) -> None:
     """The comparison is not vacuous: a wazaot trace with one result changed is a
     mismatch naming that call."""
