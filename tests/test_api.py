@@ -4,6 +4,7 @@ module builder, engine protocols, and the ``wazaot`` command line."""
 from __future__ import annotations
 
 import io
+import platform
 import shutil
 import subprocess
 import sys
@@ -515,14 +516,19 @@ def test_readme_python_example_runs() -> None:
     assert proc.stdout.split("\n")[:2] == ["5", "[2432902008176640000]"]
 
 
-def test_cli_reports_unsupported_modules() -> None:
-    from spec.harness import spectest_dir
+def test_cli_reports_unsupported_modules(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wazaot.amd64 import cpu
 
-    simd = spectest_dir() / "simd_splat.0.wasm"
-    if not simd.exists():
-        pytest.skip("the spec suite is absent (set WAZAOT_SPECTEST_DIR)")
-    code, _, err = run_cli("compile", str(simd))
-    assert code == 1 and "UnsupportedError" in err and "Traceback" not in err
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        pytest.skip("pretends to be an x86-64 processor without SSE4.1")
+    monkeypatch.setenv(cpu.FEATURES_ENV, "-sse41")
+    cpu.host_features.cache_clear()
+    try:
+        code, _, err = run_cli("compile", "--no-cache", str(ADD_WASM))
+    finally:
+        monkeypatch.delenv(cpu.FEATURES_ENV)
+        cpu.host_features.cache_clear()
+    assert code == 1 and "UnsupportedError" in err and "SSE4.1" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("example", ["timing_listener.py", "interrupt.py"])

@@ -92,7 +92,9 @@ class ExitError(Exception):
 
 
 class UnsupportedError(CompileError, NotImplementedError):
-    """A valid module uses a feature this backend cannot compile yet (SIMD for now).
+    """A valid module needs what this backend or machine cannot do: an ``arch`` with no
+    backend, code for another architecture instantiated here, an x86-64 processor
+    without SSE4.1, code too large for the architecture's calls and branches.
 
     A ``CompileError`` (``compile`` failed), and also a ``NotImplementedError`` so that
     code telling "not built yet" apart from "broken" can catch it as such. ``offset``

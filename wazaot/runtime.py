@@ -3,9 +3,8 @@
 A Runtime compiles wasm binaries (decode, validate, then native code generation
 for every function, through its ``NativeEngine``) and instantiates them in its store
 (``instance.py``). It knows no instruction set: the engine finds the backend of
-``RuntimeConfig.arch``. A module that uses what the backend cannot compile yet
-(SIMD), or an ``arch`` without a backend, raises ``wazaot.UnsupportedError`` (a
-``CompileError``) from ``compile``.
+``RuntimeConfig.arch``. An ``arch`` without a backend raises
+``wazaot.UnsupportedError`` (a ``CompileError``) from ``compile``.
 
 ``CompiledModule`` describes a module without running it: its imported and exported
 functions, memories, tables and globals as small definition objects, its custom

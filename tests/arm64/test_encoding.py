@@ -1,6 +1,7 @@
 """Tests of the arm64 encoders (wazaot.arm64.encoding*) against capstone and GNU as.
 
-* Every encoding function has a case in ``cases_alu.py``, ``cases_ctl.py``, ``cases_mem_fp.py`` or ``cases_simd_lanes.py`` (``CASES``, named after it) that draws its
+* Every encoding function has a case in ``cases_alu.py``, ``cases_ctl.py``, ``cases_mem_fp.py``,
+  ``cases_simd.py`` or ``cases_simd_lanes.py`` (``CASES``, named after it) that draws its
   operands and says how the instruction must read: capstone's spelling (the Arm ARM's
   preferred disassembly, aliases included) and, where it differs, what GNU ``as`` is
   given (``ubfx`` rather than the ``lsr`` it prints as; ``.+8`` for a branch target).
@@ -33,7 +34,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wazaot.arm64 import encoding, encoding_alu, encoding_fp, encoding_mem, encoding_simd_lanes
+from wazaot.arm64 import (
+    encoding,
+    encoding_alu,
+    encoding_fp,
+    encoding_mem,
+    encoding_simd,
+    encoding_simd_lanes,
+)
 from wazaot.arm64 import encoding_alu as alu
 from wazaot.arm64 import encoding_fp as fpe
 from wazaot.arm64 import encoding_mem as mem
@@ -50,12 +58,13 @@ from wazaot.arm64.imms import (
 )
 from wazaot.arm64.regs import VECS, sp, x0, x1, x2, x29, x30
 
-from . import cases_alu, cases_ctl, cases_mem_fp, cases_simd_lanes
+from . import cases_alu, cases_ctl, cases_mem_fp, cases_simd, cases_simd_lanes
 from .cases import Case, DrawChooser, RandomChooser
 
 CASES: dict[str, Case] = {
-    **cases_alu.CASES, **cases_ctl.CASES, **cases_mem_fp.CASES, **cases_simd_lanes.CASES,
-}
+    **cases_alu.CASES, **cases_ctl.CASES, **cases_mem_fp.CASES, **cases_simd.CASES,
+    **cases_simd_lanes.CASES,
+}  # fmt: skip
 
 CS = capstone.Cs(capstone.CS_ARCH_ARM64, capstone.CS_MODE_ARM)
 
@@ -100,7 +109,8 @@ def test_case_round_trips_through_capstone(name: str, data: st.DataObject) -> No
     assert canon(decode(sample.word)) == canon(sample.text), f"{sample.word:08x}"
 
 
-ENCODER_MODULES = (encoding, encoding_alu, encoding_mem, encoding_fp, encoding_simd_lanes)
+ENCODER_MODULES = (encoding, encoding_alu, encoding_mem, encoding_fp, encoding_simd,
+                   encoding_simd_lanes)  # fmt: skip
 
 
 def test_every_encoding_function_has_a_case() -> None:

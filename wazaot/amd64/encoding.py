@@ -66,7 +66,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from ..machinst.buffer import LabelBuffer
-from . import encoding_vec_fp, encoding_vec_int
+from . import encoding_vec
 from .args import SCALE_BITS, Cond, Imm, Label, Mem, Operand, Symbol, fits_signed
 from .encoding_int import INT_ROWS, IntInstructions, Row
 from .encoding_sse import MOVES, PACKED_ROWS, SSE_ROWS, SseInstructions, vex_twins
@@ -323,10 +323,9 @@ def parse_row(row: Row) -> list[Form]:
     return forms
 
 
-_VECTOR_ROWS = (*PACKED_ROWS, *encoding_vec_int.ROWS, *encoding_vec_fp.ROWS)
 ROWS: tuple[Row, ...] = (
-    *INT_ROWS, *SSE_ROWS, *encoding_vec_int.ROWS, *encoding_vec_fp.ROWS,
-    *vex_twins(_VECTOR_ROWS, MOVES | encoding_vec_int.NO_VEX_SOURCE | encoding_vec_fp.NO_VEX_SOURCE),
+    *INT_ROWS, *SSE_ROWS, *encoding_vec.ROWS,
+    *vex_twins((*PACKED_ROWS, *encoding_vec.ROWS), MOVES | encoding_vec.NO_VEX_SOURCE),
 )  # fmt: skip
 """Every row of the encoding table: integer, scalar SSE, packed (SIMD) forms, and the
 AVX (VEX.128) twins of the packed ones."""

@@ -14,8 +14,10 @@ from collections.abc import Collection, Iterable
 from .args import Imm, Mem, Operand
 from .regs import Gpr, Xmm
 
-_ARITH = {"add": 0x58, "mul": 0x59, "sub": 0x5C, "min": 0x5D, "div": 0x5E, "max": 0x5F}
-_ARITH["sqrt"] = 0x51
+ARITH_OPCODES = {"add": 0x58, "mul": 0x59, "sub": 0x5C, "min": 0x5D, "div": 0x5E, "max": 0x5F,
+                 "sqrt": 0x51}  # fmt: skip
+"""The opcode (after 0F) of each arithmetic operation: scalar (F3: ss, F2: sd) and packed
+(none: ps, 66: pd, in :mod:`wazaot.amd64.encoding_vec`)."""
 _PACKED = {
     "andps": "0F 54", "andpd": "66 0F 54", "andnps": "0F 55", "andnpd": "66 0F 55",
     "orps": "0F 56", "orpd": "66 0F 56", "xorps": "0F 57", "xorpd": "66 0F 57",
@@ -49,9 +51,8 @@ def _sse_rows() -> list[tuple[str, str, str, str]]:
         ("movq", "64", "rm, x", "66 0F 7E /r"),
         ("movq", "-", "x, xm64", "F3 0F 7E /r"),  # zeroes bits 64-127
         ("movq", "-", "xm64, x", "66 0F D6 /r"),
-        ("pinsrq", "64", "x, rm, u8", "66 0F 3A 22 /r ib"),  # SSE4.1: one 64-bit lane
     ]
-    for name, op in _ARITH.items():
+    for name, op in ARITH_OPCODES.items():
         rows += [
             (f"{name}ss", "-", "x, xm32", f"F3 0F {op:02X} /r"),
             (f"{name}sd", "-", "x, xm64", f"F2 0F {op:02X} /r"),
@@ -125,7 +126,7 @@ def vex_twins(rows: Iterable[tuple[str, str, str, str]], no_source: Collection[s
 SSE_ROWS = tuple(_sse_rows())
 """The SSE rows of the encoding table: (mnemonic, sizes, operand kinds, encoding)."""
 
-SCALAR_OPS = frozenset(f"{name}{suffix}" for name in _ARITH for suffix in ("ss", "sd"))
+SCALAR_OPS = frozenset(f"{name}{suffix}" for name in ARITH_OPCODES for suffix in ("ss", "sd"))
 """The scalar arithmetic mnemonics (addss ... sqrtsd), for :meth:`SseInstructions.sse`."""
 
 PACKED_OPS = frozenset(_PACKED)

@@ -2,15 +2,10 @@
 shuffles and the bitwise instructions (registered into
 :data:`wazaot.amd64.simd.SIMD`).
 
-Most instructions are written once, over :class:`VecAsm`, which emits a three-address
-operation ``op dst, a, b`` as the AVX form ``vop dst, a, b`` when the lowering has AVX
-and as the SSE form ``op dst, b`` otherwise (after copying ``a`` into ``dst``). Each
-such implementation is registered twice by :func:`_both`: for SSE with ``dst="reuse"``
-(dst is the first source's register, so the copy vanishes) and for AVX with
-``dst="late"``.
-
-xmm15 and r11 are the scratch registers: constants are built in them from immediates
-(``mov r11, imm``; ``movq xmm15, r11``; ``pshufd``) rather than loaded from memory.
+Every emitter is written once against :class:`wazaot.amd64.simd.Vec` and registered for
+SSE and AVX (some for AVX2 too) by :func:`wazaot.amd64.simd.implement` (see
+:mod:`wazaot.amd64.simd`). xmm15 and r11 are the scratch registers: constants are built
+in them from immediates (``mov r11, imm``; ``movq xmm15, r11``; ``pshufd``).
 
 Where x86 and wasm differ:
 
@@ -28,147 +23,19 @@ Where x86 and wasm differ:
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from ..lower.vector import DstMode, VecOp, VectorEmitFn
-from ..machinst import PReg, RegClass
-from .abi import gpr, xmm
+from ..lower.vector import VecOp
 from .args import Cond
-from .emit import Emitter
-from .regs import Gpr, Xmm, r11, xmm15
-from .simd import SIMD
+from .regs import Gpr, Xmm, xmm15
+from .simd import LANE_BITS, Vec, implement, implement_table, splat
 
-_M64 = (1 << 64) - 1
-_M128 = (1 << 128) - 1
 _SUFFIX = {"f32x4": "ps", "f64x2": "pd"}
-_LANE_BITS = {"i8x16": 8, "i16x8": 16, "i32x4": 32, "i64x2": 64, "f32x4": 32, "f64x2": 64}
-
-
-def splat(bits: int, value: int) -> int:
-    """The 128-bit constant with ``value`` in every ``bits``-wide lane."""
-    value &= (1 << bits) - 1
-    out = 0
-    for i in range(128 // bits):
-        out |= value << (i * bits)
-    return out
-
-
-def _f32(x: float) -> int:
-    return int.from_bytes(struct.pack("<f", x), "little")
 
 
 def _f64(x: float) -> int:
     return int.from_bytes(struct.pack("<d", x), "little")
-
-
-class VecAsm:
-    """The vector operations of one emitter, in SSE or AVX forms (``avx``)."""
-
-    def __init__(self, e: Emitter, avx: bool, avx2: bool = False):
-        self.asm = e.asm
-        self.avx = avx
-        self.avx2 = avx2
-
-    def op(self, mnemonic: str, dst: Xmm, a: Xmm, b: Xmm | Gpr, *imm: int,
-           size: int | None = None) -> None:  # fmt: skip
-        """``dst := a <op> b``: ``vop dst, a, b`` with AVX; else ``op dst, b`` after
-        ``movaps dst, a`` (by way of xmm15 if ``dst`` is ``b``, which must then not be
-        xmm15 itself)."""
-        asm = self.asm
-        if self.avx:
-            asm.emit("v" + mnemonic, size, dst, a, b, *imm)
-            return
-        if dst is not a:
-            if dst is b:
-                assert b is not xmm15 and a is not xmm15
-                asm.emit("movaps", None, xmm15, b)
-                b = xmm15
-            asm.emit("movaps", None, dst, a)
-        asm.emit(mnemonic, size, dst, b, *imm)
-
-    def unary(self, mnemonic: str, dst: Xmm | Gpr, src: Xmm, *imm: int, size: int | None = None
-              ) -> None:  # fmt: skip
-        """``dst := op(src)`` for the forms that only write dst (``pshufd``, ``cvtdq2ps``,
-        ``pextrd``...)."""
-        self.asm.emit(("v" if self.avx else "") + mnemonic, size, dst, src, *imm)
-
-    def shift(self, mnemonic: str, dst: Xmm, src: Xmm, count: int) -> None:
-        """``dst := src`` shifted by ``count`` (``psrld`` ... by an immediate)."""
-        asm = self.asm
-        if self.avx:
-            asm.emit("v" + mnemonic, None, dst, src, count)
-            return
-        self.move(dst, src)
-        asm.emit(mnemonic, None, dst, count)
-
-    def move(self, dst: Xmm, src: Xmm) -> None:
-        if dst is not src:
-            self.asm.emit("vmovaps" if self.avx else "movaps", None, dst, src)
-
-    def ones(self, dst: Xmm) -> None:
-        self.op("pcmpeqd", dst, dst, dst)
-
-    def zero(self, dst: Xmm) -> None:
-        self.op("pxor", dst, dst, dst)
-
-    def const(self, dst: Xmm, value: int) -> None:
-        """dst := the 128-bit ``value``, built through r11 (xor or compare for 0 and
-        all ones; a 32- or 64-bit pattern is broadcast)."""
-        asm = self.asm
-        value &= _M128
-        lo, hi = value & _M64, value >> 64
-        if value == 0:
-            self.zero(dst)
-        elif value == _M128:
-            self.ones(dst)
-        elif lo == hi and lo & 0xFFFF_FFFF == lo >> 32:
-            asm.mov(32, r11, lo & 0xFFFF_FFFF)
-            asm.movd(dst, r11)
-            self.unary("pshufd", dst, dst, 0)
-        else:
-            asm.mov(64 if lo >> 32 else 32, r11, lo)
-            asm.movq(dst, r11)
-            if lo == hi:
-                self.op("punpcklqdq", dst, dst, dst)
-            elif hi:
-                asm.mov(64 if hi >> 32 else 32, r11, hi)
-                self.op("pinsrq", dst, dst, r11, 1, size=64)
-
-
-VecEmit = Callable[[VecAsm, VecOp, Any, Sequence[Any]], None]
-"""A vector implementation written once for SSE and AVX: ``fn(v, inst, dst, srcs)``,
-registers as :class:`Xmm` or :class:`Gpr` by class (xmm15 and r11 are free); the
-temps follow the sources."""
-
-
-def _hw(reg: PReg) -> Xmm | Gpr:
-    return xmm(reg) if reg.cls is RegClass.FLOAT else gpr(reg)
-
-
-def _adapt(fn: VecEmit, avx: bool, avx2: bool) -> VectorEmitFn:
-    def emit(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-             temps: Sequence[PReg]) -> None:  # fmt: skip
-        assert dst is not None
-        fn(VecAsm(e, avx, avx2), inst, _hw(dst), [_hw(s) for s in (*srcs, *temps)])
-
-    emit.__name__ = emit.__qualname__ = fn.__name__ + ("_avx2" if avx2 else "_avx" if avx else "")
-    return emit
-
-
-def _both(*names: str, sse_dst: DstMode = "reuse", temps: str = "", avx2: bool = False
-          ) -> Callable[[VecEmit], VecEmit]:  # fmt: skip
-    """Register ``fn`` for ``names`` for SSE (``sse_dst``: by default, dst reuses the
-    first source), for AVX (dst free: ``late``) and, with ``avx2``, for AVX2."""
-
-    def register(fn: VecEmit) -> VecEmit:
-        SIMD.register(*names, dst=sse_dst, temps=temps)(_adapt(fn, False, False))
-        SIMD.register(*names, temps=temps, when={"avx"})(_adapt(fn, True, False))
-        if avx2:
-            SIMD.register(*names, temps=temps, when={"avx", "avx2"})(_adapt(fn, True, True))
-        return fn
-
-    return register
 
 
 def _shapes(*ops: str) -> list[str]:
@@ -178,31 +45,23 @@ def _shapes(*ops: str) -> list[str]:
 # -- float arithmetic ----------------------------------------------------------------------
 
 
-@_both(*_shapes("add", "sub", "mul", "div"))
-def _arith(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
-    """addps ... divpd."""
-    shape, op = inst.name.split(".")
-    v.op(op + _SUFFIX[shape], dst, srcs[0], srcs[1])
-
-
-@_both(*_shapes("sqrt"))
-def _sqrt(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
-    """sqrtps, sqrtpd."""
-    v.unary("sqrt" + _SUFFIX[inst.name[:5]], dst, srcs[0])
+implement_table({f"{shape}.{op}": op + s for shape, s in _SUFFIX.items()
+                 for op in ("add", "sub", "mul", "div")})  # fmt: skip
+implement_table({f"{shape}.sqrt": "sqrt" + s for shape, s in _SUFFIX.items()}, unary=True)
 
 
 _ROUNDING = {"nearest": 0, "floor": 1, "ceil": 2, "trunc": 3}
 
 
-@_both(*_shapes(*_ROUNDING))
-def _round(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement(*_shapes(*_ROUNDING), dst="late")
+def _round(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """roundps/roundpd with the rounding mode in the immediate (nearest: ties to even)."""
     shape, op = inst.name.split(".")
     v.unary("round" + _SUFFIX[shape], dst, srcs[0], _ROUNDING[op] | 8)
 
 
-@_both(*_shapes("abs", "neg"))
-def _sign(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement(*_shapes("abs", "neg"))
+def _sign(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """andps with 0x7fff... (abs) or xorps with 0x8000... (neg), the mask made by
     pcmpeqd and a shift."""
     shape, op = inst.name.split(".")
@@ -216,16 +75,15 @@ def _sign(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
         v.op("xor" + _SUFFIX[shape], dst, srcs[0], xmm15)
 
 
-def _clear_nan_payload(v: VecAsm, shape: str, dst: Xmm, t: Xmm) -> None:
-    """dst := t with the payload of its NaN lanes cleared (dst is a scratch)."""
-    s = _SUFFIX[shape]
-    v.op("cmp" + s, dst, dst, t, 3)  # unordered: the NaN lanes of t (or of dst)
+def _clear_payload(v: Vec, s: str, dst: Xmm, t: Xmm) -> None:
+    """dst := t without the payload of the lanes where dst (a NaN mask) is all ones: the
+    mask shifted right to keep sign, exponent and quiet bit (andnps)."""
     v.shift("psrlq" if s == "pd" else "psrld", dst, dst, 13 if s == "pd" else 10)
     v.op("andn" + s, dst, dst, t)
 
 
-@_both(*_shapes("min"))
-def _min(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement(*_shapes("min"))
+def _min(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """minps both ways (each returns its second operand for NaNs and zeros), or'ed:
     NaNs and -0 propagate; then NaN lanes become all ones and lose their payload."""
     s = _SUFFIX[inst.name[:5]]
@@ -235,12 +93,11 @@ def _min(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
     v.op("or" + s, xmm15, xmm15, dst)
     v.op("cmp" + s, dst, dst, xmm15, 3)
     v.op("or" + s, xmm15, xmm15, dst)
-    v.shift("psrlq" if s == "pd" else "psrld", dst, dst, 13 if s == "pd" else 10)
-    v.op("andn" + s, dst, dst, xmm15)
+    _clear_payload(v, s, dst, xmm15)
 
 
-@_both(*_shapes("max"))
-def _max(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement(*_shapes("max"))
+def _max(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """maxps both ways; where they differ (a NaN, or +0 against -0) the xor of the two
     is or'ed in (NaN) then subtracted (the sign of zero: +0 - -0 is +0); NaN lanes lose
     their payload."""
@@ -251,15 +108,16 @@ def _max(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
     v.op("xor" + s, dst, dst, xmm15)
     v.op("or" + s, xmm15, xmm15, dst)
     v.op("sub" + s, xmm15, xmm15, dst)
-    _clear_nan_payload(v, inst.name[:5], dst, xmm15)
+    v.op("cmp" + s, dst, dst, xmm15, 3)  # unordered: the NaN lanes
+    _clear_payload(v, s, dst, xmm15)
 
 
 # The instructions computed as ``op(b, a)`` have a dst of their own on SSE: ``movaps
 # dst, b; op dst, a`` (reusing a's register would take a copy through xmm15 more).
 
 
-@_both(*_shapes("pmin", "pmax"), sse_dst="early")
-def _pminmax(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement(*_shapes("pmin", "pmax"), dst="early")
+def _pminmax(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """pmin(a, b) = b < a ? b : a = minps(b, a); pmax = maxps(b, a)."""
     shape, op = inst.name.split(".")
     v.op(op[1:] + _SUFFIX[shape], dst, srcs[1], srcs[0])
@@ -270,7 +128,7 @@ _COMPARE = {"eq": (0, False), "ne": (4, False), "lt": (1, False), "le": (2, Fals
             "gt": (1, True), "ge": (2, True)}  # fmt: skip
 
 
-def _compare(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+def _compare(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """cmpps/cmppd (gt and ge as lt and le of the swapped operands; ne is unordered)."""
     shape, op = inst.name.split(".")
     predicate, swap = _COMPARE[op]
@@ -278,20 +136,20 @@ def _compare(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
     v.op("cmp" + _SUFFIX[shape], dst, a, b, predicate)
 
 
-_both(*_shapes("eq", "ne", "lt", "le"))(_compare)
-_both(*_shapes("gt", "ge"), sse_dst="early")(_compare)
+implement(*_shapes("eq", "ne", "lt", "le"))(_compare)
+implement(*_shapes("gt", "ge"), dst="early")(_compare)
 
 
 _CANONICAL = {"f32x4": splat(32, 0x7FC0_0000), "f64x2": splat(64, 0x7FF8 << 48)}
 
 
-@_both("f32x4.canonicalize_nans", "f64x2.canonicalize_nans", temps="v")
-def _canonicalize(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("f32x4.canonicalize_nans", "f64x2.canonicalize_nans", temps="v")
+def _canonicalize(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """NaN lanes := the canonical NaN: an unordered compare gives the mask, then
     vblendvps/pd, or (canonical & mask) | (src & ~mask)."""
     shape = inst.name[:5]
     s = _SUFFIX[shape]
-    a, t = srcs
+    a, t = srcs[0], temps[0]
     v.const(t, _CANONICAL[shape])
     v.op("cmp" + s, xmm15, a, a, 3)
     if v.avx:
@@ -304,6 +162,7 @@ def _canonicalize(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None
 
 # -- conversions ---------------------------------------------------------------------------
 
+# One instruction each.
 _PLAIN_CONVERSIONS = {
     "f32x4.demote_f64x2_zero": "cvtpd2ps",
     "f64x2.promote_low_f32x4": "cvtps2pd",
@@ -312,14 +171,12 @@ _PLAIN_CONVERSIONS = {
 }
 
 
-@_both(*_PLAIN_CONVERSIONS)
-def _convert(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
-    """One instruction: cvtpd2ps, cvtps2pd, cvtdq2ps, cvtdq2pd."""
-    v.unary(_PLAIN_CONVERSIONS[inst.name], dst, srcs[0])
+implement_table(_PLAIN_CONVERSIONS, unary=True)
 
 
-@_both("f32x4.convert_i32x4_u")
-def _convert_u32_f32(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("f32x4.convert_i32x4_u")
+def _convert_u32_f32(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm],
+                     temps: Sequence[Xmm]) -> None:  # fmt: skip
     """The low 16 bits convert exactly; the high part, halved to stay positive, too;
     doubling it and adding the low part rounds once."""
     a = srcs[0]
@@ -333,8 +190,9 @@ def _convert_u32_f32(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> N
     v.op("addps", dst, dst, xmm15)
 
 
-@_both("f64x2.convert_low_i32x4_u")
-def _convert_u32_f64(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("f64x2.convert_low_i32x4_u")
+def _convert_u32_f64(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm],
+                     temps: Sequence[Xmm]) -> None:  # fmt: skip
     """unpcklps with 0x43300000 makes the doubles 2**52 + x; subpd 2**52."""
     v.const(xmm15, splat(32, 0x4330_0000))
     v.op("unpcklps", dst, srcs[0], xmm15)
@@ -342,13 +200,18 @@ def _convert_u32_f64(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> N
     v.op("subpd", dst, dst, xmm15)
 
 
-@_both("i32x4.trunc_sat_f32x4_s")
-def _trunc_sat_f32_s(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+def _zero_nans(v: Vec, s: str, dst: Xmm, a: Xmm) -> None:
+    """dst := a with its NaN lanes zeroed: and with an ordered compare of a with itself."""
+    v.op("cmp" + s, xmm15, a, a, 0)
+    v.op("and" + s, dst, a, xmm15)
+
+
+@implement("i32x4.trunc_sat_f32x4_s")
+def _trunc_sat_f32_s(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm],
+                     temps: Sequence[Xmm]) -> None:  # fmt: skip
     """NaN lanes zeroed (and with an ordered compare), cvttps2dq; the lanes that were
     positive but came out negative (0x80000000) flip to 0x7fffffff."""
-    a = srcs[0]
-    v.op("cmpps", xmm15, a, a, 0)
-    v.op("andps", dst, a, xmm15)
+    _zero_nans(v, "ps", dst, srcs[0])
     v.op("pxor", xmm15, xmm15, dst)  # sign bit: the input was not negative
     v.unary("cvttps2dq", dst, dst)
     v.op("pand", xmm15, xmm15, dst)
@@ -356,11 +219,12 @@ def _trunc_sat_f32_s(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> N
     v.op("pxor", dst, dst, xmm15)
 
 
-@_both("i32x4.trunc_sat_f32x4_u", temps="v")
-def _trunc_sat_f32_u(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("i32x4.trunc_sat_f32x4_u", temps="v")
+def _trunc_sat_f32_u(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm],
+                     temps: Sequence[Xmm]) -> None:  # fmt: skip
     """maxps with 0 (NaN and negative lanes -> 0); lanes >= 2**31 convert as x - 2**31
     and add 0x80000000; lanes >= 2**32 saturate."""
-    a, t = srcs
+    a, t = srcs[0], temps[0]
     v.zero(t)
     v.op("maxps", dst, a, t)
     v.ones(t)
@@ -376,20 +240,20 @@ def _trunc_sat_f32_u(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> N
     v.op("paddd", dst, dst, xmm15)
 
 
-@_both("i32x4.trunc_sat_f64x2_s_zero")
-def _trunc_sat_f64_s(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("i32x4.trunc_sat_f64x2_s_zero")
+def _trunc_sat_f64_s(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm],
+                     temps: Sequence[Xmm]) -> None:  # fmt: skip
     """NaN lanes zeroed, minpd with 2147483647.0, cvttpd2dq (which zeroes lanes 2, 3
     and gives 0x80000000 below -2**31)."""
-    a = srcs[0]
-    v.op("cmppd", xmm15, a, a, 0)
-    v.op("andpd", dst, a, xmm15)
+    _zero_nans(v, "pd", dst, srcs[0])
     v.const(xmm15, splat(64, _f64(2147483647.0)))
     v.op("minpd", dst, dst, xmm15)
     v.unary("cvttpd2dq", dst, dst)
 
 
-@_both("i32x4.trunc_sat_f64x2_u_zero")
-def _trunc_sat_f64_u(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("i32x4.trunc_sat_f64x2_u_zero")
+def _trunc_sat_f64_u(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm],
+                     temps: Sequence[Xmm]) -> None:  # fmt: skip
     """maxpd with 0 (NaN too), minpd with 4294967295.0, truncate, add 2**52 (the
     integer lands in the low 32 bits), then shufps picks lanes 0 and 2 and zeros."""
     v.zero(xmm15)
@@ -408,27 +272,24 @@ def _trunc_sat_f64_u(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> N
 _BITWISE = {"v128.and": "pand", "v128.or": "por", "v128.xor": "pxor"}
 
 
-@_both(*_BITWISE)
-def _bitwise(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
-    """pand, por, pxor."""
-    v.op(_BITWISE[inst.name], dst, srcs[0], srcs[1])
+implement_table(_BITWISE)
 
 
-@_both("v128.andnot", sse_dst="early")
-def _andnot(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("v128.andnot", dst="early")
+def _andnot(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """a & ~b = pandn(b, a)."""
     v.op("pandn", dst, srcs[1], srcs[0])
 
 
-@_both("v128.not")
-def _not(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("v128.not")
+def _not(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """pxor with all ones."""
     v.ones(xmm15)
     v.op("pxor", dst, srcs[0], xmm15)
 
 
-@_both("v128.bitselect")
-def _bitselect(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("v128.bitselect")
+def _bitselect(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """(a & c) | (b & ~c): pandn, pand, por."""
     a, b, c = srcs
     v.op("pandn", xmm15, c, b)
@@ -436,8 +297,8 @@ def _bitselect(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
     v.op("por", dst, dst, xmm15)
 
 
-@_both("v128.any_true", sse_dst="late")
-def _any_true(v: VecAsm, inst: VecOp, dst: Gpr, srcs: Sequence[Xmm]) -> None:
+@implement("v128.any_true", dst="late")
+def _any_true(v: Vec, inst: VecOp, dst: Gpr, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """xor; ptest src, src; setnz."""
     v.asm.alu("xor", 32, dst, dst)
     v.unary("ptest", srcs[0], srcs[0])
@@ -447,11 +308,11 @@ def _any_true(v: VecAsm, inst: VecOp, dst: Gpr, srcs: Sequence[Xmm]) -> None:
 # -- lanes: splat, extract, replace ------------------------------------------------------
 
 
-@_both("i8x16.splat", "i16x8.splat", "i32x4.splat", "i64x2.splat", sse_dst="late", avx2=True)
-def _splat_int(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Gpr]) -> None:
+@implement("i8x16.splat", "i16x8.splat", "i32x4.splat", "i64x2.splat", dst="late", avx2=True)
+def _splat_int(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Gpr], temps: Sequence[Xmm]) -> None:
     """movd/movq, then a broadcast: pshufb with zeros (bytes), pshuflw + pshufd (words),
     pshufd (dwords), punpcklqdq (qwords); vpbroadcastb/w/d/q with AVX2."""
-    bits = _LANE_BITS[inst.name[:5]]
+    bits = LANE_BITS[inst.name[:5]]
     asm = v.asm
     (asm.movq if bits == 64 else asm.movd)(dst, srcs[0])
     if v.avx2:
@@ -467,8 +328,8 @@ def _splat_int(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Gpr]) -> None:
         v.unary("pshufd", dst, dst, 0)
 
 
-@_both("f32x4.splat", "f64x2.splat", sse_dst="late", avx2=True)
-def _splat_float(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("f32x4.splat", "f64x2.splat", dst="late", avx2=True)
+def _splat_float(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """pshufd (vbroadcastss with AVX2), movddup."""
     if inst.name == "f64x2.splat":
         v.unary("movddup", dst, srcs[0])
@@ -481,12 +342,12 @@ def _splat_float(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
 _EXTRACT_INT = {"i8x16": "pextrb", "i16x8": "pextrw", "i32x4": "pextrd", "i64x2": "pextrq"}
 
 
-@_both(*(f"{s}.extract_lane{x}" for s in ("i8x16", "i16x8") for x in ("_s", "_u")),
-       "i32x4.extract_lane", "i64x2.extract_lane", sse_dst="late")  # fmt: skip
-def _extract_int(v: VecAsm, inst: VecOp, dst: Gpr, srcs: Sequence[Xmm]) -> None:
+@implement(*(f"{s}.extract_lane{x}" for s in ("i8x16", "i16x8") for x in ("_s", "_u")),
+       "i32x4.extract_lane", "i64x2.extract_lane", dst="late")  # fmt: skip
+def _extract_int(v: Vec, inst: VecOp, dst: Gpr, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """pextrb/w/d/q (movd/movq for lane 0 of 32 and 64 bits), movsx for _s."""
     shape = inst.name[:5]
-    bits, lane, asm = _LANE_BITS[shape], inst.imm, v.asm
+    bits, lane, asm = LANE_BITS[shape], inst.imm, v.asm
     if bits >= 32 and lane == 0:
         (asm.movq if bits == 64 else asm.movd)(dst, srcs[0])
     else:
@@ -495,8 +356,9 @@ def _extract_int(v: VecAsm, inst: VecOp, dst: Gpr, srcs: Sequence[Xmm]) -> None:
         asm.movsx(32, dst, dst, src_size=bits)
 
 
-@_both("f32x4.extract_lane", "f64x2.extract_lane", sse_dst="late")
-def _extract_float(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("f32x4.extract_lane", "f64x2.extract_lane", dst="late")
+def _extract_float(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm],
+                   temps: Sequence[Xmm]) -> None:  # fmt: skip
     """Lane 0 is already the scalar (the other lanes are don't-care); pshufd brings
     another lane down."""
     lane = inst.imm
@@ -511,16 +373,17 @@ def _extract_float(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> Non
 _INSERT_INT = {"i8x16": "pinsrb", "i16x8": "pinsrw", "i32x4": "pinsrd", "i64x2": "pinsrq"}
 
 
-@_both(*(f"{s}.replace_lane" for s in _INSERT_INT))
-def _replace_int(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Any]) -> None:
+@implement(*(f"{s}.replace_lane" for s in _INSERT_INT))
+def _replace_int(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Any], temps: Sequence[Xmm]) -> None:
     """pinsrb/w/d/q."""
     shape = inst.name[:5]
     size = 64 if shape == "i64x2" else 32
     v.op(_INSERT_INT[shape], dst, srcs[0], srcs[1], inst.imm, size=size)
 
 
-@_both("f32x4.replace_lane", "f64x2.replace_lane")
-def _replace_float(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("f32x4.replace_lane", "f64x2.replace_lane")
+def _replace_float(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm],
+                   temps: Sequence[Xmm]) -> None:  # fmt: skip
     """insertps (f32); blendpd (f64 lane 0) or unpcklpd (lane 1)."""
     vec, scalar = srcs
     lane = inst.imm
@@ -576,7 +439,7 @@ def _imm4(lanes: Sequence[int]) -> int:
     return sum((lane & 3) << (2 * i) for i, lane in enumerate(lanes))
 
 
-def _shuffle_one(v: VecAsm, dst: Xmm, src: Xmm, lanes: Sequence[int]) -> None:
+def _shuffle_one(v: Vec, dst: Xmm, src: Xmm, lanes: Sequence[int]) -> None:
     """``lanes`` (0-15) of one source: a move, pshufd, palignr (a rotation), or pshufb
     with a mask."""
     dwords = _wide_lanes(lanes, 4)
@@ -591,7 +454,7 @@ def _shuffle_one(v: VecAsm, dst: Xmm, src: Xmm, lanes: Sequence[int]) -> None:
         v.op("pshufb", dst, src, xmm15)
 
 
-def _shuffle_two(v: VecAsm, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, lanes: tuple[int, ...]) -> None:
+def _shuffle_two(v: Vec, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, lanes: tuple[int, ...]) -> None:
     """``lanes`` of both sources: shufps, punpck*, palignr, insertps, pblendw, a blend
     of bytes; else pshufb of each source with its mask, or'ed."""
     dwords = _wide_lanes(lanes, 4)
@@ -636,7 +499,7 @@ def _insert_one(dwords: Sequence[int]) -> tuple[int, int, int] | None:
     return None
 
 
-def _blend_bytes(v: VecAsm, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, mask: int) -> None:
+def _blend_bytes(v: Vec, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, mask: int) -> None:
     """Bytes of b where ``mask`` has 0xff, of a elsewhere: vpblendvb with AVX, else
     (b & mask) | (a & ~mask)."""
     v.const(xmm15, mask)
@@ -648,11 +511,11 @@ def _blend_bytes(v: VecAsm, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, mask: int) -> None
     v.op("por", dst, xmm15, t)
 
 
-@_both("i8x16.shuffle", temps="v")
-def _shuffle(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("i8x16.shuffle", temps="v")
+def _shuffle(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """Byte lanes ``inst.imm`` (0-15: a, 16-31: b), by the patterns of one instruction
     where they fit (see ``_shuffle_one``, ``_shuffle_two``)."""
-    a, b, t = srcs
+    (a, b), t = srcs, temps[0]
     lanes = tuple(inst.imm)
     if all(x < 16 for x in lanes):
         _shuffle_one(v, dst, a, lanes)
@@ -662,8 +525,8 @@ def _shuffle(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
         _shuffle_two(v, dst, a, b, t, lanes)
 
 
-@_both("i8x16.swizzle")
-def _swizzle(v: VecAsm, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm]) -> None:
+@implement("i8x16.swizzle")
+def _swizzle(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """pshufb by the indices plus 0x70 (saturating): 16 and above set bit 7, which
     pshufb reads as zero."""
     v.const(xmm15, splat(8, 0x70))

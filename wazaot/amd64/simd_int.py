@@ -1,139 +1,26 @@
 """x86-64 SIMD, integer lanes: arithmetic, comparisons, shifts, narrowing and widening,
 ``bitmask`` and ``all_true`` (registered into :data:`wazaot.amd64.simd.SIMD`).
 
-Every emitter is written once, in three-address form, against :class:`Vec`, and
-registered twice by :func:`_register`: with SSE forms (``paddb d, b`` after a copy of
-``a`` into ``d`` when they differ, usually ``dst="reuse"`` so that they do not) and, on
-processors with AVX, with the VEX forms (``vpaddb d, a, b``, ``dst="late"``). Sequences
-therefore read every source they need before they write ``d``, and use xmm15 (the
-emitters' vector scratch) and r11 for counts and constants. The baseline is SSE4.1 with
-SSSE3; ``i64x2`` comparisons use ``pcmpgtq`` where SSE4.2 is present.
+Every emitter is written once against :class:`wazaot.amd64.simd.Vec` and registered for
+SSE and AVX by :func:`wazaot.amd64.simd.implement` (see :mod:`wazaot.amd64.simd`); the
+sequences use xmm15 and r11 for counts and constants. The baseline is SSE4.1 with SSSE3;
+``i64x2`` comparisons use ``pcmpgtq`` where SSE4.2 is present.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Sequence
+from functools import partial
 
-from ..lower.vector import DstMode, VecOp
-from ..machinst import PReg, RegClass
-from .abi import gpr, xmm
+from ..lower.vector import VecOp
 from .args import Cond
-from .emit import Emitter
 from .regs import Gpr, Xmm, r11, xmm15
-from .simd import SIMD
-
-X15 = xmm15
-"""The vector scratch register (never allocated)."""
+from .simd import LANE_BITS, Vec, implement, implement_table, splat
 
 _SUFFIX = {"i8x16": "b", "i16x8": "w", "i32x4": "d", "i64x2": "q"}
-_BITS = {"i8x16": 8, "i16x8": 16, "i32x4": 32, "i64x2": 64}
 
-
-class Vec:
-    """Emits SSE or AVX forms behind one three-address interface (``d := a op b``).
-
-    The SSE forms are two-address: ``op(m, d, a, b)`` copies ``a`` into ``d`` first when
-    they differ. When ``d`` is ``b`` (and not ``a``), the operation goes through xmm15.
-    """
-
-    def __init__(self, e: Emitter, avx: bool):
-        self.asm = e.asm
-        self.avx = avx
-        self.prefix = "v" if avx else ""
-
-    def copy(self, d: Xmm, a: Xmm) -> None:
-        if d is not a:
-            self.asm.emit(self.prefix + "movdqa", None, d, a)
-
-    def op(self, m: str, d: Xmm, a: Xmm, b: Xmm) -> None:
-        """``d := a m b``: ``vm d, a, b`` or ``m d, b`` (after ``movdqa d, a``)."""
-        asm = self.asm
-        if self.avx:
-            asm.emit("v" + m, None, d, a, b)
-        elif d is a:
-            asm.emit(m, None, d, b)
-        elif d is not b:
-            asm.emit("movdqa", None, d, a)
-            asm.emit(m, None, d, b)
-        elif a is X15:  # d := xmm15 m d
-            asm.emit(m, None, X15, b)
-            asm.emit("movdqa", None, d, X15)
-        else:
-            assert b is not X15
-            asm.emit("movdqa", None, X15, b)
-            asm.emit("movdqa", None, d, a)
-            asm.emit(m, None, d, X15)
-
-    def shift(self, m: str, d: Xmm, a: Xmm, count: Xmm | int) -> None:
-        """``d := a`` shifted by ``count`` (an immediate, or an XMM register's low 64
-        bits): ``vpsllw d, a, n`` or ``psllw d, n``."""
-        if isinstance(count, Xmm):
-            self.op(m, d, a, count)
-        elif self.avx:
-            self.asm.emit("v" + m, None, d, a, count)
-        else:
-            self.copy(d, a)
-            self.asm.emit(m, None, d, count)
-
-    def unary(self, m: str, d: Xmm, a: Xmm, *imm: int) -> None:
-        """``d := m(a)`` for the forms that do not read their destination (``pabsb``,
-        ``pmovsxbw``, ``pshufd``)."""
-        self.asm.emit(self.prefix + m, None, d, a, *imm)
-
-    def zero(self, d: Xmm) -> None:
-        self.op("pxor", d, d, d)
-
-    def ones(self, d: Xmm) -> None:
-        self.op("pcmpeqd", d, d, d)
-
-    def invert(self, d: Xmm) -> None:
-        """``d := ~d`` (through xmm15)."""
-        self.ones(X15)
-        self.op("pxor", d, d, X15)
-
-    def splat32(self, d: Xmm, value: int) -> None:
-        """``d := value`` in each 32-bit lane (through r11)."""
-        self.asm.mov(32, r11, value)
-        self.asm.movd(d, r11)
-        self.unary("pshufd", d, d, 0)
-
-    def const128(self, d: Xmm, value: int) -> None:
-        """``d := value`` (128 bits, through r11)."""
-        self.asm.mov(64, r11, value & (1 << 64) - 1)
-        self.asm.movq(d, r11)
-        self.asm.mov(64, r11, value >> 64)
-        self.asm.pinsrq(d, r11, 1)
-
-
-Emit = Callable[..., None]
-"""``fn(v, inst, dst, srcs, temps)``: a :class:`Vec`, the instruction, its registers."""
-
-
-def _reg(p: PReg) -> Xmm | Gpr:
-    return gpr(p) if p.cls is RegClass.INT else xmm(p)
-
-
-def _register(*names: str, temps: str = "", dst: DstMode = "reuse", imm_arg: int | None = None,
-              when: Collection[str] = ()) -> Callable[[Emit], Emit]:  # fmt: skip
-    """Register an emitter of :class:`Vec` for ``names``: with the SSE forms (``dst``,
-    features ``when``) and with the VEX forms (``dst="late"``; features ``when`` and
-    ``avx``)."""
-
-    def register(fn: Emit) -> Emit:
-        def adapt(avx: bool) -> Callable[..., None]:
-            def emit(e: Emitter, inst: VecOp, d: PReg | None, srcs: Sequence[PReg],
-                     tmps: Sequence[PReg]) -> None:  # fmt: skip
-                assert d is not None
-                fn(Vec(e, avx), inst, _reg(d), [_reg(s) for s in srcs], [xmm(t) for t in tmps])
-
-            return emit
-
-        SIMD.register(*names, temps=temps, dst=dst, imm_arg=imm_arg, when=when)(adapt(False))
-        SIMD.register(*names, temps=temps, dst="late", imm_arg=imm_arg,
-                      when={"avx", *when})(adapt(True))  # fmt: skip
-        return fn
-
-    return register
+_implement = partial(implement, domain="int")
+"""Registers an implementation whose SSE register copies are ``movdqa``."""
 
 
 # -- lane-wise operations of one instruction ---------------------------------------------
@@ -153,68 +40,57 @@ _BINARY = {
     "i16x8.narrow_i32x4_s": "packssdw", "i16x8.narrow_i32x4_u": "packusdw",
     "i32x4.dot_i16x8_s": "pmaddwd",
 }  # fmt: skip
-"""The instructions that are one machine instruction ``d := a op b``."""
+"""The instructions that are one machine instruction ``d := a op b``: padd/psub/pmull,
+saturating, min/max, pavg, pack, pmaddwd."""
 
 
-@_register(*_BINARY)
-def _binary(v: Vec, inst: VecOp, d: Xmm | Gpr, srcs: Sequence[Xmm | Gpr],
-            temps: Sequence[Xmm]) -> None:  # fmt: skip
-    """``padd``/``psub``/``pmull``, saturating, min/max, ``pavg``, ``pack``, ``pmaddwd``."""
-    v.op(_BINARY[inst.name], d, srcs[0], srcs[1])  # type: ignore[arg-type]
+implement_table(_BINARY)
+implement_table({"i8x16.abs": "pabsb", "i16x8.abs": "pabsw", "i32x4.abs": "pabsd"}, unary=True)
 
 
-_ABS = {"i8x16.abs": "pabsb", "i16x8.abs": "pabsw", "i32x4.abs": "pabsd"}
-
-
-@_register(*_ABS, dst="late")
-def _abs(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """pabsb/pabsw/pabsd."""
-    v.unary(_ABS[inst.name], d, srcs[0])
-
-
-@_register("i64x2.abs")
+@_implement("i64x2.abs")
 def _abs64(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """The sign of each lane as a mask (pshufd of the high halves, psrad 31), then
     ``(a ^ mask) - mask`` (pxor, psubq)."""
     a = srcs[0]
-    v.unary("pshufd", X15, a, 0xF5)
-    v.shift("psrad", X15, X15, 31)
-    v.op("pxor", d, a, X15)
-    v.op("psubq", d, d, X15)
+    v.unary("pshufd", xmm15, a, 0xF5)
+    v.shift("psrad", xmm15, xmm15, 31)
+    v.op("pxor", d, a, xmm15)
+    v.op("psubq", d, d, xmm15)
 
 
-@_register(*(f"{shape}.neg" for shape in _SUFFIX), dst="early")
+@_implement(*(f"{shape}.neg" for shape in _SUFFIX), dst="early")
 def _neg(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """``0 - a``: pxor d, d; psub d, a (AVX: the zero in xmm15, vpsub d, xmm15, a)."""
-    zero = X15 if v.avx else d
+    zero = xmm15 if v.avx else d
     v.zero(zero)
     v.op("psub" + _SUFFIX[inst.name[:5]], d, zero, srcs[0])
 
 
-@_register("i64x2.mul", temps="v")
+@_implement("i64x2.mul", temps="v")
 def _mul64(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """``lo(a)*lo(b) + ((hi(a)*lo(b) + lo(a)*hi(b)) << 32)`` from three pmuludq."""
     a, b = srcs
     t = temps[0]
     v.shift("psrlq", t, a, 32)
     v.op("pmuludq", t, t, b)
-    v.shift("psrlq", X15, b, 32)
-    v.op("pmuludq", X15, X15, a)
-    v.op("paddq", t, t, X15)
+    v.shift("psrlq", xmm15, b, 32)
+    v.op("pmuludq", xmm15, xmm15, a)
+    v.op("paddq", t, t, xmm15)
     v.shift("psllq", t, t, 32)
     v.op("pmuludq", d, a, b)
     v.op("paddq", d, d, t)
 
 
-@_register("i16x8.q15mulr_sat_s")
+@_implement("i16x8.q15mulr_sat_s")
 def _q15mulr(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """pmulhrsw, whose one overflow (-32768 * -32768 gives 0x8000) is flipped to 0x7fff:
     pcmpeqw with 0x8000 (pcmpeqd, psllw 15), pxor."""
     v.op("pmulhrsw", d, srcs[0], srcs[1])
-    v.ones(X15)
-    v.shift("psllw", X15, X15, 15)
-    v.op("pcmpeqw", X15, X15, d)
-    v.op("pxor", d, d, X15)
+    v.ones(xmm15)
+    v.shift("psllw", xmm15, xmm15, 15)
+    v.op("pcmpeqw", xmm15, xmm15, d)
+    v.op("pxor", d, d, xmm15)
 
 
 # -- comparisons --------------------------------------------------------------------------
@@ -238,12 +114,20 @@ _SWAPPED = {f"{shape}.{op}" for shape in _SUFFIX for op in ("lt_s", "ge_s")
             if (_CMP64 if shape == "i64x2" else _CMP)[op][1]}  # fmt: skip
 
 
-def _compare(v: Vec, name: str, d: Xmm, a: Xmm, b: Xmm, temps: Sequence[Xmm]) -> None:
-    shape, op = name.split(".")
+@_implement(*(n for n in _CMP_NAMES if n not in _SWAPPED), "i64x2.eq", "i64x2.ne")
+@_implement(*(n for n in _CMP_NAMES if n in _SWAPPED), dst="early")
+@_implement(*(n for n in _GT64 if n not in _SWAPPED), when={"sse42"})
+@_implement(*(n for n in _GT64 if n in _SWAPPED), dst="early", when={"sse42"})
+@_implement(*_GT64, temps="v")
+def _compare(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
+    """pcmpeq/pcmpgt (operands swapped for lt), ``a == min(a, b)`` for le (max for ge),
+    inverted (pcmpeqd xmm15, xmm15; pxor) for ne, gt_u and lt_u. i64x2: pcmpgtq with
+    SSE4.2 (inverted for le and ge), else 32-bit compares and a 64-bit subtraction
+    (:func:`_gt64`, which the implementation without SSE4.2 gets a temp for)."""
+    shape, op = inst.name.split(".")
     s = _SUFFIX[shape]
     stem, swap, invert = (_CMP64 if s == "q" else _CMP)[op]
-    if swap:
-        a, b = b, a
+    a, b = (srcs[1], srcs[0]) if swap else (srcs[0], srcs[1])
     if stem == "pcmpeq":
         v.op("pcmpeq" + s, d, a, b)
     elif stem == "pcmpgt" and s == "q" and temps:
@@ -251,31 +135,10 @@ def _compare(v: Vec, name: str, d: Xmm, a: Xmm, b: Xmm, temps: Sequence[Xmm]) ->
     elif stem == "pcmpgt":
         v.op("pcmpgt" + s, d, a, b)
     else:
-        v.op(stem + s, X15, a, b)
-        v.op("pcmpeq" + s, d, a, X15)
+        v.op(stem + s, xmm15, a, b)
+        v.op("pcmpeq" + s, d, a, xmm15)
     if invert:
         v.invert(d)
-
-
-@_register(*(n for n in _CMP_NAMES if n not in _SWAPPED), "i64x2.eq", "i64x2.ne")
-@_register(*(n for n in _CMP_NAMES if n in _SWAPPED), dst="early")
-def _cmp(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """pcmpeq/pcmpgt (operands swapped for lt), ``a == min(a, b)`` for le (max for ge),
-    inverted (pcmpeqd xmm15, xmm15; pxor) for ne, gt_u and lt_u."""
-    _compare(v, inst.name, d, srcs[0], srcs[1], temps)
-
-
-@_register(*(n for n in _GT64 if n not in _SWAPPED), when={"sse42"})
-@_register(*(n for n in _GT64 if n in _SWAPPED), dst="early", when={"sse42"})
-def _cmp64(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """pcmpgtq (SSE4.2), operands swapped for lt and ge, inverted for le and ge."""
-    _compare(v, inst.name, d, srcs[0], srcs[1], temps)
-
-
-@_register(*_GT64, temps="v")
-def _cmp64_sse41(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
-    """Without pcmpgtq: 32-bit compares and a 64-bit subtraction (:func:`_gt64`)."""
-    _compare(v, inst.name, d, srcs[0], srcs[1], temps)
 
 
 def _gt64(v: Vec, d: Xmm, a: Xmm, b: Xmm, t: Xmm) -> None:
@@ -283,10 +146,10 @@ def _gt64(v: Vec, d: Xmm, a: Xmm, b: Xmm, t: Xmm) -> None:
     ``(hi(a) > hi(b)) | (hi(a) == hi(b) & (b - a))`` (the subtraction borrows from the
     high half exactly when lo(a) > lo(b) unsigned), spread over the lane."""
     v.op("psubq", t, b, a)
-    v.op("pcmpeqd", X15, a, b)
-    v.op("pand", t, t, X15)
-    v.op("pcmpgtd", X15, a, b)
-    v.op("por", t, t, X15)
+    v.op("pcmpeqd", xmm15, a, b)
+    v.op("pand", t, t, xmm15)
+    v.op("pcmpgtd", xmm15, a, b)
+    v.op("por", t, t, xmm15)
     v.unary("pshufd", d, t, 0xF5)
     v.shift("psrad", d, d, 31)
 
@@ -311,19 +174,19 @@ def _count(v: Vec, inst: VecOp, srcs: Sequence[Xmm | Gpr], bits: int, add: int =
     asm.alu("and", 32, r11, bits - 1)
     if add:
         asm.alu("add", 32, r11, add)
-    asm.movd(X15, r11)
-    return X15
+    asm.movd(xmm15, r11)
+    return xmm15
 
 
-@_register(*_SHIFT_NAMES, imm_arg=1)
+@_implement(*_SHIFT_NAMES, imm_arg=1)
 def _shift(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm | Gpr],
            temps: Sequence[Xmm]) -> None:  # fmt: skip
     """psllw/pslld/psllq, psraw/psrad, psrlw/psrld/psrlq by an immediate or by xmm15."""
     shape, op = inst.name.split(".")
-    v.shift(_SHIFT[op] + _SUFFIX[shape], d, srcs[0], _count(v, inst, srcs, _BITS[shape]))  # type: ignore[arg-type]
+    v.shift(_SHIFT[op] + _SUFFIX[shape], d, srcs[0], _count(v, inst, srcs, LANE_BITS[shape]))  # type: ignore[arg-type]
 
 
-@_register(*_SHIFT_SEQUENCES, temps="v", imm_arg=1)
+@_implement(*_SHIFT_SEQUENCES, temps="v", imm_arg=1)
 def _shift_sequence(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm | Gpr],
                     temps: Sequence[Xmm]) -> None:  # fmt: skip
     """The shifts without an instruction: i8x16 (:func:`_shl8`, :func:`_shr8`) and
@@ -344,8 +207,8 @@ def _shl8(v: Vec, d: Xmm, a: Xmm, count: Xmm | int, t: Xmm) -> None:
     v.ones(t)
     v.shift("psllw", t, t, count)
     v.shift("psllw", d, a, count)
-    v.zero(X15)
-    v.op("pshufb", t, t, X15)
+    v.zero(xmm15)
+    v.op("pshufb", t, t, xmm15)
     v.op("pand", d, d, t)
 
 
@@ -374,9 +237,13 @@ def _sar64(v: Vec, d: Xmm, a: Xmm, count: Xmm | int, t: Xmm) -> None:
 # -- widening and narrowing ---------------------------------------------------------------
 
 _EXTEND = {"i16x8": "bw", "i32x4": "wd", "i64x2": "dq"}
-_EXTEND_NAMES = [f"{shape}.extend_{half}_{n}_{sign}"
-                 for shape, n in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
-                 for half in ("low", "high") for sign in "su"]  # fmt: skip
+
+
+def _widening(op: str) -> list[str]:
+    """The names of ``op`` (extend, extmul) from each half of each narrower shape."""
+    return [f"{shape}.{op}_{half}_{n}_{sign}"
+            for shape, n in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
+            for half in ("low", "high") for sign in "su"]  # fmt: skip
 
 
 def _extend(v: Vec, d: Xmm, a: Xmm, shape: str, high: bool, signed: bool) -> None:
@@ -388,19 +255,14 @@ def _extend(v: Vec, d: Xmm, a: Xmm, shape: str, high: bool, signed: bool) -> Non
     v.unary(m, d, a)
 
 
-@_register(*_EXTEND_NAMES, dst="late")
+@_implement(*_widening("extend"), dst="late")
 def _extend_op(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """pmovsxbw ... pmovzxdq (the high half: pshufd 0xee first)."""
     shape, rest = inst.name.split(".")
     _extend(v, d, srcs[0], shape, "_high_" in rest, rest.endswith("_s"))
 
 
-_EXTMUL_NAMES = [f"{shape}.extmul_{half}_{n}_{sign}"
-                 for shape, n in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
-                 for half in ("low", "high") for sign in "su"]  # fmt: skip
-
-
-@_register(*_EXTMUL_NAMES)
+@_implement(*_widening("extmul"))
 def _extmul(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """i16x8: both halves widened (pmovsx/zx), pmullw. i32x4: pmullw and pmulhw (or
     pmulhuw) interleaved by punpcklwd/punpckhwd. i64x2: the lanes spread to the even
@@ -409,46 +271,46 @@ def _extmul(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xm
     a, b = srcs
     high, signed = "_high_" in rest, rest.endswith("_s")
     if shape == "i16x8":
-        _extend(v, X15, b, shape, high, signed)
+        _extend(v, xmm15, b, shape, high, signed)
         _extend(v, d, a, shape, high, signed)
-        v.op("pmullw", d, d, X15)
+        v.op("pmullw", d, d, xmm15)
     elif shape == "i32x4":
-        v.op("pmulhw" if signed else "pmulhuw", X15, a, b)
+        v.op("pmulhw" if signed else "pmulhuw", xmm15, a, b)
         v.op("pmullw", d, a, b)
-        v.op("punpckhwd" if high else "punpcklwd", d, d, X15)
+        v.op("punpckhwd" if high else "punpcklwd", d, d, xmm15)
     else:
         order = 0xFA if high else 0x50  # lanes 2, 2, 3, 3 or 0, 0, 1, 1
-        v.unary("pshufd", X15, b, order)
+        v.unary("pshufd", xmm15, b, order)
         v.unary("pshufd", d, a, order)
-        v.op("pmuldq" if signed else "pmuludq", d, d, X15)
+        v.op("pmuldq" if signed else "pmuludq", d, d, xmm15)
 
 
-@_register("i16x8.extadd_pairwise_i8x16_s", "i16x8.extadd_pairwise_i8x16_u",
+@_implement("i16x8.extadd_pairwise_i8x16_s", "i16x8.extadd_pairwise_i8x16_u",
            "i32x4.extadd_pairwise_i16x8_s")  # fmt: skip
 def _extadd(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """Multiply-add with ones: pmaddubsw (ones unsigned by signed bytes for _s, unsigned
     bytes by signed ones for _u; no sum saturates), pmaddwd with 16-bit ones."""
     a = srcs[0]
-    v.ones(X15)
+    v.ones(xmm15)
     if inst.name.startswith("i32x4"):
-        v.shift("psrlw", X15, X15, 15)
-        v.op("pmaddwd", d, a, X15)
+        v.shift("psrlw", xmm15, xmm15, 15)
+        v.op("pmaddwd", d, a, xmm15)
         return
-    v.unary("pabsb", X15, X15)
+    v.unary("pabsb", xmm15, xmm15)
     if inst.name.endswith("_s"):
-        v.op("pmaddubsw", d, X15, a)
+        v.op("pmaddubsw", d, xmm15, a)
     else:
-        v.op("pmaddubsw", d, a, X15)
+        v.op("pmaddubsw", d, a, xmm15)
 
 
-@_register("i32x4.extadd_pairwise_i16x8_u")
+@_implement("i32x4.extadd_pairwise_i16x8_u")
 def _extadd_u16(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """The high halves (psrld 16) plus the low halves (pslld 16, psrld 16): paddd."""
     a = srcs[0]
-    v.shift("psrld", X15, a, 16)
+    v.shift("psrld", xmm15, a, 16)
     v.shift("pslld", d, a, 16)
     v.shift("psrld", d, d, 16)
-    v.op("paddd", d, d, X15)
+    v.op("paddd", d, d, xmm15)
 
 
 # -- bits ---------------------------------------------------------------------------------
@@ -456,43 +318,43 @@ def _extadd_u16(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequenc
 _NIBBLE_COUNTS = int.from_bytes(bytes(bin(i).count("1") for i in range(16)), "little")
 
 
-@_register("i8x16.popcnt", temps="vv")
+@_implement("i8x16.popcnt", temps="vv")
 def _popcnt(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """The bit counts of both nibbles of each byte looked up in a 16-byte table
     (pshufb), added (paddb)."""
     a = srcs[0]
     high, low = temps
-    v.splat32(X15, 0x0F0F0F0F)
+    v.const(xmm15, splat(8, 0x0F))
     v.shift("psrlw", high, a, 4)
-    v.op("pand", high, high, X15)
-    v.op("pand", d, a, X15)
-    v.const128(X15, _NIBBLE_COUNTS)
-    v.op("pshufb", low, X15, d)
-    v.op("pshufb", X15, X15, high)
-    v.op("paddb", d, low, X15)
+    v.op("pand", high, high, xmm15)
+    v.op("pand", d, a, xmm15)
+    v.const(xmm15, _NIBBLE_COUNTS)
+    v.op("pshufb", low, xmm15, d)
+    v.op("pshufb", xmm15, xmm15, high)
+    v.op("paddb", d, low, xmm15)
 
 
-@_register(*(f"{shape}.all_true" for shape in _SUFFIX), dst="late")
+@_implement(*(f"{shape}.all_true" for shape in _SUFFIX), dst="late")
 def _all_true(v: Vec, inst: VecOp, d: Gpr, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """No lane equal to zero: pcmpeq with zero, ptest, sete."""
     asm = v.asm
     asm.alu("xor", 32, d, d)
-    v.zero(X15)
-    v.op("pcmpeq" + _SUFFIX[inst.name[:5]], X15, X15, srcs[0])
-    asm.emit(v.prefix + "ptest", None, X15, X15)
+    v.zero(xmm15)
+    v.op("pcmpeq" + _SUFFIX[inst.name[:5]], xmm15, xmm15, srcs[0])
+    v.unary("ptest", xmm15, xmm15)
     asm.setcc(Cond.e, d)
 
 
-@_register(*(f"{shape}.bitmask" for shape in _SUFFIX), dst="late")
+@_implement(*(f"{shape}.bitmask" for shape in _SUFFIX), dst="late")
 def _bitmask(v: Vec, inst: VecOp, d: Gpr, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """The sign bits: pmovmskb, movmskps, movmskpd; i16x8 packs the lanes to bytes first
     (packsswb keeps the signs) and keeps the low 8 bits."""
     asm, a = v.asm, srcs[0]
     shape = inst.name[:5]
     if shape == "i16x8":
-        v.op("packsswb", X15, a, a)
-        asm.emit(v.prefix + "pmovmskb", 32, d, X15)
+        v.op("packsswb", xmm15, a, a)
+        v.unary("pmovmskb", d, xmm15, size=32)
         asm.movzx(32, d, d, 8)
     else:
         mask = {"i8x16": "pmovmskb", "i32x4": "movmskps", "i64x2": "movmskpd"}[shape]
-        asm.emit(v.prefix + mask, 32, d, a)
+        v.unary(mask, d, a, size=32)
