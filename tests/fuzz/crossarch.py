@@ -21,11 +21,16 @@ differ between the architectures; with it they must not.
 From the checkout's top::
 
     PYTHONPATH=. python3 -m tests.fuzz.crossarch record --seeds 30000:30300 [--jobs 2]
-        [--out build/crossarch] [--size 8192] [--passes mixed]
+        [--out build/crossarch] [--size 8192] [--passes mixed] [--simd-seeds 40000:40100]
     sudo scripts/arm64-root -- tests/fuzz/test_crossarch.py --crossarch-record build/crossarch
     PYTHONPATH=. python3 -m tests.fuzz.crossarch replay [build/crossarch] [-v]
 
 (``replay`` on the recording machine only checks that wazaot is deterministic.)
+
+``--simd-seeds`` adds modules with SIMD (``differential --simd``; ``simd-seed-N.wasm``).
+``record`` also writes ``simd-ops.json.gz``: wasmtime's outcomes of the per-instruction
+SIMD check (``tests/fuzz/simd_ops.py``), which ``test_crossarch.py`` (and
+``tests/test_simd_ops.py``) compare wazaot's with on arm64, NaN rules allowing.
 """
 
 from __future__ import annotations
@@ -45,7 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.fuzz import differential
+from tests.fuzz import differential, simd_ops
 
 DEFAULT_DIR = differential.REPO_ROOT / "build" / "crossarch"
 MANIFEST = "manifest.json"
@@ -94,43 +99,55 @@ class Recorded:
     line: str
     entry: dict[str, Any] | None = None
     wasm: bytes = b""
+    simd: bool = False
 
 
 def record_seed(seed: int, size: int = differential.DEFAULT_SIZE, passes: str = "",
                 timeout: float = RECORD_TIMEOUT,
-                fuel: int = differential.DEFAULT_FUEL) -> Recorded:
-    """Generate ``seed``'s module as the differential fuzzer does, run it in wazaot
-    (canonicalize_nans=True) and wasmtime, and keep wazaot's exact trace if they agree."""
+                fuel: int = differential.DEFAULT_FUEL, simd: bool = False) -> Recorded:
+    """Generate ``seed``'s module as the differential fuzzer does (with SIMD if
+    ``simd``), run it in wazaot (canonicalize_nans=True) and wasmtime, and keep wazaot's
+    exact trace if they agree."""
     start = time.monotonic()
+    prefix = "simd " if simd else ""
     try:
-        wasm, exports, plan = differential.prepare(seed, size, passes=passes)
+        wasm, exports, plan = differential.prepare(seed, size, passes=passes, simd=simd)
     except Exception as e:
-        return Recorded(seed, "generator", f"seed {seed}: generator ({type(e).__name__}: {e})")
+        return Recorded(seed, "generator",
+                        f"{prefix}seed {seed}: generator ({type(e).__name__}: {e})", simd=simd)
     report = differential.compare(wasm, plan, timeout=timeout, fuel=fuel, seed=seed,
                                   exports=len(exports), canonicalize_nans=True)
     report.seconds = time.monotonic() - start
     if report.status not in RECORDED:
         details = {k: v for k, v in report.details.items() if k != "stderr"}
-        return Recorded(seed, report.status, f"{report.line()}\n    {details}")
+        return Recorded(seed, report.status, f"{prefix}{report.line()}\n    {details}",
+                        simd=simd)
     trace = exact_trace(report.trace)
     if report.fuel_stop is not None:
         plan = plan[:report.fuel_stop]
         trace = [r for r in trace if r.get("i", -1) < report.fuel_stop]
-    entry = {"seed": seed, "wasm": f"seed-{seed}.wasm",
+    entry = {"seed": seed, "wasm": f"{'simd-' if simd else ''}seed-{seed}.wasm",
              "sha256": hashlib.sha256(wasm).hexdigest(), "host": report.status,
              "plan": plan, "trace": trace}
-    return Recorded(seed, report.status, report.line(), entry, wasm)
+    if simd:
+        entry["simd"] = True
+    return Recorded(seed, report.status, prefix + report.line(), entry, wasm, simd)
 
 
 def record(seeds: list[int], out: Path, size: int = differential.DEFAULT_SIZE,
            passes: str = "", jobs: int = 1, timeout: float = RECORD_TIMEOUT,
-           progress: Any = None) -> list[Recorded]:
+           progress: Any = None, simd_ops_too: bool = False,
+           simd_seeds: list[int] | None = None) -> list[Recorded]:
     """Record ``seeds`` into the directory ``out`` (replacing an earlier record there);
-    returns every seed's result (those not kept say why)."""
+    returns every seed's result (those not kept say why). ``simd_seeds``: more seeds,
+    of modules with SIMD (``differential --simd``). ``simd_ops_too``: also
+    wasmtime's outcomes of the per-instruction SIMD check (``simd_ops.record``), which
+    ``tests/test_simd_ops.py`` and ``test_crossarch.py`` replay on arm64."""
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("seed-*.wasm"):
+    for old in [*out.glob("seed-*.wasm"), *out.glob("simd-seed-*.wasm")]:
         old.unlink()
     (out / MANIFEST).unlink(missing_ok=True)
+    (out / simd_ops.RECORD_NAME).unlink(missing_ok=True)
     results: list[Recorded] = []
 
     def account(result: Recorded) -> None:
@@ -138,19 +155,20 @@ def record(seeds: list[int], out: Path, size: int = differential.DEFAULT_SIZE,
         if progress is not None:
             progress(result)
 
+    todo = [(seed, False) for seed in seeds] + [(seed, True) for seed in simd_seeds or []]
     if jobs <= 1:
-        for seed in seeds:
-            account(record_seed(seed, size, passes, timeout))
+        for seed, simd in todo:
+            account(record_seed(seed, size, passes, timeout, simd=simd))
     else:
         # spawned, not forked: a fork of a process with threads (pytest's, after other
         # tests) can inherit a lock held forever
         context = multiprocessing.get_context("spawn")
         with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-            futures = [pool.submit(record_seed, seed, size, passes, timeout)
-                       for seed in seeds]
+            futures = [pool.submit(record_seed, seed, size, passes, timeout, simd=simd)
+                       for seed, simd in todo]
             for fut in concurrent.futures.as_completed(futures):
                 account(fut.result())
-    results.sort(key=lambda r: r.seed)
+    results.sort(key=lambda r: (r.simd, r.seed))
     for r in results:
         if r.entry is not None:
             (out / r.entry["wasm"]).write_bytes(r.wasm)
@@ -160,10 +178,13 @@ def record(seeds: list[int], out: Path, size: int = differential.DEFAULT_SIZE,
         "format": FORMAT, "arch": this_arch(), "python": platform.python_version(),
         "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "binaryen": version, "size": size, "passes": passes, "canonicalize_nans": True,
-        "seeds": [r.seed for r in results],
+        "seeds": [r.seed for r in results if not r.simd],
+        "simd_seeds": [r.seed for r in results if r.simd],
         "modules": [r.entry for r in results if r.entry is not None],
     }
     (out / MANIFEST).write_text(json.dumps(manifest, separators=(",", ":")))
+    if simd_ops_too:
+        simd_ops.record(out / simd_ops.RECORD_NAME)
     return results
 
 
@@ -182,7 +203,7 @@ def load(directory: Path) -> dict[str, Any]:
 
 @dataclass
 class Mismatch:
-    seed: int
+    seed: int | str  # "simd N" for a module with SIMD
     where: str  # "compile", "instantiation" or "call #i export(args)"
     field: str
     recorded: Any
@@ -215,7 +236,7 @@ def _fmt(value: Any) -> str:
     return f"{value:#x}" if isinstance(value, int) else repr(value)
 
 
-def diff_traces(seed: int, plan: list[dict[str, Any]], recorded: list[dict[str, Any]],
+def diff_traces(seed: int | str, plan: list[dict[str, Any]], recorded: list[dict[str, Any]],
                 replayed: list[dict[str, Any]]) -> tuple[int, Mismatch | None]:
     """Compare two exact traces of one plan: (identical non-auxiliary calls, the first
     difference or None)."""
@@ -246,18 +267,23 @@ def diff_traces(seed: int, plan: list[dict[str, Any]], recorded: list[dict[str, 
     return identical, first
 
 
-def _died(seed: int, status: str, rc: int | None, err: str) -> Mismatch:
+def _died(seed: int | str, status: str, rc: int | None, err: str) -> Mismatch:
     how = ("timed out" if status == "timeout" else f"died of signal {-rc}"
            if rc is not None and rc < 0 else f"exited with status {rc}")
     return Mismatch(seed, "the worker", "trace", "done", f"wazaot {how}: {err[-1500:]}")
 
 
+def _label(module: dict[str, Any]) -> int | str:
+    """How a record's module is named in mismatches: its seed (``simd N`` with SIMD)."""
+    return f"simd {module['seed']}" if module.get("simd") else module["seed"]
+
+
 def _run_batch(directory: Path, modules: list[dict[str, Any]], timeout: float,
                canonicalize_nans: bool = True,
-               ) -> dict[int, tuple[list[dict[str, Any]], Mismatch | None]]:
-    """Events per module (by seed) of one batch, rerunning the rest after a module that
+               ) -> dict[str, tuple[list[dict[str, Any]], Mismatch | None]]:
+    """Events per module (by file name) of one batch, rerunning the rest after a module that
     crashed or hung its worker (that module gets a Mismatch)."""
-    results: dict[int, tuple[list[dict[str, Any]], Mismatch | None]] = {}
+    results: dict[str, tuple[list[dict[str, Any]], Mismatch | None]] = {}
     pending = list(modules)
     while pending:
         request = {"jobs": [{"wasm": str(directory / m["wasm"]), "plan": m["plan"],
@@ -269,12 +295,12 @@ def _run_batch(directory: Path, modules: list[dict[str, Any]], timeout: float,
             by_module.setdefault(e["m"], []).append(e)
         done = 0
         while done < len(pending) and any(e["ev"] == "done" for e in by_module.get(done, [])):
-            results[pending[done]["seed"]] = (by_module[done], None)
+            results[pending[done]["wasm"]] = (by_module[done], None)
             done += 1
         if done < len(pending):
             culprit = pending[done]
-            results[culprit["seed"]] = (by_module.get(done, []),
-                                        _died(culprit["seed"], status, rc, err))
+            results[culprit["wasm"]] = (by_module.get(done, []),
+                                        _died(_label(culprit), status, rc, err))
             done += 1
         pending = pending[done:]
     return results
@@ -293,14 +319,14 @@ def replay(directory: Path = DEFAULT_DIR, jobs: int = 0, timeout: float = REPLAY
             raise ValueError(f"{directory / m['wasm']} is not the recorded module")
     jobs = jobs or os.cpu_count() or 1
     batches = [modules[k::jobs] for k in range(jobs) if modules[k::jobs]]
-    results: dict[int, tuple[list[dict[str, Any]], Mismatch | None]] = {}
+    results: dict[str, tuple[list[dict[str, Any]], Mismatch | None]] = {}
     with concurrent.futures.ThreadPoolExecutor(max(1, len(batches))) as pool:
         for part in pool.map(lambda b: _run_batch(directory, b, timeout, canonicalize_nans),
                              batches):
             results.update(part)
     for m in modules:
-        events, died = results[m["seed"]]
-        identical, first = diff_traces(m["seed"], m["plan"], m["trace"], exact_trace(events))
+        events, died = results[m["wasm"]]
+        identical, first = diff_traces(_label(m), m["plan"], m["trace"], exact_trace(events))
         summary.calls += sum(1 for r in m["trace"] if "i" in r and not m["plan"][r["i"]]["aux"])
         summary.identical += identical
         mismatch = died or first
@@ -319,12 +345,16 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     rec = sub.add_parser("record", help="record seeds' modules and wazaot's exact traces")
     rec.add_argument("--seeds", required=True, help="e.g. 30000:30300 or 1,5,9")
+    rec.add_argument("--simd-seeds", default="",
+                     help="more seeds, of modules with SIMD (differential --simd)")
     rec.add_argument("--out", default=str(DEFAULT_DIR),
                      help=f"the record's directory (default {DEFAULT_DIR})")
     rec.add_argument("--size", type=int, default=differential.DEFAULT_SIZE)
     rec.add_argument("--passes", default="", help="as for tests.fuzz.differential")
     rec.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     rec.add_argument("--timeout", type=float, default=RECORD_TIMEOUT)
+    rec.add_argument("--no-simd-ops", action="store_true",
+                     help=f"do not record the SIMD instructions' check ({simd_ops.RECORD_NAME})")
     rep = sub.add_parser("replay", help="replay a record on this machine")
     rep.add_argument("dir", nargs="?", default=str(DEFAULT_DIR))
     rep.add_argument("--jobs", type=int, default=0, help="worker processes (default: CPUs)")
@@ -352,7 +382,10 @@ def main(argv: list[str] | None = None) -> int:
             print(r.line, flush=True)
 
     results = record(differential._parse_seeds(args.seeds), Path(args.out), args.size,
-                     args.passes, args.jobs, args.timeout, progress)
+                     args.passes, args.jobs, args.timeout, progress,
+                     simd_ops_too=not args.no_simd_ops,
+                     simd_seeds=differential._parse_seeds(args.simd_seeds)
+                     if args.simd_seeds else [])
     kept = [r for r in results if r.entry is not None]
     calls = sum(sum(1 for e in r.entry["plan"] if not e["aux"]) for r in kept if r.entry)
     counts: dict[str, int] = {}
@@ -364,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
           "wasmtime); " + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
     if bad:
         print("seeds where wazaot and wasmtime disagree (not recorded): "
-              + " ".join(str(r.seed) for r in bad))
+              + " ".join(("simd " if r.simd else "") + str(r.seed) for r in bad))
     return 1 if bad else 0
 
 

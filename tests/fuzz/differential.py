@@ -1,8 +1,8 @@
 """Differential fuzzer: wazaot against wasmtime on random modules from binaryen.
 
 For each seed, ``random.Random(seed).randbytes(size)`` feeds ``wasm-opt -ttf``
-(binaryen's translate-to-fuzz), restricted to the features wazaot compiles (Core 2.0
-without SIMD). The module then runs in both runtimes: every exported function is called
+(binaryen's translate-to-fuzz), restricted to Core 2.0 without SIMD, or with it
+(``--simd``). The module then runs in both runtimes: every exported function is called
 with zeros and with a few seeded argument lists, in the same order in both, preceded by
 ``hangLimitInitializer`` (binaryen's loop/recursion budget) when the module has it. After
 each call the two runtimes must agree on
@@ -25,8 +25,17 @@ From the checkout's top::
 
     PYTHONPATH=. python3 -m tests.fuzz.differential --seeds 0:200 [--jobs 2] [--size 8192]
         [--passes mixed] [--time-limit 900] [--canonicalize-nans]
+    PYTHONPATH=. python3 -m tests.fuzz.differential --simd --seeds 0:200 [--exact-nans]
     PYTHONPATH=. python3 -m tests.fuzz.differential --check FILE.wasm [-v]
-    PYTHONPATH=. python3 -m tests.fuzz.differential --reduce SEED
+    PYTHONPATH=. python3 -m tests.fuzz.differential --reduce SEED [--simd]
+
+``--simd`` makes modules with the SIMD instructions (v128 parameters, results, globals
+and ``log-v128`` reach wasmtime-py, which has no v128 values, as two i64 halves through
+small wasm shims), compared with ``--canonicalize-nans`` (both runtimes make each NaN
+result of a float operation the canonical NaN, so results are compared bit for bit: a
+NaN lane's bits reach integers through lane extraction and bitwise operations far more
+often than through scalar reinterpretations). ``--exact-nans`` compares them without
+canonicalisation, as the scalar fuzzer does by default.
 
 ``--check`` runs one module and prints a one-line verdict (exit status 1 on a mismatch
 or crash), which is what ``wasm-reduce`` needs; ``--reduce`` runs ``wasm-reduce`` on a
@@ -81,6 +90,11 @@ FEATURE_FLAGS = [
 REFTYPES_OFF = [f for f in FEATURE_FLAGS if f != "--enable-reference-types"] + [
     "--disable-reference-types"]
 
+
+def with_simd(flags: list[str]) -> list[str]:
+    """``flags`` with SIMD (``--simd``: binaryen's fixed-width SIMD, not relaxed)."""
+    return [("--enable-simd" if f == "--disable-simd" else f) for f in flags]
+
 HANG_LIMIT_EXPORT = "hangLimitInitializer"
 DEFAULT_SIZE = 8192
 DEFAULT_TIMEOUT = 30.0
@@ -90,6 +104,7 @@ PASS_MIX = ["", "", "-O1", "-O3", "-Os", "-fp", "-O2 -fp"]
 
 MASK32 = (1 << 32) - 1
 MASK64 = (1 << 64) - 1
+MASK128 = (1 << 128) - 1
 
 # Trap kinds: the spec's wording (wazaot's messages) -> a key both runtimes map to.
 TRAP_PHRASES = [
@@ -142,6 +157,8 @@ def exact(vt: str, raw: int) -> Any:
         return raw & MASK32
     if vt in ("i64", "f64"):
         return raw & MASK64
+    if vt == "v128":
+        return raw & MASK128
     if vt in ("funcref", "externref"):
         return "null" if not raw else "ref"
     raise ValueError(f"unknown value type {vt}")
@@ -169,6 +186,11 @@ def make_args(seed: int, export: str, k: int, params: list[str]) -> list[int]:
     for vt in params:
         if vt in ("funcref", "externref"):
             args.append(0)
+            continue
+        if vt == "v128":
+            lanes = [rng.choice(INTERESTING[rng.choice(["i32", "f32"])]) if rng.random() < 0.5
+                     else rng.getrandbits(32) for _ in range(4)]
+            args.append(sum(lane << (32 * j) for j, lane in enumerate(lanes)))
             continue
         bits = 32 if vt in ("i32", "f32") else 64
         if rng.random() < 0.5:
@@ -224,25 +246,29 @@ def passes_for(seed: int, passes: str) -> list[str]:
 
 
 def generate(seed: int, size: int = DEFAULT_SIZE, *, denan: bool = False,
-             workdir: Path | None = None, passes: list[str] | None = None) -> bytes:
+             workdir: Path | None = None, passes: list[str] | None = None,
+             simd: bool = False) -> bytes:
     """The ``wasm-opt -ttf`` module for ``seed``: with reference types if that one is
-    valid (wasmtime validates it), else without."""
-    return generate_info(seed, size, denan=denan, workdir=workdir, passes=passes)[0]
+    valid (wasmtime validates it), else without; with SIMD if ``simd``."""
+    return generate_info(seed, size, denan=denan, workdir=workdir, passes=passes,
+                         simd=simd)[0]
 
 
 def generate_info(seed: int, size: int = DEFAULT_SIZE, *, denan: bool = False,
                   workdir: Path | None = None, passes: list[str] | None = None,
-                  ) -> tuple[bytes, list[str]]:
+                  simd: bool = False) -> tuple[bytes, list[str]]:
     """``generate``'s module and the feature flags it was made with."""
+    flags, fallback = ((with_simd(FEATURE_FLAGS), with_simd(REFTYPES_OFF)) if simd
+                       else (FEATURE_FLAGS, REFTYPES_OFF))
     try:
-        wasm = generate_with(seed, size, FEATURE_FLAGS, denan=denan, workdir=workdir,
+        wasm = generate_with(seed, size, flags, denan=denan, workdir=workdir,
                              passes=passes)
         module_exports(wasm)
-        return wasm, FEATURE_FLAGS
+        return wasm, flags
     except Exception:  # also binaryen 108's -fp failing on references ("Flatten was...")
-        wasm = generate_with(seed, size, REFTYPES_OFF, denan=denan, workdir=workdir,
+        wasm = generate_with(seed, size, fallback, denan=denan, workdir=workdir,
                              passes=passes)
-        return wasm, REFTYPES_OFF
+        return wasm, fallback
 
 
 def generate_with(seed: int, size: int, flags: list[str], *, denan: bool = False,
@@ -468,17 +494,185 @@ def _wt_trap_kind(e: Exception) -> str:
     return f"other: {str(e).splitlines()[0] if str(e) else type(e).__name__}"
 
 
-def module_exports(wasm: bytes) -> list[tuple[str, list[str], list[str]]]:
-    """Exported functions ``(name, param types, result types)`` in export order."""
+# wasmtime's proposals beyond Core 2.0, turned off: binaryen 108 sometimes emits their
+# types even when told not to (a typed reference `(ref 0)` as a block type with
+# reference types and SIMD on), and such a module is no test of wazaot.
+NOT_CORE2 = ["wasm_gc", "wasm_function_references", "wasm_exceptions", "wasm_tail_call",
+             "wasm_memory64", "wasm_multi_memory", "wasm_threads", "wasm_relaxed_simd",
+             "wasm_stack_switching", "wasm_custom_page_sizes", "wasm_wide_arithmetic"]
+
+
+def core2_config() -> Any:
+    """A wasmtime configuration that accepts WebAssembly Core 2.0 and no more."""
     import wasmtime
 
-    module = wasmtime.Module(wasmtime.Engine(), wasm)
-    exports = []
+    config = wasmtime.Config()
+    for name in NOT_CORE2:  # write-only properties (hasattr says False)
+        try:
+            setattr(config, name, False)
+        except AttributeError:  # an older wasmtime without the proposal
+            pass
+    return config
+
+
+def module_exports(wasm: bytes) -> list[tuple[str, list[str], list[str]]]:
+    """Exported functions ``(name, param types, result types)`` in export order, of a
+    module wasmtime validates as Core 2.0 (raises if it does not)."""
+    import wasmtime
+
+    wasmtime.Module(wasmtime.Engine(core2_config()), wasm)
+    return signatures(wasm).exports
+
+
+# wasmtime-py has no v128 values: it aborts the process on any v128 in a function's or
+# global's type it looks at. The types therefore come from the binary (wazaot's
+# decoder), and v128 crosses the boundary as two i64 halves through small wasm modules:
+# a shim per import with v128 parameters (fuzzing-support's log-v128) and one wrapper of
+# the exports with v128 in their type (and the exported v128 globals).
+
+
+@dataclass
+class Signatures:
+    imports: list[tuple[str, str, list[str], list[str]]]  # (module, name, params, results)
+    exports: list[tuple[str, list[str], list[str]]]  # functions, in export order
+    globals: dict[str, tuple[str, bool]]  # exported global -> (type, mutable)
+    other_imports: list[str] = field(default_factory=list)  # not functions
+
+
+def _vt(t: Any) -> str:
+    return t.name.lower()
+
+
+def signatures(wasm: bytes) -> Signatures:
+    from wazaot.wasm.decoder import decode_module
+    from wazaot.wasm.module import ExternKind
+
+    module = decode_module(wasm, bodies=False)
+    types = module.func_types()
+    sig = Signatures([], [], {})
+    for imp in module.imports:
+        if imp.kind == ExternKind.FUNC:
+            ft = module.types[imp.desc]  # type: ignore[index]
+            sig.imports.append((imp.module, imp.name, [_vt(t) for t in ft.params],
+                                [_vt(t) for t in ft.results]))
+        else:
+            sig.other_imports.append(f"{imp.module}.{imp.name}")
+    gtypes = module.global_types()
     for exp in module.exports:
-        if isinstance(exp.type, wasmtime.FuncType):
-            exports.append((exp.name, [_wt_type(t) for t in exp.type.params],
-                            [_wt_type(t) for t in exp.type.results]))
-    return exports
+        if exp.kind == ExternKind.FUNC:
+            ft = types[exp.index]
+            sig.exports.append((exp.name, [_vt(t) for t in ft.params],
+                                [_vt(t) for t in ft.results]))
+        elif exp.kind == ExternKind.GLOBAL:
+            g = gtypes[exp.index]
+            sig.globals[exp.name] = (_vt(g.value_type), g.mutable)
+    return sig
+
+
+_WG_TYPES = {"i32": 0x7F, "i64": 0x7E, "f32": 0x7D, "f64": 0x7C, "v128": 0x7B,
+             "funcref": 0x70, "externref": 0x6F}
+_EXTRACT_LO, _EXTRACT_HI = b"\xfd\x1d\x00", b"\xfd\x1d\x01"  # i64x2.extract_lane 0 / 1
+
+
+def _flat(types: list[str]) -> list[str]:
+    return [u for t in types for u in (["i64", "i64"] if t == "v128" else [t])]
+
+
+def _wg_type(params: list[str], results: list[str]) -> bytes:
+    from tests.spec import wasmgen as wg
+
+    return wg.func_type([_WG_TYPES[t] for t in params], [_WG_TYPES[t] for t in results])
+
+
+def import_shim(params: list[str]) -> bytes:
+    """A module exporting "f" of type ``params -> ()`` that calls its import "h"."f"
+    with every v128 parameter as two i64 halves (low first)."""
+    from tests.spec import wasmgen as wg
+
+    body = b""
+    for k, t in enumerate(params):
+        get = b"\x20" + wg.uleb(k)
+        body += get + _EXTRACT_LO + get + _EXTRACT_HI if t == "v128" else get
+    body += b"\x10\x00" + wg.END
+    return wg.module(
+        wg.section(wg.TYPE, wg.vec([_wg_type(_flat(params), []), _wg_type(params, [])])),
+        wg.section(wg.IMPORT, wg.vec([wg.name("h") + wg.name("f") + b"\x00\x00"])),
+        wg.section(wg.FUNCTION, wg.vec([b"\x01"])),
+        wg.section(wg.EXPORT, wg.vec([wg.name("f") + b"\x00\x01"])),
+        wg.section(wg.CODE, wg.vec([wg.code(body)])))
+
+
+def export_wrapper(funcs: list[tuple[list[str], list[str]]],
+                   globals_: list[bool]) -> bytes:
+    """A module importing functions ("m" "f<j>", of the types ``funcs``) and v128 globals
+    ("m" "g<i>", mutable or not) and exporting "f<j>" with every v128 parameter and
+    result as two i64 halves, and "g<i>" returning the global's halves."""
+    from tests.spec import wasmgen as wg
+
+    types, imports, bodies, exports = [], [], [], []
+    for j, (params, results) in enumerate(funcs):
+        types += [_wg_type(params, results), _wg_type(_flat(params), _flat(results))]
+        imports.append(wg.name("m") + wg.name(f"f{j}") + b"\x00" + wg.uleb(2 * j))
+        body, a = b"", 0
+        for t in params:
+            if t == "v128":  # i64x2.splat lo; i64x2.replace_lane 1 hi
+                body += (b"\x20" + wg.uleb(a) + b"\xfd\x12" + b"\x20" + wg.uleb(a + 1)
+                         + b"\xfd\x1e\x01")
+                a += 2
+            else:
+                body += b"\x20" + wg.uleb(a)
+                a += 1
+        body += b"\x10" + wg.uleb(j)
+        first = len(_flat(params))  # the results' locals
+        for r in reversed(range(len(results))):
+            body += b"\x21" + wg.uleb(first + r)
+        for r, t in enumerate(results):
+            get = b"\x20" + wg.uleb(first + r)
+            body += get + _EXTRACT_LO + get + _EXTRACT_HI if t == "v128" else get
+        bodies.append(wg.code(body + wg.END, [(1, _WG_TYPES[t]) for t in results]))
+        exports.append(wg.name(f"f{j}") + b"\x00" + wg.uleb(len(funcs) + j))
+    getter = len(types)
+    if globals_:
+        types.append(_wg_type([], ["i64", "i64"]))
+    for i, mutable in enumerate(globals_):
+        imports.append(wg.name("m") + wg.name(f"g{i}") + b"\x03\x7b" + bytes([mutable]))
+        get = b"\x23" + wg.uleb(i)
+        bodies.append(wg.code(get + _EXTRACT_LO + get + _EXTRACT_HI + wg.END))
+        exports.append(wg.name(f"g{i}") + b"\x00" + wg.uleb(2 * len(funcs) + i))
+    functions = [wg.uleb(2 * j + 1) for j in range(len(funcs))] + [
+        wg.uleb(getter) for _ in globals_]
+    return wg.module(
+        wg.section(wg.TYPE, wg.vec(types)), wg.section(wg.IMPORT, wg.vec(imports)),
+        wg.section(wg.FUNCTION, wg.vec(functions)), wg.section(wg.EXPORT, wg.vec(exports)),
+        wg.section(wg.CODE, wg.vec(bodies)))
+
+
+def _halves(raw: int) -> list[int]:
+    return [_raw_to_wt("i64", raw & MASK64), _raw_to_wt("i64", (raw >> 64) & MASK64)]
+
+
+def _to_flat(types: list[str], raws: list[int]) -> list[Any]:
+    return [v for t, r in zip(types, raws)
+            for v in (_halves(r) if t == "v128" else [_raw_to_wt(t, r)])]
+
+
+def _from_flat(types: list[str], vals: list[Any]) -> list[int]:
+    """Raw values of ``types`` from wasmtime's values (a v128 as two i64 halves)."""
+    out, k = [], 0
+    for t in types:
+        if t == "v128":
+            out.append((vals[k] & MASK64) | (vals[k + 1] & MASK64) << 64)
+            k += 2
+        else:
+            out.append(_wt_to_raw(t, vals[k]))
+            k += 1
+    return out
+
+
+def _wt_valtype(name: str) -> Any:
+    import wasmtime
+
+    return getattr(wasmtime.ValType, name)()
 
 
 def run_wasmtime(wasm: bytes, plan: list[dict[str, Any]], fuel: int = DEFAULT_FUEL,
@@ -489,28 +683,37 @@ def run_wasmtime(wasm: bytes, plan: list[dict[str, Any]], fuel: int = DEFAULT_FU
     of the same operations as wazaot's."""
     import wasmtime
 
-    config = wasmtime.Config()
+    config = core2_config()
     config.consume_fuel = True
     config.cranelift_nan_canonicalization = canonicalize_nans
     engine = wasmtime.Engine(config)
     store = wasmtime.Store(engine)
     store.set_fuel(fuel)
     module = wasmtime.Module(engine, wasm)
+    sig = signatures(wasm)
+    if sig.other_imports:
+        raise GenerationError(f"unexpected import {sig.other_imports[0]}")
     logs: list[list[Any]] = []
     imports = []
-    for imp in module.imports:
-        if not isinstance(imp.type, wasmtime.FuncType):
-            raise GenerationError(f"unexpected import {imp.module}.{imp.name}")
-        ptypes = [_wt_type(t) for t in imp.type.params]
-        rtypes = [_wt_type(t) for t in imp.type.results]
+    for _module, imp_name, ptypes, rtypes in sig.imports:
+        if "v128" in rtypes:
+            raise GenerationError(f"import {imp_name} returns v128")
 
-        def host(*vals: Any, _name: str = imp.name or "", _pt: list[str] = ptypes,
+        def host(*vals: Any, _name: str = imp_name, _pt: list[str] = ptypes,
                  _rt: list[str] = rtypes) -> Any:
-            logs.append([_name, [norm(t, _wt_to_raw(t, v)) for t, v in zip(_pt, vals)]])
+            raws = _from_flat(_pt, list(vals))
+            logs.append([_name, [norm(t, r) for t, r in zip(_pt, raws)]])
             zeros = [_raw_to_wt(t, 0) for t in _rt]
             return None if not zeros else zeros[0] if len(zeros) == 1 else zeros
 
-        imports.append(wasmtime.Func(store, imp.type, host))
+        flat = wasmtime.FuncType([_wt_valtype(t) for t in _flat(ptypes)],
+                                 [_wt_valtype(t) for t in rtypes])
+        func = wasmtime.Func(store, flat, host)
+        if "v128" in ptypes:
+            shim = wasmtime.Instance(store, wasmtime.Module(engine, import_shim(ptypes)),
+                                     [func])
+            func = shim.exports(store)["f"]
+        imports.append(func)
 
     trace: list[dict[str, Any]] = []
     try:
@@ -520,6 +723,18 @@ def run_wasmtime(wasm: bytes, plan: list[dict[str, Any]], fuel: int = DEFAULT_FU
                       "detail": str(e), "logs": list(logs)})
         return trace
     exports = instance.exports(store)
+    # the exports with v128 in their type, through a wrapper
+    wrapped_funcs = [(n, p, r) for n, p, r in sig.exports if "v128" in p + r]
+    wrapped_globals = [n for n, (t, _) in sig.globals.items() if t == "v128"]
+    wrapped: dict[str, Any] = {}
+    if wrapped_funcs or wrapped_globals:
+        wrapper = wasmtime.Instance(store, wasmtime.Module(engine, export_wrapper(
+            [(p, r) for _, p, r in wrapped_funcs],
+            [sig.globals[n][1] for n in wrapped_globals])),
+            [exports[n] for n, _, _ in wrapped_funcs] + [exports[n] for n in wrapped_globals])
+        wexports = wrapper.exports(store)
+        wrapped = {n: wexports[f"f{j}"] for j, (n, _, _) in enumerate(wrapped_funcs)}
+        wrapped.update({n: wexports[f"g{i}"] for i, n in enumerate(wrapped_globals)})
 
     def state() -> dict[str, Any]:
         st: dict[str, Any] = {}
@@ -530,8 +745,11 @@ def run_wasmtime(wasm: bytes, plan: list[dict[str, Any]], fuel: int = DEFAULT_FU
                 data = ext.read(store, 0, size) if size else b""
                 st[name] = ["memory", size, memory_digest(data)]
             elif isinstance(ext, wasmtime.Global):
-                vt = _wt_type(ext.type(store).content)
-                st[name] = ["global", norm(vt, _wt_to_raw(vt, ext.value(store)))]
+                vt = sig.globals[name][0]
+                if vt == "v128":
+                    st[name] = ["global", norm(vt, _from_flat(["v128"], wrapped[name](store))[0])]
+                else:
+                    st[name] = ["global", norm(vt, _wt_to_raw(vt, ext.value(store)))]
             elif isinstance(ext, wasmtime.Table):
                 n = ext.size(store)
                 st[name] = ["table", n, "".join("0" if ext.get(store, i) is None else "1"
@@ -543,14 +761,15 @@ def run_wasmtime(wasm: bytes, plan: list[dict[str, Any]], fuel: int = DEFAULT_FU
     for i, entry in enumerate(plan):
         logs.clear()
         store.set_fuel(fuel)
-        func = exports[entry["export"]]
-        args = [_raw_to_wt(t, a) for t, a in zip(entry["params"], entry["args"])]
+        func = wrapped.get(entry["export"]) or exports[entry["export"]]
+        args = _to_flat(entry["params"], entry["args"])
         detail = ""
         try:
             res = func(store, *args)
             results = entry["results"]
-            vals = [] if not results else [res] if len(results) == 1 else list(res)
-            outcome = ["ok", [norm(t, _wt_to_raw(t, v)) for t, v in zip(results, vals)]]
+            nflat = len(_flat(results))
+            vals = [] if not nflat else [res] if nflat == 1 else list(res)
+            outcome = ["ok", [norm(t, r) for t, r in zip(results, _from_flat(results, vals))]]
         except Exception as e:
             outcome = ["trap", _wt_trap_kind(e)]
             detail = str(e)
@@ -782,9 +1001,10 @@ def compare(wasm: bytes, plan: list[dict[str, Any]], timeout: float = DEFAULT_TI
 
 
 def prepare(seed: int, size: int = DEFAULT_SIZE, denan: bool = False, passes: str = "",
+            simd: bool = False,
             ) -> tuple[bytes, list[tuple[str, list[str], list[str]]], list[dict[str, Any]]]:
     """A seed's module, its exported functions and the plan of calls run on it."""
-    wasm = generate(seed, size, denan=denan, passes=passes_for(seed, passes))
+    wasm = generate(seed, size, denan=denan, passes=passes_for(seed, passes), simd=simd)
     exports = module_exports(wasm)
     return wasm, exports, make_plan(seed, exports)
 
@@ -792,10 +1012,10 @@ def prepare(seed: int, size: int = DEFAULT_SIZE, denan: bool = False, passes: st
 def run_seed(seed: int, size: int = DEFAULT_SIZE, timeout: float = DEFAULT_TIMEOUT,
              fuel: int = DEFAULT_FUEL, out_dir: Path | None = None,
              denan: bool = False, passes: str = "", canonicalize_nans: bool = False,
-             ) -> Report:
+             simd: bool = False) -> Report:
     start = time.monotonic()
     try:
-        wasm, exports, plan = prepare(seed, size, denan, passes)
+        wasm, exports, plan = prepare(seed, size, denan, passes, simd)
     except Exception as e:
         report = Report(seed=seed, status="generator", message=f"{type(e).__name__}: {e}")
         report.seconds = time.monotonic() - start
@@ -805,7 +1025,7 @@ def run_seed(seed: int, size: int = DEFAULT_SIZE, timeout: float = DEFAULT_TIMEO
     if report.status in ("mismatch", "crash", "timeout") and not denan:
         # triage: does the same seed still fail once binaryen removed every NaN?
         again = run_seed(seed, size, timeout, fuel, None, denan=True, passes=passes,
-                         canonicalize_nans=canonicalize_nans)
+                         canonicalize_nans=canonicalize_nans, simd=simd)
         report.details["denan_status"] = f"{again.status}: {again.message}"
     report.seconds = time.monotonic() - start
     if out_dir is not None and report.status in ("mismatch", "crash", "timeout"):
@@ -813,7 +1033,7 @@ def run_seed(seed: int, size: int = DEFAULT_SIZE, timeout: float = DEFAULT_TIMEO
         (out_dir / f"seed-{seed}.wasm").write_bytes(wasm)
         (out_dir / f"seed-{seed}.json").write_text(json.dumps(
             {"report": {k: v for k, v in report.__dict__.items() if k != "trace"},
-             "size": size, "passes": passes_for(seed, passes),
+             "size": size, "passes": passes_for(seed, passes), "simd": simd,
              "plan": plan}, indent=1, default=str))
     return report
 
@@ -859,7 +1079,8 @@ def _reduce(seed: int, args: argparse.Namespace) -> int:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
     original = out_dir / f"seed-{seed}.wasm"
-    wasm, flags = generate_info(seed, args.size, passes=passes_for(seed, args.passes))
+    wasm, flags = generate_info(seed, args.size, passes=passes_for(seed, args.passes),
+                                simd=args.simd)
     original.write_bytes(wasm)
     test, work = out_dir / f"seed-{seed}.test.wasm", out_dir / f"seed-{seed}.reduced.wasm"
     command = (f"env PYTHONPATH={REPO_ROOT} {sys.executable} -m tests.fuzz.differential "
@@ -906,12 +1127,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--canonicalize-nans", action="store_true",
                         help="compile with RuntimeConfig(canonicalize_nans=True), and "
                              "wasmtime with Cranelift's NaN canonicalisation")
+    parser.add_argument("--simd", action="store_true",
+                        help="modules with SIMD (wasm-opt --enable-simd); implies "
+                             "--canonicalize-nans unless --exact-nans")
+    parser.add_argument("--exact-nans", action="store_true",
+                        help="with --simd: do not canonicalise NaNs (NaN bits that reach "
+                             "integers through lanes may then differ legitimately)")
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--wazaot-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.wazaot_worker:
         return wazaot_worker()
+    if args.simd and not args.exact_nans:
+        args.canonicalize_nans = True
     if wasm_opt() is None:
         print("wasm-opt not found: apt-get install binaryen", file=sys.stderr)
         return 2
@@ -967,7 +1196,7 @@ def main(argv: list[str] | None = None) -> int:
             if seed is not None:
                 futures[pool.submit(run_seed, seed, args.size, args.timeout, args.fuel,
                                     out_dir, False, args.passes,
-                                    args.canonicalize_nans)] = seed
+                                    args.canonicalize_nans, args.simd)] = seed
 
         for _ in range(2 * max(1, args.jobs)):
             submit()

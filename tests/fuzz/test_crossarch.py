@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fuzz import crossarch, differential
+from tests.fuzz import crossarch, differential, simd_ops
 
 HOW = (f"record on x86-64 with `{crossarch.RECORD_COMMAND}`, then replay on arm64 "
        f"with `{crossarch.REPLAY_COMMAND}`")
@@ -41,6 +41,33 @@ def test_replays_the_record_bit_for_bit(request: pytest.FixtureRequest,
         shown = "\n  ".join(m.line() for m in summary.mismatches[:20])
         pytest.fail(f"{summary.line()}\n  {shown}", pytrace=False)
     assert summary.identical == summary.calls
+
+
+def test_simd_instructions_agree_with_the_recorded_wasmtime(
+        request: pytest.FixtureRequest, crossarch_summary: list[str]) -> None:
+    """The per-instruction SIMD check (``simd_ops``) against wasmtime's outcomes recorded
+    beside the fuzzer's modules: on arm64, how its backend is compared with wasmtime."""
+    option = request.config.getoption("--crossarch-record")
+    directory = Path(option) if option else crossarch.DEFAULT_DIR
+    path = directory / simd_ops.RECORD_NAME
+    if not path.exists():
+        if option:
+            pytest.fail(f"no SIMD record {path} ({HOW})")
+        pytest.skip(f"no SIMD record {path}: {HOW}")
+    lines = []
+    for canonicalize_nans in (False, True):
+        verdicts = simd_ops.check(expected=path, canonicalize_nans=canonicalize_nans)
+        how = "NaNs canonicalised" if canonicalize_nans else "NaNs by the spec's rules"
+        crossarch_summary.append(f"SIMD instructions on {crossarch.this_arch()} against the "
+                                 f"recorded wasmtime ({how}): {simd_ops.summary(verdicts)}")
+        bad = [v for v in verdicts if v.status != "ok"]
+        if bad:
+            lines.append(f"{how}: {simd_ops.summary(verdicts)}")
+            for v in bad:
+                lines.append(v.line())
+                lines.extend("    " + e for e in v.examples[:2])
+    if lines:
+        pytest.fail("\n  ".join(lines), pytrace=False)
 
 
 def _trace(value: int) -> list[dict]:

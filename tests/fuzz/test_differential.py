@@ -29,6 +29,18 @@ def test_seed_agrees_with_wasmtime(seed: int) -> None:
         assert report.calls_compared > 0
 
 
+# With SIMD (``--simd``): compared with canonicalised NaNs. Seed 2589's module once had
+# a typed reference block type that only wasmtime's later proposals accept.
+SIMD_SEEDS = [0, 1, 5, 2589]
+
+
+@pytest.mark.parametrize("seed", SIMD_SEEDS)
+def test_simd_seed_agrees_with_wasmtime(seed: int) -> None:
+    report = differential.run_seed(seed, timeout=60, simd=True, canonicalize_nans=True)
+    assert report.status == "ok", (report.line(), report.details)
+    assert report.calls_compared > 0
+
+
 def test_harness_reports_a_wrong_result(monkeypatch) -> None:
     """The comparison is not vacuous: a wazaot trace with one result changed is a
     mismatch naming that call."""
@@ -77,6 +89,38 @@ def test_canonicalized_nans_agree_through_copysign() -> None:
     assert report.status == "ok" and report.calls_compared == len(plan), report.details
     first = next(e for e in report.trace if e["ev"] == "call" and e["i"] == 0)
     assert first["exact"]["outcome"] == ["ok", [0x40C9_CD80_0000_0000]]  # +13211.0
+
+
+def test_v128_values_cross_wasmtime_py_in_halves() -> None:
+    """wasmtime-py has no v128 values: v128 parameters, results, globals and log-v128
+    pass through wasm shims as i64 halves, and agree with wazaot's 128-bit values."""
+    import wasmtime
+
+    wasm = wasmtime.wat2wasm("""
+        (module
+          (import "fuzzing-support" "log-v128" (func $l (param v128)))
+          (import "fuzzing-support" "log-i32" (func $li (param i32)))
+          (global (export "g") (mut v128) (v128.const i64x2 7 -8))
+          (global (export "k") v128 (v128.const i32x4 1 2 3 4))
+          (memory (export "memory") 1)
+          (func (export "f") (param v128 i32 v128) (result v128 i32 v128)
+            (call $l (local.get 0)) (call $li (local.get 1))
+            (global.set 0 (i32x4.add (local.get 0) (local.get 2)))
+            (v128.store (i32.const 16) (local.get 2))
+            (local.get 2) (local.get 1) (i32x4.add (local.get 0) (local.get 0)))
+          (func (export "h") (result i32) (i32.const 5)))""")
+    exports = differential.module_exports(wasm)
+    assert exports == [("f", ["v128", "i32", "v128"], ["v128", "i32", "v128"]),
+                       ("h", [], ["i32"])]
+    plan = differential.make_plan(3, exports)
+    report = differential.compare(wasm, plan, exports=len(exports))
+    assert report.status == "ok" and report.calls_compared == len(plan), report.details
+    call = next(e for e in report.trace if e["ev"] == "call" and e["i"] == 1)
+    a, n, b = plan[1]["args"]
+    assert call["logs"] == [["log-v128", [a]], ["log-i32", [n]]]
+    lanes = [((a >> (32 * j)) * 2) & 0xFFFFFFFF for j in range(4)]
+    assert call["outcome"] == ["ok", [b, n, sum(x << (32 * j) for j, x in enumerate(lanes))]]
+    assert call["state"]["k"] == ["global", 4 << 96 | 3 << 64 | 2 << 32 | 1]
 
 
 # Reduced reproducers of bugs the fuzzer found: each module's export "f" (no
