@@ -263,6 +263,15 @@ def _alu_rr_imm(e: Emitter, inst: I.AluRRImm, regs: Sequence[PReg]) -> None:
     e.asm.alu(inst.op.value, inst.size, gpr(regs[1]), inst.imm)
 
 
+@emits(I.AddImm)
+def _add_imm(e: Emitter, inst: I.AddImm, regs: Sequence[PReg]) -> None:
+    src, dst = gpr(regs[0]), gpr(regs[1])
+    if src is dst:
+        e.asm.alu("add", inst.size, dst, inst.imm)
+    else:
+        e.asm.lea(inst.size, dst, Mem(src, disp=inst.imm))
+
+
 @emits(I.MulImm)
 def _mul_imm(e: Emitter, inst: I.MulImm, regs: Sequence[PReg]) -> None:
     src, dst = regs

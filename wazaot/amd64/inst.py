@@ -124,6 +124,17 @@ class MulImm(_SrcToDst):
 
 
 @dataclass(frozen=True, slots=True)
+class AddImm(_SrcToDst):
+    """dst := src + imm, three-address: ``lea dst, [src + imm]`` (``add dst, imm`` when
+    the allocator gave both one register). Flags are not part of its result."""
+
+    size: int
+    dst: R
+    src: R
+    imm: int
+
+
+@dataclass(frozen=True, slots=True)
 class ShiftRR(_ShiftRR[ShiftOp]):
     """dst := lhs op count; the count in cl."""
 

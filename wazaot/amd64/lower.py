@@ -25,6 +25,7 @@ from .abi import CALL_CONV
 from .args import Cond
 from .cpu import ALL, Features
 from .inst import (
+    AddImm,
     AluOp,
     AluRRImm,
     AluRRR,
@@ -104,6 +105,8 @@ class Amd64Lowering(Lowering):
             return None
         if operation is Operation.MUL:
             return MulImm(size, dst, lhs, k)  # three-address: imul r, r/m, imm32
+        if operation is Operation.ADD or (operation is Operation.SUB and k != _IMM32_MIN):
+            return AddImm(size, dst, lhs, k if operation is Operation.ADD else -k)  # lea
         return AluRRImm(ALU_OPS[operation], size, dst, lhs, k)
 
     def bit_count(self, operation: Operation, size: int, dst: VReg, src: VReg) -> MachInst:
