@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..lower.vector import DstMode, VecOp, VectorEmitFn, VectorTable
+from ..lower.vector import ConstsFn, DstMode, VecOp, VectorEmitFn, VectorTable
 from ..machinst import PReg, RegClass
 from .abi import gpr, vec
 from .emit import Emitter
@@ -82,10 +82,10 @@ def _reg(p: PReg) -> Vec | Gpr:
     return gpr(p) if p.cls is RegClass.INT else vec(p)
 
 
-def implement(*names: str, dst: DstMode = "late", temps: str = "", imm_arg: int | None = None
-              ) -> Callable[[VecEmit], VecEmit]:  # fmt: skip
+def implement(*names: str, dst: DstMode = "late", temps: str = "", imm_arg: int | None = None,
+              consts: ConstsFn | None = None) -> Callable[[VecEmit], VecEmit]:  # fmt: skip
     """Register ``fn`` (a :data:`VecEmit`) for ``names`` in :data:`SIMD`; ``dst``,
-    ``temps`` and ``imm_arg`` are those of :meth:`VectorTable.register`."""
+    ``temps``, ``imm_arg`` and ``consts`` are those of :meth:`VectorTable.register`."""
 
     def register(fn: VecEmit) -> VecEmit:
         def emit(e: Emitter, inst: VecOp, d: PReg | None, srcs: Sequence[PReg],
@@ -95,7 +95,7 @@ def implement(*names: str, dst: DstMode = "late", temps: str = "", imm_arg: int 
 
         emit.__name__ = emit.__qualname__ = fn.__name__
         adapted: VectorEmitFn = emit
-        SIMD.register(*names, temps=temps, dst=dst, imm_arg=imm_arg)(adapted)
+        SIMD.register(*names, temps=temps, dst=dst, imm_arg=imm_arg, consts=consts)(adapted)
         return fn
 
     return register

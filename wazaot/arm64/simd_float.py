@@ -57,7 +57,6 @@ from .imms import Imm12
 from .regs import Gpr, Vec, v30, v31, x16
 from .sequences import mov_imm
 from .simd import (
-    const,
     fmov_to_gpr,
     implement,
     implement_table,
@@ -242,35 +241,50 @@ def _plan_shuffle(lanes: Sequence[int]) -> ShuffleFn | None:
     return _plan_ext(lanes)
 
 
-def _table_lookup(e: Emitter, d: Vec, a: Vec, b: Vec, lanes: Sequence[int]) -> None:
-    """The index vector built in dst, then TBL of a, b, or both (in v30, v31 unless
-    they are consecutive already; one register if a and b are the same)."""
-    if a is b:
-        table, length, indices = a, 1, [i % 16 for i in lanes]
-    elif max(lanes) < 16:
-        table, length, indices = a, 1, list(lanes)
+def _table_indices(lanes: Sequence[int]) -> tuple[int, bool]:
+    """The index vector of a TBL of ``lanes`` (as a 128-bit int) and whether it reads
+    both sources (a table of two registers) or one."""
+    if max(lanes) < 16:
+        indices, both = list(lanes), False
     elif min(lanes) >= 16:
-        table, length, indices = b, 1, [i - 16 for i in lanes]
+        indices, both = [i - 16 for i in lanes], False
     else:
-        table, length, indices = a, 2, list(lanes)
+        indices, both = list(lanes), True
+    return int.from_bytes(bytes(indices), "little"), both
+
+
+def _shuffle_consts(name: str, imm: tuple[int, ...]) -> tuple[int, ...]:
+    """A TBL's index vector, for the shuffles no permute instruction does."""
+    lanes = tuple(imm)
+    return () if _plan_shuffle(lanes) is not None else (_table_indices(lanes)[0],)
+
+
+def _table_lookup(e: Emitter, d: Vec, a: Vec, b: Vec, indices: Vec, lanes: Sequence[int]) -> None:
+    """TBL of a, b, or both (in v30, v31 unless they are consecutive already) by the
+    index vector ``indices``."""
+    _, both = _table_indices(lanes)
+    if not both:
+        table, length = (a if max(lanes) < 16 else b), 1
+    else:
+        table, length = a, 2
         if b.num != (a.num + 1) % 32:
             e.asm.emit(vec_mov(v30, a))
             e.asm.emit(vec_mov(v31, b))
             table = v30
-    const(e, d, int.from_bytes(bytes(indices), "little"))
-    e.asm.emit(vec_tbl(True, d, table, length, d))
+    e.asm.emit(vec_tbl(True, d, table, length, indices))
 
 
-@implement("i8x16.shuffle", dst="early")
+@implement("i8x16.shuffle", dst="early", consts=_shuffle_consts)
 def _shuffle(e: Emitter, inst: VecOp, d: Vec, srcs: Regs, temps: Regs) -> None:
-    """One permute instruction when the indices have its shape, else TBL."""
+    """One permute instruction when the indices have its shape, else TBL (its index
+    vector follows the sources)."""
     a, b = srcs[0], srcs[1]
     lanes = tuple(inst.imm)
     plan = _plan_shuffle(lanes)
     if plan is not None:
         plan(e, d, a, b)
     else:
-        _table_lookup(e, d, a, b, lanes)
+        _table_lookup(e, d, a, b, srcs[2], lanes)
 
 
 # -- bitwise -----------------------------------------------------------------------------
