@@ -1,10 +1,11 @@
-"""Cases of ``wazaot.arm64.encoding_simd``, the integer Advanced SIMD classes (see
+"""Cases of ``wazaot.arm64.encoding_simd``, the Advanced SIMD classes: their integer
+members by raw fields, the floating-point and bitwise ones by their enums (see
 ``cases.py``)."""
 
 from __future__ import annotations
 
 from wazaot.arm64 import encoding_simd as simd
-from wazaot.arm64.encoding_simd import AcrossOp, DiffOp, MiscOp, PermOp, SameOp, ShiftOp
+from wazaot.arm64.encoding_simd import AcrossOp, DiffOp, MiscOp, SameOp, ShiftOp
 
 from .cases import Chooser, Sample, registry
 
@@ -19,6 +20,20 @@ def arrangement(c: Chooser, sizes: tuple[int, ...] = (0, 1, 2, 3)) -> tuple[int,
     size = c.pick(sizes)
     q = True if size == 3 else c.pick([False, True])
     return size, q, ARRANGEMENT[size, q]
+
+
+SUFFIX = {8: "b", 16: "h", 32: "s", 64: "d"}
+
+
+def arr(q: bool, esize: int) -> str:
+    """The arrangement of ``q`` and ``esize``: ``16b``, ``4s``, ``2s``..."""
+    return f"{(128 if q else 64) // esize}{SUFFIX[esize]}"
+
+
+def shape(c: Chooser, sizes: tuple[int, ...] = (8, 16, 32, 64)) -> tuple[bool, int]:
+    """A lane width of ``sizes`` and a register width that has it (no ``1d``)."""
+    esize = c.pick(sizes)
+    return (True if esize == 64 else c.pick([False, True])), esize
 
 
 def mnemonic(op: object) -> str:
@@ -142,19 +157,49 @@ def simd_modified_imm(c: Chooser) -> Sample:
     return Sample(word, text)
 
 
+# -- the floating-point and bitwise members ------------------------------------------
+
+
 @case
-def simd_permute(c: Chooser) -> Sample:
-    op, rd, rn, rm = c.pick(list(PermOp)), c.vec(), c.vec(), c.vec()
-    size, q, t = arrangement(c)
+def vec_fp3(c: Chooser) -> Sample:
+    op, (q, esize) = c.pick(list(simd.VecFpOp2)), shape(c, (32, 64))
+    rd, rn, rm = c.vec(), c.vec(), c.vec()
+    t = arr(q, esize)
     text = f"{op.name} {rd}.{t}, {rn}.{t}, {rm}.{t}"
-    return Sample(simd.simd_permute(op.value, size, q, rd, rn, rm), text)
+    return Sample(simd.vec_fp3(op, q, esize, rd, rn, rm), text)
 
 
 @case
-def simd_ext(c: Chooser) -> Sample:
-    q, rd, rn, rm = c.pick([False, True]), c.vec(), c.vec(), c.vec()
-    index = c.edgy(0, 15 if q else 7)
-    t = "16b" if q else "8b"
-    return Sample(
-        simd.simd_ext(q, index, rd, rn, rm), f"ext {rd}.{t}, {rn}.{t}, {rm}.{t}, #{index}"
-    )
+def vec_logic(c: Chooser) -> Sample:
+    op, q = c.pick(list(simd.VecLogicOp)), c.pick([False, True])
+    rd, rn, rm = c.vec(), c.vec(), c.vec()
+    t = arr(q, 8)
+    name = op.name.rstrip("_")
+    if op is simd.VecLogicOp.orr and rn is rm:
+        text = f"mov {rd}.{t}, {rn}.{t}"
+    else:
+        text = f"{name} {rd}.{t}, {rn}.{t}, {rm}.{t}"
+    return Sample(simd.vec_logic(op, q, rd, rn, rm), text)
+
+
+@case
+def vec_fp1(c: Chooser) -> Sample:
+    op, (q, esize), rd, rn = c.pick(list(simd.VecFpOp1)), shape(c, (32, 64)), c.vec(), c.vec()
+    t = arr(q, esize)
+    zero = ", #0.0" if op.name.endswith("0") else ""
+    text = f"{op.mnemonic} {rd}.{t}, {rn}.{t}{zero}"
+    return Sample(simd.vec_fp1(op, q, esize, rd, rn), text)
+
+
+@case
+def vec_fcvtn(c: Chooser) -> Sample:
+    esize, upper, rd, rn = c.pick([16, 32]), c.pick([False, True]), c.vec(), c.vec()
+    text = f"fcvtn{'2' if upper else ''} {rd}.{arr(upper, esize)}, {rn}.{arr(True, 2 * esize)}"
+    return Sample(simd.vec_fcvtn(esize, rd, rn, upper), text)
+
+
+@case
+def vec_fcvtl(c: Chooser) -> Sample:
+    esize, upper, rd, rn = c.pick([32, 64]), c.pick([False, True]), c.vec(), c.vec()
+    text = f"fcvtl{'2' if upper else ''} {rd}.{arr(True, esize)}, {rn}.{arr(upper, esize // 2)}"
+    return Sample(simd.vec_fcvtl(esize, rd, rn, upper), text)

@@ -471,6 +471,30 @@ def _byte_reg_check(form: Form) -> tuple[int, ...]:
     return tuple(i for i, b in enumerate(form.byte_regs) if b)
 
 
+def _rm_bytes(r: int, rm: Gpr | Xmm | Mem) -> tuple[bytes, int, Mem | None]:
+    """The ModRM byte (``reg`` field ``r``), SIB and displacement of operand ``rm``;
+    its REX.X/REX.B bits (``0b0XB0`` as in REX: X is 2, B is 1); and ``rm`` again if it
+    is RIP-relative (its displacement is left 0 for :func:`_append`)."""
+    if type(rm) is Mem:
+        if rm.target is None:
+            tail, bits = _mem_bytes(r & 7, rm)
+            return tail, bits, None
+        return bytes(((r & 7) << 3 | 5, 0, 0, 0, 0)), 0, rm
+    n = rm.num
+    return bytes((0xC0 | (r & 7) << 3 | n & 7,)), n >> 3, None
+
+
+def _append(asm: Assembler, code: bytes, rip: Mem | None, imm_w: int) -> None:
+    """Append an instruction; a RIP-relative operand's displacement (the 4 bytes before
+    the ``imm_w`` bytes of immediate) becomes a reference to its target."""
+    buf = asm.buf
+    buf += code
+    if rip is not None:
+        end = len(buf)
+        assert rip.target is not None
+        asm._reference(rip.target, end - 4 - imm_w, end, rip.disp)
+
+
 def _modrm_encoder(form: Form) -> Encoder:
     """A form with a ModRM byte: ``reg`` is an operand or the ``/digit``."""
     roles = form.roles
@@ -488,33 +512,16 @@ def _modrm_encoder(form: Form) -> Encoder:
     def encode(asm: Assembler, ops: Sequence[Any]) -> None:
         rm = ops[rm_i]
         r = ops[reg_i].num if reg_i >= 0 else digit
-        rex_bits = w | (r & 8) >> 1
         op = opcode if cc_i < 0 else head + bytes((last | ops[cc_i].value,))
-        rip = None
-        if type(rm) is Mem:
-            if rm.target is None:
-                tail, bits = _mem_bytes(r & 7, rm)
-                rex_bits |= bits
-            else:
-                rip = rm
-                tail = bytes(((r & 7) << 3 | 5, 0, 0, 0, 0))
-        else:
-            n = rm.num
-            rex_bits |= n >> 3
-            tail = bytes((0xC0 | (r & 7) << 3 | n & 7,))
+        tail, bits, rip = _rm_bytes(r, rm)
+        rex_bits = w | (r & 8) >> 1 | bits
         if rex_bits or (bytes8 and any(type(ops[i]) is Gpr and 4 <= ops[i].num < 8 for i in bytes8)):
             code = prefix + bytes((0x40 | rex_bits,)) + op + tail
         else:
             code = prefix + op + tail
         if imm_i >= 0:
             code += (ops[imm_i] & imm_mask).to_bytes(imm_w, "little")
-        buf = asm.buf
-        if rip is None:
-            buf += code
-            return
-        end = len(buf) + len(code)
-        buf += code
-        asm._reference(rip.target, end - len(tail) - imm_w + 1, end, rip.disp)
+        _append(asm, code, rip, imm_w)
 
     return encode
 
@@ -594,18 +601,7 @@ def _vex_encoder(form: Form) -> Encoder:
         rm = ops[rm_i]
         r = ops[reg_i].num if reg_i >= 0 else digit
         v = (~ops[v_i].num & 15) << 3 if v_i >= 0 else 0x78
-        xb = 0
-        rip = None
-        if type(rm) is Mem:
-            if rm.target is None:
-                tail, xb = _mem_bytes(r & 7, rm)
-            else:
-                rip = rm
-                tail = bytes(((r & 7) << 3 | 5, 0, 0, 0, 0))
-        else:
-            n = rm.num
-            xb = n >> 3
-            tail = bytes((0xC0 | (r & 7) << 3 | n & 7,))
+        tail, xb, rip = _rm_bytes(r, rm)
         not_r = (~r & 8) << 4
         if short_ok and not xb:
             code = bytes((0xC5, not_r | v | low)) + opcode + tail
@@ -618,13 +614,7 @@ def _vex_encoder(form: Form) -> Encoder:
         elif imm_i >= 0:
             imm_w = 1
             code += bytes((ops[imm_i] & 0xFF,))
-        buf = asm.buf
-        if rip is None:
-            buf += code
-            return
-        end = len(buf) + len(code)
-        buf += code
-        asm._reference(rip.target, end - 4 - imm_w, end, rip.disp)
+        _append(asm, code, rip, imm_w)
 
     return encode
 

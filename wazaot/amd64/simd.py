@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Literal
 
-from ..lower.vector import DstMode, VecOp, VectorEmitFn, VectorTable
+from ..lower.vector import ConstsFn, DstMode, VecOp, VectorEmitFn, VectorTable
 from ..machinst import PReg, RegClass
 from .abi import gpr, xmm
 from .emit import Emitter
@@ -174,13 +174,14 @@ def _adapt(fn: VecEmit, avx: bool, avx2: bool, domain: Domain) -> VectorEmitFn:
 
 
 def implement(*names: str, dst: DstMode = "reuse", temps: str = "", imm_arg: int | None = None,
-              when: Collection[str] = (), avx2: bool = False, domain: Domain = "float"
-              ) -> Callable[[VecEmit], VecEmit]:  # fmt: skip
+              when: Collection[str] = (), avx2: bool = False, domain: Domain = "float",
+              consts: ConstsFn | None = None) -> Callable[[VecEmit], VecEmit]:  # fmt: skip
     """Register ``fn`` (a :data:`VecEmit`) for ``names`` in :data:`SIMD`: with the SSE
     forms (``dst``: by default, dst reuses the first source), with the VEX forms on
     processors with AVX (``dst="late"``) and, with ``avx2``, once more for AVX2. Each
-    also requires the features ``when`` (``{"sse42"}``); ``temps`` and ``imm_arg`` are
-    those of :meth:`VectorTable.register`, ``domain`` that of :class:`Vec`."""
+    also requires the features ``when`` (``{"sse42"}``); ``temps``, ``imm_arg`` and
+    ``consts`` are those of :meth:`VectorTable.register`, ``domain`` that of
+    :class:`Vec`."""
 
     def register(fn: VecEmit) -> VecEmit:
         variants: list[tuple[bool, DstMode, set[str]]] = [
@@ -189,7 +190,8 @@ def implement(*names: str, dst: DstMode = "reuse", temps: str = "", imm_arg: int
             variants.append((True, "late", {"avx", "avx2", *when}))
         for avx, mode, features in variants:
             emit = _adapt(fn, avx, "avx2" in features, domain)
-            SIMD.register(*names, temps=temps, dst=mode, imm_arg=imm_arg, when=features)(emit)
+            SIMD.register(*names, temps=temps, dst=mode, imm_arg=imm_arg, when=features,
+                          consts=consts)(emit)  # fmt: skip
         return fn
 
     return register

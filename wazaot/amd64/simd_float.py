@@ -439,52 +439,101 @@ def _imm4(lanes: Sequence[int]) -> int:
     return sum((lane & 3) << (2 * i) for i, lane in enumerate(lanes))
 
 
-def _shuffle_one(v: Vec, dst: Xmm, src: Xmm, lanes: Sequence[int]) -> None:
-    """``lanes`` (0-15) of one source: a move, pshufd, palignr (a rotation), or pshufb
-    with a mask."""
-    dwords = _wide_lanes(lanes, 4)
+def _plan_one(lanes: Sequence[int]) -> tuple[str, tuple[int, ...]]:
+    """How ``lanes`` (0-15) of one source are taken: a move, pshufd, palignr (a
+    rotation), or pshufb with a mask; and the masks that reads."""
     if list(lanes) == list(range(16)):
-        v.move(dst, src)
-    elif dwords is not None:
-        v.unary("pshufd", dst, src, _imm4(dwords))
-    elif all(lanes[i] == (lanes[0] + i) % 16 for i in range(16)):  # a rotation
-        v.op("palignr", dst, src, src, lanes[0])
-    else:
-        v.const(xmm15, _pshufb_mask(lanes, 0))
-        v.op("pshufb", dst, src, xmm15)
+        return "move", ()
+    if _wide_lanes(lanes, 4) is not None:
+        return "pshufd", ()
+    if all(lanes[i] == (lanes[0] + i) % 16 for i in range(16)):
+        return "palignr", ()
+    return "pshufb", (_pshufb_mask(lanes, 0),)
 
 
-def _shuffle_two(v: Vec, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, lanes: tuple[int, ...]) -> None:
-    """``lanes`` of both sources: shufps, punpck*, palignr, insertps, pblendw, a blend
-    of bytes; else pshufb of each source with its mask, or'ed."""
+def _plan_two(lanes: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
+    """How ``lanes`` of both sources are taken: shufps, punpck*, palignr, insertps,
+    pblendw, a blend of bytes; else pshufb of each source with its mask, or'ed; and the
+    masks that reads."""
     dwords = _wide_lanes(lanes, 4)
     words = _wide_lanes(lanes, 2)
-    inserted = _insert_one(dwords) if dwords is not None else None
     if dwords is not None and all(d < 4 for d in dwords[:2]) and all(d >= 4 for d in dwords[2:]):
+        return "shufps", ()
+    if dwords is not None and all(d >= 4 for d in dwords[:2]) and all(d < 4 for d in dwords[2:]):
+        return "shufps_ba", ()
+    if lanes in _UNPACKS:
+        return "unpack", ()
+    if tuple((x + 16) % 32 for x in lanes) in _UNPACKS:
+        return "unpack_ba", ()
+    if all(lanes[i] == lanes[0] + i for i in range(16)):  # bytes k.. of a:b
+        return "palignr", ()
+    if all(lanes[i] == (lanes[0] + i) % 32 for i in range(16)):  # bytes k.. of b:a
+        return "palignr_ba", ()
+    if dwords is not None and _insert_one(dwords) is not None:
+        return "insertps", ()
+    if words is not None and all(w % 8 == i for i, w in enumerate(words)):
+        return "pblendw", ()
+    if all(x % 16 == i for i, x in enumerate(lanes)):
+        return "blend", (sum(0xFF << (8 * i) for i, x in enumerate(lanes) if x >= 16),)
+    return "pshufb", (_pshufb_mask(lanes, 16), _pshufb_mask(lanes, 0))
+
+
+def _plan(lanes: tuple[int, ...]) -> tuple[str, tuple[int, ...]]:
+    """The pattern of shuffle ``lanes`` and the masks its code reads (``_shuffle``)."""
+    if all(x < 16 for x in lanes):
+        return _plan_one(lanes)
+    if all(x >= 16 for x in lanes):
+        return _plan_one([x - 16 for x in lanes])
+    return _plan_two(lanes)
+
+
+def _shuffle_one(v: Vec, dst: Xmm, src: Xmm, lanes: Sequence[int], kind: str,
+                 masks: Sequence[Xmm]) -> None:  # fmt: skip
+    if kind == "move":
+        v.move(dst, src)
+    elif kind == "pshufd":
+        dwords = _wide_lanes(lanes, 4)
+        assert dwords is not None
+        v.unary("pshufd", dst, src, _imm4(dwords))
+    elif kind == "palignr":
+        v.op("palignr", dst, src, src, lanes[0])
+    else:
+        v.op("pshufb", dst, src, masks[0])
+
+
+def _shuffle_two(v: Vec, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, lanes: tuple[int, ...], kind: str,
+                 masks: Sequence[Xmm]) -> None:  # fmt: skip
+    dwords = _wide_lanes(lanes, 4)
+    if kind == "shufps":
+        assert dwords is not None
         v.op("shufps", dst, a, b, _imm4(dwords))
-    elif dwords is not None and all(d >= 4 for d in dwords[:2]) and all(d < 4 for d in dwords[2:]):
+    elif kind == "shufps_ba":
+        assert dwords is not None
         v.op("shufps", dst, b, a, _imm4(dwords))
-    elif lanes in _UNPACKS:
+    elif kind == "unpack":
         v.op(_UNPACKS[lanes], dst, a, b)
-    elif tuple((x + 16) % 32 for x in lanes) in _UNPACKS:
+    elif kind == "unpack_ba":
         v.op(_UNPACKS[tuple((x + 16) % 32 for x in lanes)], dst, b, a)
-    elif all(lanes[i] == lanes[0] + i for i in range(16)):  # bytes k.. of a:b
+    elif kind == "palignr":
         v.op("palignr", dst, b, a, lanes[0])
-    elif all(lanes[i] == (lanes[0] + i) % 32 for i in range(16)):  # bytes k.. of b:a
+    elif kind == "palignr_ba":
         v.op("palignr", dst, a, b, lanes[0] - 16)
-    elif inserted is not None:
+    elif kind == "insertps":
+        assert dwords is not None
+        inserted = _insert_one(dwords)
+        assert inserted is not None
         first, lane, src_lane = inserted
         base, other = (a, b) if first == 0 else (b, a)
         v.op("insertps", dst, base, other, src_lane << 6 | lane << 4)
-    elif words is not None and all(w % 8 == i for i, w in enumerate(words)):
+    elif kind == "pblendw":
+        words = _wide_lanes(lanes, 2)
+        assert words is not None
         v.op("pblendw", dst, a, b, sum(1 << i for i, w in enumerate(words) if w >= 8))
-    elif all(x % 16 == i for i, x in enumerate(lanes)):
-        _blend_bytes(v, dst, a, b, t, sum(0xFF << (8 * i) for i, x in enumerate(lanes) if x >= 16))
+    elif kind == "blend":
+        _blend_bytes(v, dst, a, b, t, masks[0])
     else:
-        v.const(xmm15, _pshufb_mask(lanes, 16))
-        v.op("pshufb", t, b, xmm15)
-        v.const(xmm15, _pshufb_mask(lanes, 0))
-        v.op("pshufb", dst, a, xmm15)
+        v.op("pshufb", t, b, masks[0])
+        v.op("pshufb", dst, a, masks[1])
         v.op("por", dst, dst, t)
 
 
@@ -499,36 +548,37 @@ def _insert_one(dwords: Sequence[int]) -> tuple[int, int, int] | None:
     return None
 
 
-def _blend_bytes(v: Vec, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, mask: int) -> None:
+def _blend_bytes(v: Vec, dst: Xmm, a: Xmm, b: Xmm, t: Xmm, mask: Xmm) -> None:
     """Bytes of b where ``mask`` has 0xff, of a elsewhere: vpblendvb with AVX, else
     (b & mask) | (a & ~mask)."""
-    v.const(xmm15, mask)
     if v.avx:
-        v.asm.emit("vpblendvb", None, dst, a, b, xmm15)
+        v.asm.emit("vpblendvb", None, dst, a, b, mask)
         return
-    v.op("pand", t, b, xmm15)
-    v.op("pandn", xmm15, xmm15, a)
+    v.op("pand", t, b, mask)
+    v.op("pandn", xmm15, mask, a)
     v.op("por", dst, xmm15, t)
 
 
-@implement("i8x16.shuffle", temps="v")
+@implement("i8x16.shuffle", temps="v", consts=lambda name, imm: _plan(tuple(imm))[1])
 def _shuffle(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """Byte lanes ``inst.imm`` (0-15: a, 16-31: b), by the patterns of one instruction
-    where they fit (see ``_shuffle_one``, ``_shuffle_two``)."""
-    (a, b), t = srcs, temps[0]
+    where they fit (``_plan``); the masks the pattern reads follow the sources."""
+    a, b, *masks = srcs
+    t = temps[0]
     lanes = tuple(inst.imm)
+    kind, _ = _plan(lanes)
     if all(x < 16 for x in lanes):
-        _shuffle_one(v, dst, a, lanes)
+        _shuffle_one(v, dst, a, lanes, kind, masks)
     elif all(x >= 16 for x in lanes):
-        _shuffle_one(v, dst, b, [x - 16 for x in lanes])
+        _shuffle_one(v, dst, b, [x - 16 for x in lanes], kind, masks)
     else:
-        _shuffle_two(v, dst, a, b, t, lanes)
+        _shuffle_two(v, dst, a, b, t, lanes, kind, masks)
 
 
-@implement("i8x16.swizzle")
+@implement("i8x16.swizzle", consts=lambda name, imm: (splat(8, 0x70),))
 def _swizzle(v: Vec, inst: VecOp, dst: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """pshufb by the indices plus 0x70 (saturating): 16 and above set bit 7, which
     pshufb reads as zero."""
-    v.const(xmm15, splat(8, 0x70))
-    v.op("paddusb", xmm15, xmm15, srcs[1])
-    v.op("pshufb", dst, srcs[0], xmm15)
+    a, indices, k70 = srcs
+    v.op("paddusb", xmm15, k70, indices)
+    v.op("pshufb", dst, a, xmm15)

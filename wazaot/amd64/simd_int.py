@@ -318,20 +318,18 @@ def _extadd_u16(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequenc
 _NIBBLE_COUNTS = int.from_bytes(bytes(bin(i).count("1") for i in range(16)), "little")
 
 
-@_implement("i8x16.popcnt", temps="vv")
+@_implement("i8x16.popcnt", temps="vv", consts=lambda name, imm: (splat(8, 0x0F), _NIBBLE_COUNTS))
 def _popcnt(v: Vec, inst: VecOp, d: Xmm, srcs: Sequence[Xmm], temps: Sequence[Xmm]) -> None:
     """The bit counts of both nibbles of each byte looked up in a 16-byte table
     (pshufb), added (paddb)."""
-    a = srcs[0]
+    a, low_nibbles, table = srcs
     high, low = temps
-    v.const(xmm15, splat(8, 0x0F))
     v.shift("psrlw", high, a, 4)
-    v.op("pand", high, high, xmm15)
-    v.op("pand", d, a, xmm15)
-    v.const(xmm15, _NIBBLE_COUNTS)
-    v.op("pshufb", low, xmm15, d)
-    v.op("pshufb", xmm15, xmm15, high)
-    v.op("paddb", d, low, xmm15)
+    v.op("pand", high, high, low_nibbles)
+    v.op("pand", low, a, low_nibbles)
+    v.op("pshufb", low, table, low)
+    v.op("pshufb", high, table, high)
+    v.op("paddb", d, low, high)
 
 
 @_implement(*(f"{shape}.all_true" for shape in _SUFFIX), dst="late")

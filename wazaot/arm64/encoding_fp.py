@@ -18,6 +18,16 @@ from __future__ import annotations
 import enum
 
 from .args import Cond
+from .encoding_simd import (
+    AcrossOp,
+    MiscOp,
+    VecLogicOp,
+    simd_across,
+    simd_modified_imm,
+    simd_two_misc,
+    vec_logic,
+)
+from .encoding_simd_lanes import vec_ins_gpr
 from .imms import FpImm8
 from .regs import Gpr, Reg, Vec
 
@@ -185,88 +195,48 @@ def fp_int(op: FpIntOp, int_size: int, fp_size: int, rd: Reg, rn: Reg) -> int:
 
 
 # --------------------------------------------------------------------------------------
-# Advanced SIMD: what scalar code borrows from the vector unit
+# Advanced SIMD: what scalar code borrows from the vector unit, by name (the classes are
+# encoded in encoding_simd.py and encoding_simd_lanes.py)
 
 
 def simd_cnt(q: bool, rd: Vec, rn: Vec) -> int:
-    """CNT: the population count of each byte (``v.8b``, or ``v.16b`` if ``q``).
-
-    C4.1 Data Processing -- Scalar Floating-Point and Advanced SIMD, "Advanced SIMD
-    two-register miscellaneous"::
-
-        |31|30|29|28     24|23 22|21   17|16    12|11 10|9    5|4    0|
-        | 0| Q| U|0 1 1 1 0| size|1 0 0 0 0| opcode | 1 0 |  Rn  |  Rd  |
-                                                 U=0 size=00 opcode=00101
-    """
-    return 0x0E205800 | q << 30 | _v(rn) << 5 | _v(rd)
+    """CNT: the population count of each byte (``v.8b``, or ``v.16b`` if ``q``): "two-
+    register miscellaneous" U=0 size=00 opcode=00101 (:func:`simd_two_misc`)."""
+    return simd_two_misc(MiscOp.cnt.u, 0, MiscOp.cnt.opcode, q, rd, rn)
 
 
 _ACROSS_SIZE = {8: 0, 16: 1, 32: 2}
 
 
-def _across(u: int, opcode: int, q: bool, esize: int, rd: Vec, rn: Vec) -> int:
-    size = _ACROSS_SIZE[esize]
-    assert not (esize == 32 and not q), "no 2s arrangement across lanes"
-    return (0x0E300800 | q << 30 | u << 29 | size << 22 | opcode << 12 | _v(rn) << 5
-            | _v(rd))  # fmt: skip
-
-
 def simd_addv(q: bool, esize: int, rd: Vec, rn: Vec) -> int:
     """ADDV: the sum of the ``esize``-bit lanes (8, 16 or 32) of ``rn`` (64 bits, or
-    128 if ``q``) into the scalar ``rd`` of that size, modulo 2**esize.
-
-    C4.1 Data Processing -- Scalar Floating-Point and Advanced SIMD, "Advanced SIMD
-    across lanes"::
-
-        |31|30|29|28     24|23 22|21   17|16    12|11 10|9    5|4    0|
-        | 0| Q| U|0 1 1 1 0| size|1 1 0 0 0| opcode | 1 0 |  Rn  |  Rd  |
-                                          ADDV: U=0 opcode=11011; UADDLV: U=1 opcode=00011
-    """
-    return _across(0, 0b11011, q, esize, rd, rn)
+    128 if ``q``) into the scalar ``rd`` of that size, modulo 2**esize: "across lanes"
+    U=0 opcode=11011 (:func:`simd_across`)."""
+    op = AcrossOp.addv
+    return simd_across(op.u, _ACROSS_SIZE[esize], op.opcode, q, rd, rn)
 
 
 def simd_uaddlv(q: bool, esize: int, rd: Vec, rn: Vec) -> int:
-    """UADDLV: the sum of the unsigned lanes into a scalar twice as wide (no overflow);
-    layout as :func:`simd_addv`."""
-    return _across(1, 0b00011, q, esize, rd, rn)
+    """UADDLV: the sum of the unsigned lanes into a scalar twice as wide (no overflow):
+    "across lanes" U=1 opcode=00011 (:func:`simd_across`)."""
+    op = AcrossOp.uaddlv
+    return simd_across(op.u, _ACROSS_SIZE[esize], op.opcode, q, rd, rn)
 
 
 def vec_mov(rd: Vec, rn: Vec) -> int:
-    """MOV (vector): ``orr rd.16b, rn.16b, rn.16b``, a whole 128-bit register copy.
-
-    C4.1 Data Processing -- Scalar Floating-Point and Advanced SIMD, "Advanced SIMD
-    three same"::
-
-        |31|30|29|28     24|23 22|21|20  16|15    11|10|9    5|4    0|
-        | 0| Q| U|0 1 1 1 0| size| 1|  Rm  | opcode | 1|  Rn  |  Rd  |
-                                        ORR: Q=1 U=0 size=10 opcode=00011
-    """
-    return 0x4EA01C00 | _v(rn) << 16 | _v(rn) << 5 | _v(rd)
+    """MOV (vector): ``orr rd.16b, rn.16b, rn.16b``, a whole 128-bit register copy
+    (:func:`vec_logic`)."""
+    return vec_logic(VecLogicOp.orr, True, rd, rn, rn)
 
 
 def vec_zero(rd: Vec) -> int:
-    """MOVI ``rd.2d, #0``: all 128 bits of ``rd`` cleared.
-
-    C4.1 Data Processing -- Scalar Floating-Point and Advanced SIMD, "Advanced SIMD
-    modified immediate"::
-
-        |31|30|29|28          19|18 16|15   12|11|10|9     5|4    0|
-        | 0| Q|op|0 1 1 1 1 0 0 0 0 0| abc | cmode |o2| 1|defgh |  Rd  |
-                        Q=1 op=1 cmode=1110 o2=0: MOVI Vd.2D, #imm (abcdefgh = 0)
-    """
-    return 0x6F00E400 | _v(rd)
+    """MOVI ``rd.2d, #0``: all 128 bits of ``rd`` cleared; "modified immediate" Q=1
+    op=1 cmode=1110 (:func:`simd_modified_imm`)."""
+    return simd_modified_imm(True, 0b1110, True, 0, rd)
 
 
 def vec_ins_x(rd: Vec, lane: int, rn: Gpr) -> int:
     """INS (general), alias ``mov rd.d[lane], xn``: 64-bit lane ``lane`` (0 or 1) of
-    ``rd`` := ``rn``; the other lane is kept.
-
-    C4.1 Data Processing -- Scalar Floating-Point and Advanced SIMD, "Advanced SIMD
-    copy"::
-
-        |31|30|29|28          21|20  16|15|14  11|10|9    5|4    0|
-        | 0| Q|op|0 1 1 1 0 0 0 0| imm5 | 0| imm4 | 1|  Rn  |  Rd  |
-                        Q=1 op=0 imm4=0011; imm5 = lane:1000 for a doubleword
-    """
+    ``rd`` := ``rn``; the other lane is kept (:func:`vec_ins_gpr`)."""
     assert lane in (0, 1)
-    return 0x4E001C00 | (lane << 4 | 0b1000) << 16 | rn.zr_field << 5 | _v(rd)
+    return vec_ins_gpr(64, rd, lane, rn)

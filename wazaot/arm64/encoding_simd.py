@@ -13,6 +13,15 @@ bytes (0 for bytes ... 3 for doublewords)::
     simd_three_same(False, 2, 0b10000, True, v0, v1, v2)      add v0.4s, v1.4s, v2.4s
     simd_two_misc(True, 0, 0b01011, True, v0, v1)             neg v0.16b, v1.16b
     simd_shift_imm(False, 0b00000, True, 16, 3, v0, v1)       sshr v0.8h, v1.8h, #3
+
+The floating-point and bitwise members of "three same" and "two-register
+miscellaneous" have their own enums and take the lane width in bits (``esize``, 32 or
+64), since their ``size`` field packs an opcode bit with ``sz``::
+
+    vec_fp3(VecFpOp2.fadd, True, 32, v0, v1, v2)              fadd v0.4s, v1.4s, v2.4s
+    vec_logic(VecLogicOp.bsl, True, v0, v1, v2)               bsl v0.16b, v1.16b, v2.16b
+
+The lane moves, permutes, EXT and TBL are in ``encoding_simd_lanes.py``.
 """
 
 from __future__ import annotations
@@ -22,10 +31,17 @@ import enum
 from .regs import Vec
 
 __all__ = [
-    "AcrossOp", "DiffOp", "MiscOp", "PermOp", "SameOp", "ShiftOp", "simd_across",
-    "simd_ext", "simd_modified_imm", "simd_permute", "simd_scalar_pairwise",
-    "simd_shift_imm", "simd_three_diff", "simd_three_same", "simd_two_misc",
+    "AcrossOp", "DiffOp", "MiscOp", "SameOp", "ShiftOp", "VecFpOp1", "VecFpOp2",
+    "VecLogicOp", "simd_across", "simd_modified_imm", "simd_scalar_pairwise",
+    "simd_shift_imm", "simd_three_diff", "simd_three_same", "simd_two_misc", "vec_fcvtl",
+    "vec_fcvtn", "vec_fp1", "vec_fp3", "vec_logic",
 ]  # fmt: skip
+
+
+def _fp_sz(esize: int) -> int:
+    """The ``sz`` bit of a floating-point lane width (0 single, 1 double)."""
+    assert esize in (32, 64), f"floating-point lanes are 32 or 64 bits, not {esize}"
+    return esize >> 6
 
 
 def _v(reg: Vec) -> int:
@@ -83,6 +99,51 @@ def simd_three_same(u: bool, size: int, opcode: int, q: bool, rd: Vec, rn: Vec, 
     """
     return (0x0E200400 | q << 30 | u << 29 | size << 22 | _v(rm) << 16 | opcode << 11
             | _v(rn) << 5 | _v(rd))  # fmt: skip
+
+
+class VecFpOp2(enum.Enum):
+    """The floating-point operations of "three same": the value is (U, a, opcode), ``a``
+    the high bit of ``size`` (its low bit is ``sz``, the lane width)."""
+
+    fadd = (0, 0, 0b11010)
+    fsub = (0, 1, 0b11010)
+    fmul = (1, 0, 0b11011)
+    fdiv = (1, 0, 0b11111)
+    fmax = (0, 0, 0b11110)  # NaN if either is NaN, -0 < +0 (wasm max)
+    fmin = (0, 1, 0b11110)
+    fmaxnm = (0, 0, 0b11000)
+    fminnm = (0, 1, 0b11000)
+    fcmeq = (0, 0, 0b11100)  # all ones where equal (false on NaN)
+    fcmge = (1, 0, 0b11100)  # rn >= rm
+    fcmgt = (1, 1, 0b11100)  # rn > rm
+
+
+def vec_fp3(op: VecFpOp2, q: bool, esize: int, rd: Vec, rn: Vec, rm: Vec) -> int:
+    """:func:`simd_three_same` of 32- or 64-bit float lanes (FADD, FMIN, FCMGT...):
+    ``size`` is ``a:sz``."""
+    assert q or esize != 64, "no 1d arrangement here"
+    u, a, opcode = op.value
+    return simd_three_same(bool(u), a << 1 | _fp_sz(esize), opcode, q, rd, rn, rm)
+
+
+class VecLogicOp(enum.Enum):
+    """The bitwise operations of "three same" (opcode 00011): the value is (U, size)."""
+
+    and_ = (0, 0b00)
+    bic = (0, 0b01)  # rn & ~rm
+    orr = (0, 0b10)  # (mov when rn = rm)
+    orn = (0, 0b11)  # rn | ~rm
+    eor = (1, 0b00)
+    bsl = (1, 0b01)  # rd := rd ? rn : rm, bit by bit
+    bit = (1, 0b10)  # rd := rm ? rn : rd
+    bif = (1, 0b11)  # rd := rm ? rd : rn
+
+
+def vec_logic(op: VecLogicOp, q: bool, rd: Vec, rn: Vec, rm: Vec) -> int:
+    """AND, BIC, ORR, ORN, EOR, BSL, BIT, BIF of whole registers (``.16b``, or
+    ``.8b``): :func:`simd_three_same` with opcode=00011, ``size`` the operation."""
+    u, size = op.value
+    return simd_three_same(bool(u), size, 0b00011, q, rd, rn, rm)
 
 
 # -- three different ----------------------------------------------------------------------
@@ -146,6 +207,58 @@ def simd_two_misc(u: bool, size: int, opcode: int, q: bool, rd: Vec, rn: Vec) ->
          0  Q  U  0 1 1 1 0  size  1 0 0 0 0  opcode   1  0  Rn    Rd
     """
     return 0x0E200800 | q << 30 | u << 29 | size << 22 | opcode << 12 | _v(rn) << 5 | _v(rd)
+
+
+class VecFpOp1(enum.Enum):
+    """The floating-point operations of "two-register miscellaneous" of one
+    arrangement: the value is (U, a, opcode), as :class:`VecFpOp2`. The comparisons with
+    zero set all ones where ``rn`` compares true with +0.0."""
+
+    fabs = (0, 1, 0b01111)
+    fneg = (1, 1, 0b01111)
+    fsqrt = (1, 1, 0b11111)
+    frintn = (0, 0, 0b11000)  # to nearest, ties to even (wasm nearest)
+    frintm = (0, 0, 0b11001)  # toward -inf (floor)
+    frintp = (0, 1, 0b11000)  # toward +inf (ceil)
+    frintz = (0, 1, 0b11001)  # toward zero (trunc)
+    fcvtzs = (0, 1, 0b11011)  # to signed integer lanes of the same width, saturating
+    fcvtzu = (1, 1, 0b11011)
+    scvtf = (0, 0, 0b11101)  # from signed integer lanes of the same width
+    ucvtf = (1, 0, 0b11101)
+    fcmgt0 = (0, 1, 0b01100)
+    fcmeq0 = (0, 1, 0b01101)
+    fcmlt0 = (0, 1, 0b01110)
+    fcmge0 = (1, 1, 0b01100)
+    fcmle0 = (1, 1, 0b01101)
+
+    @property
+    def mnemonic(self) -> str:
+        return self.name.rstrip("0")
+
+
+def vec_fp1(op: VecFpOp1, q: bool, esize: int, rd: Vec, rn: Vec) -> int:
+    """:func:`simd_two_misc` of 32- or 64-bit float lanes (FABS, FRINTN, FCVTZS, FCMEQ
+    #0.0...): ``size`` is ``a:sz``."""
+    assert q or esize != 64, "no 1d arrangement here"
+    u, a, opcode = op.value
+    return simd_two_misc(bool(u), a << 1 | _fp_sz(esize), opcode, q, rd, rn)
+
+
+def vec_fcvtn(esize: int, rd: Vec, rn: Vec, upper: bool = False) -> int:
+    """FCVTN (FCVTN2 if ``upper``): the float lanes of ``rn`` narrowed to ``esize`` (16
+    or 32) bits, into the low half of ``rd`` (the high half cleared), or into its high
+    half (the low half kept): :func:`simd_two_misc` U=0 opcode=10110, ``size`` = 0:sz,
+    ``sz`` the source being double."""
+    assert esize in (16, 32)
+    return simd_two_misc(False, esize >> 5, 0b10110, upper, rd, rn)
+
+
+def vec_fcvtl(esize: int, rd: Vec, rn: Vec, upper: bool = False) -> int:
+    """FCVTL (FCVTL2 if ``upper``): the float lanes of the low (high) half of ``rn``
+    widened to ``esize`` (32 or 64) bits: :func:`simd_two_misc` U=0 opcode=10111,
+    ``size`` = 0:sz, ``sz`` the result being double."""
+    assert esize in (32, 64)
+    return simd_two_misc(False, esize >> 6, 0b10111, upper, rd, rn)
 
 
 # -- shift by immediate ---------------------------------------------------------------------
@@ -241,39 +354,3 @@ def simd_modified_imm(op: bool, cmode: int, q: bool, imm8: int, rd: Vec) -> int:
     assert 0 <= imm8 < 256 and 0 <= cmode < 16
     return (0x0F000400 | q << 30 | op << 29 | (imm8 >> 5) << 16 | cmode << 12
             | (imm8 & 31) << 5 | _v(rd))  # fmt: skip
-
-
-# -- permute and extract --------------------------------------------------------------------
-
-
-class PermOp(enum.Enum):
-    """The operations of "permute" (bits 14:12)."""
-
-    uzp1 = 0b001
-    trn1 = 0b010
-    zip1 = 0b011
-    uzp2 = 0b101
-    trn2 = 0b110
-    zip2 = 0b111
-
-
-def simd_permute(opcode: int, size: int, q: bool, rd: Vec, rn: Vec, rm: Vec) -> int:
-    """Advanced SIMD permute: ZIP1/2 interleave the lower/upper halves of ``rn`` and
-    ``rm``, UZP1/2 take their even/odd lanes, TRN1/2 transpose pairs::
-
-        31 30 29 28    24 23 22 21 20  16 15 14  12 11 10 9   5 4   0
-         0  Q  0  0 1 1 1 0  size  0  Rm   0 opcode  1  0  Rn    Rd
-    """
-    assert not (size == 3 and not q)
-    return (0x0E000800 | q << 30 | size << 22 | _v(rm) << 16 | opcode << 12 | _v(rn) << 5
-            | _v(rd))  # fmt: skip
-
-
-def simd_ext(q: bool, index: int, rd: Vec, rn: Vec, rm: Vec) -> int:
-    """EXT: the bytes ``index`` .. of ``rm:rn`` (``rn`` the low part), 8 or 16 of them::
-
-        31 30 29 28    24 23 22 21 20  16 15 14  11 10 9   5 4   0
-         0  Q  1  0 1 1 1 0  0  0  0  Rm   0  imm4   0  Rn    Rd
-    """
-    assert 0 <= index < (16 if q else 8)
-    return 0x2E000000 | q << 30 | _v(rm) << 16 | index << 11 | _v(rn) << 5 | _v(rd)

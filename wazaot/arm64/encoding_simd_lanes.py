@@ -1,8 +1,7 @@
 """The arm64 Advanced SIMD encodings of lane moves (DUP, INS, UMOV, SMOV), permutes
-(ZIP, UZP, TRN, EXT), table lookups (TBL, TBX), the floating-point vector classes,
-the bitwise instructions, narrowing and lengthening, and the reductions across lanes:
-C4.1 "Data Processing -- Scalar Floating-Point and Advanced SIMD" of the Arm ARM (DDI
-0487). The integer arithmetic classes are in ``encoding_simd.py``.
+(ZIP, UZP, TRN, EXT) and table lookups (TBL, TBX): C4.1 "Data Processing -- Scalar
+Floating-Point and Advanced SIMD" of the Arm ARM (DDI 0487). The arithmetic,
+floating-point and bitwise classes are in ``encoding_simd.py``.
 
 One pure function per encoding class (or per family sharing one) returns the 32-bit
 instruction word; its docstring draws the bit layout. ``q`` selects the 128-bit
@@ -10,9 +9,9 @@ register over the 64-bit one; ``esize`` is the lane width in bits (8, 16, 32 or 
 so ``q`` and ``esize`` make the arrangement (``.16b``, ``.8h``, ``.4s``, ``.2d``;
 ``.8b``, ``.4h``, ``.2s`` when ``q`` is false)::
 
-    vec_fp3(VecFpOp2.fadd, True, 32, v0, v1, v2)       fadd v0.4s, v1.4s, v2.4s
     vec_dup_gpr(True, 8, v0, x1)                       dup v0.16b, w1
     vec_umov(16, x0, v1, 3)                            umov w0, v1.h[3]
+    vec_permute(PermuteOp.zip1, True, 8, v0, v1, v2)   zip1 v0.16b, v1.16b, v2.16b
     vec_tbl(True, v0, v30, 2, v2)                      tbl v0.16b, {v30.16b, v31.16b}, v2.16b
 """
 
@@ -36,12 +35,6 @@ def _size(esize: int) -> int:
         return _LOG[esize]
     except KeyError:
         raise ValueError(f"no vector lane of {esize} bits") from None
-
-
-def _fp_sz(esize: int) -> int:
-    """The ``sz`` bit of a floating-point lane width (0 single, 1 double)."""
-    assert esize in (32, 64), f"floating-point lanes are 32 or 64 bits, not {esize}"
-    return esize >> 6
 
 
 def _arrangement_ok(q: bool, esize: int) -> None:
@@ -186,210 +179,4 @@ def vec_permute(op: PermuteOp, q: bool, esize: int, rd: Vec, rn: Vec, rm: Vec) -
     """
     _arrangement_ok(q, esize)
     return (0x0E000800 | q << 30 | _size(esize) << 22 | _v(rm) << 16 | op.value << 12
-            | _v(rn) << 5 | _v(rd))  # fmt: skip
-
-
-# --------------------------------------------------------------------------------------
-# Three same: floating point, bitwise
-
-
-def _three_same(q: bool, u: int, size: int, opcode: int, rd: Vec, rn: Vec, rm: Vec) -> int:
-    return (0x0E200400 | q << 30 | u << 29 | size << 22 | _v(rm) << 16 | opcode << 11
-            | _v(rn) << 5 | _v(rd))  # fmt: skip
-
-
-class VecFpOp2(enum.Enum):
-    """The floating-point three-same operations: the value is (U, a, opcode), ``a``
-    the high bit of ``size`` (its low bit is ``sz``)."""
-
-    fadd = (0, 0, 0b11010)
-    fsub = (0, 1, 0b11010)
-    fmul = (1, 0, 0b11011)
-    fdiv = (1, 0, 0b11111)
-    fmax = (0, 0, 0b11110)  # NaN if either is NaN, -0 < +0 (wasm max)
-    fmin = (0, 1, 0b11110)
-    fmaxnm = (0, 0, 0b11000)
-    fminnm = (0, 1, 0b11000)
-    fcmeq = (0, 0, 0b11100)  # all ones where equal (false on NaN)
-    fcmge = (1, 0, 0b11100)  # rn >= rm
-    fcmgt = (1, 1, 0b11100)  # rn > rm
-
-
-def vec_fp3(op: VecFpOp2, q: bool, esize: int, rd: Vec, rn: Vec, rm: Vec) -> int:
-    """``rd = rn op rm`` on each 32- or 64-bit float lane (FADD, FMIN, FCMGT...).
-
-    C4.1 Data Processing -- Scalar Floating-Point and Advanced SIMD, "Advanced SIMD
-    three same"::
-
-        |31|30|29|28     24|23|22|21|20  16|15    11|10|9    5|4    0|
-        | 0| Q| U|0 1 1 1 0| a|sz| 1|  Rm  | opcode | 1|  Rn  |  Rd  |
-    """
-    _arrangement_ok(q, esize)
-    u, a, opcode = op.value
-    return _three_same(q, u, a << 1 | _fp_sz(esize), opcode, rd, rn, rm)
-
-
-class VecLogicOp(enum.Enum):
-    """The bitwise three-same operations (opcode 00011): the value is (U, size)."""
-
-    and_ = (0, 0b00)
-    bic = (0, 0b01)  # rn & ~rm
-    orr = (0, 0b10)  # (mov when rn = rm)
-    orn = (0, 0b11)  # rn | ~rm
-    eor = (1, 0b00)
-    bsl = (1, 0b01)  # rd := rd ? rn : rm, bit by bit
-    bit = (1, 0b10)  # rd := rm ? rn : rd
-    bif = (1, 0b11)  # rd := rm ? rd : rn
-
-
-def vec_logic(op: VecLogicOp, q: bool, rd: Vec, rn: Vec, rm: Vec) -> int:
-    """AND, BIC, ORR, ORN, EOR, BSL, BIT, BIF of whole registers (``.16b``, or
-    ``.8b``); layout as :func:`vec_fp3` with opcode=00011 and ``size`` the operation."""
-    u, size = op.value
-    return _three_same(q, u, size, 0b00011, rd, rn, rm)
-
-
-# --------------------------------------------------------------------------------------
-# Two-register miscellaneous: floating point, NOT, narrowing
-
-
-def _two_misc(q: bool, u: int, size: int, opcode: int, rd: Vec, rn: Vec) -> int:
-    return (0x0E200800 | q << 30 | u << 29 | size << 22 | opcode << 12 | _v(rn) << 5
-            | _v(rd))  # fmt: skip
-
-
-class VecFpOp1(enum.Enum):
-    """The floating-point two-register operations of one arrangement: the value is
-    (U, a, opcode), as :class:`VecFpOp2`. The comparisons with zero set all ones
-    where ``rn`` compares true with +0.0."""
-
-    fabs = (0, 1, 0b01111)
-    fneg = (1, 1, 0b01111)
-    fsqrt = (1, 1, 0b11111)
-    frintn = (0, 0, 0b11000)  # to nearest, ties to even (wasm nearest)
-    frintm = (0, 0, 0b11001)  # toward -inf (floor)
-    frintp = (0, 1, 0b11000)  # toward +inf (ceil)
-    frintz = (0, 1, 0b11001)  # toward zero (trunc)
-    fcvtzs = (0, 1, 0b11011)  # to signed integer lanes of the same width, saturating
-    fcvtzu = (1, 1, 0b11011)
-    scvtf = (0, 0, 0b11101)  # from signed integer lanes of the same width
-    ucvtf = (1, 0, 0b11101)
-    fcmgt0 = (0, 1, 0b01100)
-    fcmeq0 = (0, 1, 0b01101)
-    fcmlt0 = (0, 1, 0b01110)
-    fcmge0 = (1, 1, 0b01100)
-    fcmle0 = (1, 1, 0b01101)
-
-    @property
-    def mnemonic(self) -> str:
-        return self.name.rstrip("0")
-
-
-def vec_fp1(op: VecFpOp1, q: bool, esize: int, rd: Vec, rn: Vec) -> int:
-    """``rd = op(rn)`` on each 32- or 64-bit float lane (FABS, FRINTN, FCVTZS, FCMEQ
-    #0.0...).
-
-    C4.1 Data Processing -- Scalar Floating-Point and Advanced SIMD, "Advanced SIMD
-    two-register miscellaneous"::
-
-        |31|30|29|28     24|23|22|21   17|16    12|11 10|9    5|4    0|
-        | 0| Q| U|0 1 1 1 0| a|sz|1 0 0 0 0| opcode | 1 0 |  Rn  |  Rd  |
-    """
-    _arrangement_ok(q, esize)
-    u, a, opcode = op.value
-    return _two_misc(q, u, a << 1 | _fp_sz(esize), opcode, rd, rn)
-
-
-def vec_fcvtn(esize: int, rd: Vec, rn: Vec, upper: bool = False) -> int:
-    """FCVTN (FCVTN2 if ``upper``): the float lanes of ``rn`` narrowed to ``esize`` (16
-    or 32) bits, into the low half of ``rd`` (the high half cleared), or into its high
-    half (the low half kept); layout as :func:`vec_fp1`, U=0 a=0 opcode=10110 and
-    ``sz`` the source being double."""
-    assert esize in (16, 32)
-    return _two_misc(upper, 0, esize >> 5, 0b10110, rd, rn)
-
-
-def vec_fcvtl(esize: int, rd: Vec, rn: Vec, upper: bool = False) -> int:
-    """FCVTL (FCVTL2 if ``upper``): the float lanes of the low (high) half of ``rn``
-    widened to ``esize`` (32 or 64) bits; layout as :func:`vec_fp1`, U=0 a=0
-    opcode=10111 and ``sz`` the result being double."""
-    assert esize in (32, 64)
-    return _two_misc(upper, 0, esize >> 6, 0b10111, rd, rn)
-
-
-def vec_not(q: bool, rd: Vec, rn: Vec) -> int:
-    """NOT (printed ``mvn``): every bit of ``rn`` inverted; layout as :func:`vec_fp1`,
-    U=1 size=00 opcode=00101."""
-    return _two_misc(q, 1, 0b00, 0b00101, rd, rn)
-
-
-class NarrowOp(enum.Enum):
-    """The narrowing two-register operations: the value is (U, opcode)."""
-
-    xtn = (0, 0b10010)  # the low half of each lane
-    sqxtun = (1, 0b10010)  # signed to unsigned, saturating
-    sqxtn = (0, 0b10100)  # signed, saturating
-    uqxtn = (1, 0b10100)  # unsigned, saturating
-
-
-def vec_narrow(op: NarrowOp, esize: int, rd: Vec, rn: Vec, upper: bool = False) -> int:
-    """XTN, SQXTN, UQXTN, SQXTUN (the ``2`` forms if ``upper``): the ``2 * esize``-bit
-    lanes of ``rn`` narrowed to ``esize`` bits, into the low half of ``rd`` (the high
-    half cleared) or its high half (the low half kept); layout as :func:`vec_fp1` with
-    ``size`` = log2 of the narrow lane's bytes."""
-    assert esize in (8, 16, 32)
-    u, opcode = op.value
-    return _two_misc(upper, u, _size(esize), opcode, rd, rn)
-
-
-# --------------------------------------------------------------------------------------
-# Shift by immediate: lengthening
-
-
-def vec_shll(signed: bool, esize: int, rd: Vec, rn: Vec, shift: int = 0,
-             upper: bool = False) -> int:  # fmt: skip
-    """SSHLL/USHLL (the ``2`` forms if ``upper``; aliases SXTL/UXTL when ``shift`` is
-    0): the ``esize``-bit lanes of the low (high) half of ``rn``, sign- or
-    zero-extended to twice the width, shifted left by ``shift``.
-
-    C4.1 Data Processing -- Scalar Floating-Point and Advanced SIMD, "Advanced SIMD
-    shift by immediate"::
-
-        |31|30|29|28       23|22  19|18 16|15    11|10|9    5|4    0|
-        | 0| Q| U|0 1 1 1 1 0| immh | immb| opcode | 1|  Rn  |  Rd  |
-                            opcode=10100; immh:immb = esize + shift
-    """
-    assert esize in (8, 16, 32) and 0 <= shift < esize
-    return (0x0F00A400 | upper << 30 | (not signed) << 29 | (esize + shift) << 16
-            | _v(rn) << 5 | _v(rd))  # fmt: skip
-
-
-# --------------------------------------------------------------------------------------
-# Across lanes
-
-
-class AcrossOp(enum.Enum):
-    """The reductions across lanes: the value is (U, opcode)."""
-
-    addv = (0, 0b11011)
-    smaxv = (0, 0b01010)
-    sminv = (0, 0b11010)
-    umaxv = (1, 0b01010)
-    uminv = (1, 0b11010)
-
-
-def vec_across(op: AcrossOp, q: bool, esize: int, rd: Vec, rn: Vec) -> int:
-    """ADDV, SMAXV, SMINV, UMAXV, UMINV: the scalar ``rd`` (``b``, ``h`` or ``s``, the
-    rest of the register cleared) := the reduction of the ``esize``-bit lanes of
-    ``rn``.
-
-    C4.1 Data Processing -- Scalar Floating-Point and Advanced SIMD, "Advanced SIMD
-    across lanes"::
-
-        |31|30|29|28     24|23 22|21   17|16    12|11 10|9    5|4    0|
-        | 0| Q| U|0 1 1 1 0| size|1 1 0 0 0| opcode | 1 0 |  Rn  |  Rd  |
-    """
-    assert esize in (8, 16, 32) and (q or esize != 32), "no 2s arrangement across lanes"
-    u, opcode = op.value
-    return (0x0E300800 | q << 30 | u << 29 | _size(esize) << 22 | opcode << 12
             | _v(rn) << 5 | _v(rd))  # fmt: skip

@@ -20,54 +20,56 @@ SIMD&FP register (``s`` or ``d``); those of the integer ones in a GPR.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..lower.vector import VecOp
-from ..machinst import PReg
-from .abi import gpr, vec
 from .args import Cond
 from .emit import Emitter
 from .encoding_alu import cmp_imm, cset
-from .encoding_fp import FpIntOp, fp_int, vec_mov
-from .encoding_simd_lanes import (
+from .encoding_fp import vec_mov
+from .encoding_simd import (
     AcrossOp,
-    NarrowOp,
-    PermuteOp,
+    MiscOp,
+    ShiftOp,
     VecFpOp1,
     VecFpOp2,
     VecLogicOp,
-    vec_across,
-    vec_dup_element,
-    vec_dup_gpr,
-    vec_dup_scalar,
-    vec_ext,
+    simd_across,
     vec_fcvtl,
     vec_fcvtn,
     vec_fp1,
     vec_fp3,
+)
+from .encoding_simd_lanes import (
+    PermuteOp,
+    vec_dup_element,
+    vec_dup_gpr,
+    vec_dup_scalar,
+    vec_ext,
     vec_ins_element,
     vec_ins_gpr,
-    vec_logic,
-    vec_narrow,
-    vec_not,
     vec_permute,
-    vec_shll,
     vec_smov,
     vec_tbl,
     vec_umov,
 )
 from .imms import Imm12
-from .regs import Vec, v30, v31, x16
+from .regs import Gpr, Vec, v30, v31, x16
 from .sequences import mov_imm
-from .simd import SIMD
+from .simd import (
+    const,
+    fmov_to_gpr,
+    implement,
+    implement_table,
+    invert,
+    lane_bits,
+    misc,
+    move,
+    select,
+    shift,
+)
 
-Regs = Sequence[PReg]
-
-_ESIZE = {"i8x16": 8, "i16x8": 16, "i32x4": 32, "i64x2": 64, "f32x4": 32, "f64x2": 64}
-
-
-def _esize(inst: VecOp) -> int:
-    """The lane width in bits of ``inst``'s shape (the prefix of its name)."""
-    return _ESIZE[inst.name[:5]]
+Regs = Sequence[Any]
 
 
 def _op(inst: VecOp) -> str:
@@ -75,100 +77,71 @@ def _op(inst: VecOp) -> str:
     return inst.name[6:]
 
 
-def _move(e: Emitter, dst: Vec, src: Vec) -> None:
-    if dst is not src:
-        e.asm.emit(vec_mov(dst, src))
-
-
-def _select(e: Emitter, dst: Vec, mask: Vec, if_true: Vec, if_false: Vec) -> None:
-    """dst := ``if_true`` where ``mask`` has ones, ``if_false`` where it has zeros (BSL
-    on the mask, or BIT/BIF on the source dst already is)."""
-    asm = e.asm
-    if dst is mask:
-        asm.emit(vec_logic(VecLogicOp.bsl, True, dst, if_true, if_false))
-    elif dst is if_true:
-        asm.emit(vec_logic(VecLogicOp.bif, True, dst, if_false, mask))
-    elif dst is if_false:
-        asm.emit(vec_logic(VecLogicOp.bit, True, dst, if_true, mask))
-    else:
-        asm.emit(vec_mov(dst, mask))
-        asm.emit(vec_logic(VecLogicOp.bsl, True, dst, if_true, if_false))
-
-
 # -- lane moves ---------------------------------------------------------------------------
 
 
-@SIMD.register("i8x16.splat", "i16x8.splat", "i32x4.splat", "i64x2.splat")
-def _splat_int(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
+@implement("i8x16.splat", "i16x8.splat", "i32x4.splat", "i64x2.splat")
+def _splat_int(e: Emitter, inst: VecOp, d: Vec, srcs: Regs, temps: Regs) -> None:
     """DUP (general): ``dup v.16b, w`` ... ``dup v.2d, x``."""
-    assert dst is not None
-    e.asm.emit(vec_dup_gpr(True, _esize(inst), vec(dst), gpr(srcs[0])))
+    e.asm.emit(vec_dup_gpr(True, lane_bits(inst), d, srcs[0]))
 
 
-@SIMD.register("f32x4.splat", "f64x2.splat")
-def _splat_float(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
+@implement("f32x4.splat", "f64x2.splat")
+def _splat_float(e: Emitter, inst: VecOp, d: Vec, srcs: Regs, temps: Regs) -> None:
     """DUP (element) of lane 0: ``dup v.4s, s.s[0]``."""
-    assert dst is not None
-    e.asm.emit(vec_dup_element(True, _esize(inst), vec(dst), vec(srcs[0]), 0))
+    e.asm.emit(vec_dup_element(True, lane_bits(inst), d, srcs[0], 0))
 
 
-@SIMD.register("i8x16.extract_lane_s", "i16x8.extract_lane_s")
-def _extract_signed(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs,
+@implement("i8x16.extract_lane_s", "i16x8.extract_lane_s")
+def _extract_signed(e: Emitter, inst: VecOp, d: Gpr, srcs: Regs,
                     temps: Regs) -> None:  # fmt: skip
     """SMOV into a ``w`` register."""
-    assert dst is not None
-    e.asm.emit(vec_smov(_esize(inst), 32, gpr(dst), vec(srcs[0]), inst.imm))
+    e.asm.emit(vec_smov(lane_bits(inst), 32, d, srcs[0], inst.imm))
 
 
-@SIMD.register("i8x16.extract_lane_u", "i16x8.extract_lane_u", "i32x4.extract_lane",
+@implement("i8x16.extract_lane_u", "i16x8.extract_lane_u", "i32x4.extract_lane",
                "i64x2.extract_lane")  # fmt: skip
-def _extract_unsigned(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs,
+def _extract_unsigned(e: Emitter, inst: VecOp, d: Gpr, srcs: Regs,
                       temps: Regs) -> None:  # fmt: skip
     """UMOV into a ``w`` register (``x`` for a 64-bit lane)."""
-    assert dst is not None
-    e.asm.emit(vec_umov(_esize(inst), gpr(dst), vec(srcs[0]), inst.imm))
+    e.asm.emit(vec_umov(lane_bits(inst), d, srcs[0], inst.imm))
 
 
-@SIMD.register("f32x4.extract_lane", "f64x2.extract_lane")
-def _extract_float(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs,
+@implement("f32x4.extract_lane", "f64x2.extract_lane")
+def _extract_float(e: Emitter, inst: VecOp, d: Vec, srcs: Regs,
                    temps: Regs) -> None:  # fmt: skip
     """DUP (scalar): ``mov s0, v1.s[i]`` (the rest of the register cleared)."""
-    assert dst is not None
-    e.asm.emit(vec_dup_scalar(_esize(inst), vec(dst), vec(srcs[0]), inst.imm))
+    e.asm.emit(vec_dup_scalar(lane_bits(inst), d, srcs[0], inst.imm))
 
 
-@SIMD.register("i8x16.replace_lane", "i16x8.replace_lane", "i32x4.replace_lane",
+@implement("i8x16.replace_lane", "i16x8.replace_lane", "i32x4.replace_lane",
                "i64x2.replace_lane")  # fmt: skip
-def _replace_int(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
+def _replace_int(e: Emitter, inst: VecOp, d: Vec, srcs: Regs, temps: Regs) -> None:
     """MOV of the vector (unless dst is it), then INS (general) of the lane."""
-    assert dst is not None
-    d = vec(dst)
-    _move(e, d, vec(srcs[0]))
-    e.asm.emit(vec_ins_gpr(_esize(inst), d, inst.imm, gpr(srcs[1])))
+    move(e, d, srcs[0])
+    e.asm.emit(vec_ins_gpr(lane_bits(inst), d, inst.imm, srcs[1]))
 
 
-@SIMD.register("f32x4.replace_lane", "f64x2.replace_lane")
-def _replace_float(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs,
+@implement("f32x4.replace_lane", "f64x2.replace_lane")
+def _replace_float(e: Emitter, inst: VecOp, d: Vec, srcs: Regs,
                    temps: Regs) -> None:  # fmt: skip
     """MOV of the vector (unless dst is it), then INS (element) from lane 0 of the
     scalar (kept in v31 first if dst is its register)."""
-    assert dst is not None
-    d, v, x = vec(dst), vec(srcs[0]), vec(srcs[1])
+    v, x = srcs[0], srcs[1]
     if d is x and d is not v:
         e.asm.emit(vec_mov(v31, x))
         x = v31
-    _move(e, d, v)
-    e.asm.emit(vec_ins_element(_esize(inst), d, inst.imm, x, 0))
+    move(e, d, v)
+    e.asm.emit(vec_ins_element(lane_bits(inst), d, inst.imm, x, 0))
 
 
 # -- shuffle, swizzle ---------------------------------------------------------------------
 
 
-@SIMD.register("i8x16.swizzle")
-def _swizzle(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
+@implement("i8x16.swizzle")
+def _swizzle(e: Emitter, inst: VecOp, d: Vec, srcs: Regs, temps: Regs) -> None:
     """TBL of one register: an index past 15 gives 0, as wasm wants."""
-    assert dst is not None
-    e.asm.emit(vec_tbl(True, vec(dst), vec(srcs[0]), 1, vec(srcs[1])))
+    e.asm.emit(vec_tbl(True, d, srcs[0], 1, srcs[1]))
 
 
 ShuffleFn = Callable[[Emitter, Vec, Vec, Vec], None]
@@ -234,7 +207,7 @@ def _permute_plan(op: PermuteOp, esize: int, x: int, y: int) -> ShuffleFn:
 
 def _insert_plan(esize: int, base: int, moved: list[tuple[int, int, int]]) -> ShuffleFn:
     def emit(e: Emitter, d: Vec, a: Vec, b: Vec) -> None:
-        _move(e, d, (a, b)[base])
+        move(e, d, (a, b)[base])
         for k, operand, index in moved:
             e.asm.emit(vec_ins_element(esize, d, k, (a, b)[operand], index))
 
@@ -284,26 +257,14 @@ def _table_lookup(e: Emitter, d: Vec, a: Vec, b: Vec, lanes: Sequence[int]) -> N
             e.asm.emit(vec_mov(v30, a))
             e.asm.emit(vec_mov(v31, b))
             table = v30
-    _vector_const(e, d, int.from_bytes(bytes(indices), "little"))
+    const(e, d, int.from_bytes(bytes(indices), "little"))
     e.asm.emit(vec_tbl(True, d, table, length, d))
 
 
-def _vector_const(e: Emitter, d: Vec, bits: int) -> None:
-    """d := the 128-bit constant ``bits`` (through x16: FMOV of the low half, INS of
-    the high one unless it is zero)."""
-    low, high = bits & (1 << 64) - 1, bits >> 64
-    mov_imm(e.asm, 64, x16, low)
-    e.asm.emit(fp_int(FpIntOp.fmov_from_gpr, 64, 64, d, x16))  # clears bits 64-127
-    if high:
-        mov_imm(e.asm, 64, x16, high)
-        e.asm.emit(vec_ins_gpr(64, d, 1, x16))
-
-
-@SIMD.register("i8x16.shuffle", dst="early")
-def _shuffle(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
+@implement("i8x16.shuffle", dst="early")
+def _shuffle(e: Emitter, inst: VecOp, d: Vec, srcs: Regs, temps: Regs) -> None:
     """One permute instruction when the indices have its shape, else TBL."""
-    assert dst is not None
-    d, a, b = vec(dst), vec(srcs[0]), vec(srcs[1])
+    a, b = srcs[0], srcs[1]
     lanes = tuple(inst.imm)
     plan = _plan_shuffle(lanes)
     if plan is not None:
@@ -314,39 +275,26 @@ def _shuffle(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs)
 
 # -- bitwise -----------------------------------------------------------------------------
 
-_LOGIC = {"v128.and": VecLogicOp.and_, "v128.andnot": VecLogicOp.bic,
-          "v128.or": VecLogicOp.orr, "v128.xor": VecLogicOp.eor}  # fmt: skip
+# AND, BIC (andnot: a & ~b), ORR, EOR; NOT (``mvn``).
+implement_table({"v128.and": VecLogicOp.and_, "v128.andnot": VecLogicOp.bic,
+                 "v128.or": VecLogicOp.orr, "v128.xor": VecLogicOp.eor,
+                 "v128.not": MiscOp.not_})  # fmt: skip
 
 
-@SIMD.register(*_LOGIC)
-def _logic(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
-    """AND, BIC (andnot: a & ~b), ORR, EOR."""
-    assert dst is not None
-    e.asm.emit(vec_logic(_LOGIC[inst.name], True, vec(dst), vec(srcs[0]), vec(srcs[1])))
-
-
-@SIMD.register("v128.not")
-def _not(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
-    """NOT (``mvn``)."""
-    assert dst is not None
-    e.asm.emit(vec_not(True, vec(dst), vec(srcs[0])))
-
-
-@SIMD.register("v128.bitselect")
-def _bitselect(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
+@implement("v128.bitselect")
+def _bitselect(e: Emitter, inst: VecOp, d: Vec, srcs: Regs, temps: Regs) -> None:
     """BSL, BIT or BIF: bits of a where c has ones, of b where it has zeros."""
-    assert dst is not None
-    a, b, c = (vec(s) for s in srcs)
-    _select(e, vec(dst), c, a, b)
+    a, b, c = srcs
+    select(e, d, c, a, b)
 
 
-@SIMD.register("v128.any_true")
-def _any_true(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
+@implement("v128.any_true")
+def _any_true(e: Emitter, inst: VecOp, d: Gpr, srcs: Regs, temps: Regs) -> None:
     """UMAXV of the 32-bit lanes into v31, FMOV to dst, CMP with 0, CSET ne."""
-    assert dst is not None
-    asm, d = e.asm, gpr(dst)
-    asm.emit(vec_across(AcrossOp.umaxv, True, 32, v31, vec(srcs[0])))
-    asm.emit(fp_int(FpIntOp.fmov_to_gpr, 32, 32, d, v31))
+    asm = e.asm
+    op = AcrossOp.umaxv
+    asm.emit(simd_across(op.u, 2, op.opcode, True, v31, srcs[0]))
+    fmov_to_gpr(e, 32, d, v31)
     asm.emit(cmp_imm(32, d, Imm12(0)))
     asm.emit(cset(32, d, Cond.ne))
 
@@ -358,77 +306,55 @@ _FP2 = {"add": VecFpOp2.fadd, "sub": VecFpOp2.fsub, "mul": VecFpOp2.fmul,
 _FP1 = {"abs": VecFpOp1.fabs, "neg": VecFpOp1.fneg, "sqrt": VecFpOp1.fsqrt,
         "ceil": VecFpOp1.frintp, "floor": VecFpOp1.frintm, "trunc": VecFpOp1.frintz,
         "nearest": VecFpOp1.frintn}  # fmt: skip
+_COMPARE = {"eq": VecFpOp2.fcmeq, "gt": VecFpOp2.fcmgt, "ge": VecFpOp2.fcmge}
+_COMPARE_SWAPPED = {"lt": VecFpOp2.fcmgt, "le": VecFpOp2.fcmge}
 _SHAPES = ("f32x4", "f64x2")
 
 
-@SIMD.register(*(f"{s}.{op}" for s in _SHAPES for op in _FP2))
-def _float_binary(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs,
-                  temps: Regs) -> None:  # fmt: skip
-    """FADD, FSUB, FMUL, FDIV, FMIN, FMAX (which propagate NaNs and order -0 < +0, as
-    wasm's min and max)."""
-    assert dst is not None
-    op = _FP2[_op(inst)]
-    e.asm.emit(vec_fp3(op, True, _esize(inst), vec(dst), vec(srcs[0]), vec(srcs[1])))
+# FADD, FSUB, FMUL, FDIV, FMIN, FMAX (which propagate NaNs and order -0 < +0, as wasm's
+# min and max); FABS, FNEG, FSQRT, FRINTP (ceil), FRINTM (floor), FRINTZ (trunc),
+# FRINTN (nearest, ties to even).
+implement_table({f"{s}.{op}": fp_op for s in _SHAPES for op, fp_op in (_FP2 | _FP1).items()})
+
+# FCMEQ, FCMGT, FCMGE (false on NaN); lt and le: gt and ge of the swapped operands.
+implement_table({f"{s}.{op}": fcm for s in _SHAPES for op, fcm in _COMPARE.items()})
+implement_table({f"{s}.{op}": fcm for s in _SHAPES for op, fcm in _COMPARE_SWAPPED.items()},
+                swapped=True)  # fmt: skip
 
 
-@SIMD.register(*(f"{s}.{op}" for s in _SHAPES for op in _FP1))
-def _float_unary(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
-    """FABS, FNEG, FSQRT, FRINTP (ceil), FRINTM (floor), FRINTZ (trunc), FRINTN
-    (nearest, ties to even)."""
-    assert dst is not None
-    e.asm.emit(vec_fp1(_FP1[_op(inst)], True, _esize(inst), vec(dst), vec(srcs[0])))
+@implement("f32x4.ne", "f64x2.ne")
+def _float_ne(e: Emitter, inst: VecOp, d: Vec, srcs: Regs, temps: Regs) -> None:
+    """FCMEQ, then NOT."""
+    e.asm.emit(vec_fp3(VecFpOp2.fcmeq, True, lane_bits(inst), d, srcs[0], srcs[1]))
+    invert(e, d, d)
 
 
-# Comparison -> (FCM operation, whether its operands are swapped): a < b is b > a.
-_COMPARE = {"eq": (VecFpOp2.fcmeq, False), "ne": (VecFpOp2.fcmeq, False),
-            "gt": (VecFpOp2.fcmgt, False), "ge": (VecFpOp2.fcmge, False),
-            "lt": (VecFpOp2.fcmgt, True), "le": (VecFpOp2.fcmge, True)}  # fmt: skip
-
-
-@SIMD.register(*(f"{s}.{op}" for s in _SHAPES for op in _COMPARE))
-def _float_compare(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs,
-                   temps: Regs) -> None:  # fmt: skip
-    """FCMEQ, FCMGT, FCMGE (operands swapped for lt and le; false on NaN); ne is
-    FCMEQ then NOT."""
-    assert dst is not None
-    name = _op(inst)
-    op, swap = _COMPARE[name]
-    a, b, d = vec(srcs[0]), vec(srcs[1]), vec(dst)
-    if swap:
-        a, b = b, a
-    e.asm.emit(vec_fp3(op, True, _esize(inst), d, a, b))
-    if name == "ne":
-        e.asm.emit(vec_not(True, d, d))
-
-
-@SIMD.register(*(f"{s}.{op}" for s in _SHAPES for op in ("pmin", "pmax")))
-def _float_pminmax(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs,
+@implement(*(f"{s}.{op}" for s in _SHAPES for op in ("pmin", "pmax")))
+def _float_pminmax(e: Emitter, inst: VecOp, d: Vec, srcs: Regs,
                    temps: Regs) -> None:  # fmt: skip
     """pmin = ``b < a ? b : a``, pmax = ``a < b ? b : a``: the mask of FCMGT, then a
     bitwise select (no NaN or zero-sign rule: exactly the comparison)."""
-    assert dst is not None
-    a, b, d = vec(srcs[0]), vec(srcs[1]), vec(dst)
+    a, b = srcs[0], srcs[1]
     mask = d if d is not a and d is not b else v31
     lhs, rhs = (a, b) if _op(inst) == "pmin" else (b, a)
-    e.asm.emit(vec_fp3(VecFpOp2.fcmgt, True, _esize(inst), mask, lhs, rhs))
-    _select(e, d, mask, b, a)
+    e.asm.emit(vec_fp3(VecFpOp2.fcmgt, True, lane_bits(inst), mask, lhs, rhs))
+    select(e, d, mask, b, a)
 
 
 _CANONICAL_NAN = {32: 0x7FC00000, 64: 0x7FF8000000000000}
 
 
-@SIMD.register("f32x4.canonicalize_nans", "f64x2.canonicalize_nans")
-def _canonicalize_nans(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs,
+@implement("f32x4.canonicalize_nans", "f64x2.canonicalize_nans")
+def _canonicalize_nans(e: Emitter, inst: VecOp, d: Vec, srcs: Regs,
                        temps: Regs) -> None:  # fmt: skip
     """The not-NaN mask (FCMEQ of the value with itself) in v31, the canonical NaN
     in every lane of v30 (MOV to x16, DUP), then a bitwise select."""
-    assert dst is not None
-    esize, src = _esize(inst), vec(srcs[0])
+    esize, src = lane_bits(inst), srcs[0]
     asm = e.asm
     asm.emit(vec_fp3(VecFpOp2.fcmeq, True, esize, v31, src, src))
     mov_imm(asm, esize, x16, _CANONICAL_NAN[esize])
     asm.emit(vec_dup_gpr(True, esize, v30, x16))
-    _select(e, vec(dst), v31, src, v30)
+    select(e, d, v31, src, v30)
 
 
 # -- conversions -------------------------------------------------------------------------
@@ -437,44 +363,35 @@ _CONVERT = {"i32x4.trunc_sat_f32x4_s": VecFpOp1.fcvtzs, "i32x4.trunc_sat_f32x4_u
             "f32x4.convert_i32x4_s": VecFpOp1.scvtf, "f32x4.convert_i32x4_u": VecFpOp1.ucvtf}  # fmt: skip
 
 
-@SIMD.register(*_CONVERT)
-def _convert(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
-    """FCVTZS/FCVTZU .4s (saturating, NaN -> 0, as trunc_sat wants), SCVTF/UCVTF .4s."""
-    assert dst is not None
-    e.asm.emit(vec_fp1(_CONVERT[inst.name], True, 32, vec(dst), vec(srcs[0])))
+# FCVTZS/FCVTZU .4s (saturating, NaN -> 0, as trunc_sat wants), SCVTF/UCVTF .4s.
+implement_table(_CONVERT)
 
 
-@SIMD.register("i32x4.trunc_sat_f64x2_s_zero", "i32x4.trunc_sat_f64x2_u_zero")
-def _trunc_sat_zero(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs,
+@implement("i32x4.trunc_sat_f64x2_s_zero", "i32x4.trunc_sat_f64x2_u_zero")
+def _trunc_sat_zero(e: Emitter, inst: VecOp, d: Vec, srcs: Regs,
                     temps: Regs) -> None:  # fmt: skip
     """FCVTZS/FCVTZU .2d into 64-bit lanes (saturated there), then SQXTN/UQXTN to
     32 bits (saturating again; the high half cleared)."""
-    assert dst is not None
     signed = inst.name.endswith("_s_zero")
-    d = vec(dst)
-    e.asm.emit(vec_fp1(VecFpOp1.fcvtzs if signed else VecFpOp1.fcvtzu, True, 64, d, vec(srcs[0])))
-    e.asm.emit(vec_narrow(NarrowOp.sqxtn if signed else NarrowOp.uqxtn, 32, d, d))
+    e.asm.emit(vec_fp1(VecFpOp1.fcvtzs if signed else VecFpOp1.fcvtzu, True, 64, d, srcs[0]))
+    misc(e, MiscOp.sqxtn if signed else MiscOp.uqxtn, 2, d, d, q=False)
 
 
-@SIMD.register("f64x2.convert_low_i32x4_s", "f64x2.convert_low_i32x4_u")
-def _convert_low(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
+@implement("f64x2.convert_low_i32x4_s", "f64x2.convert_low_i32x4_u")
+def _convert_low(e: Emitter, inst: VecOp, d: Vec, srcs: Regs, temps: Regs) -> None:
     """SXTL/UXTL of the low two lanes to 64 bits, then SCVTF/UCVTF .2d (exact)."""
-    assert dst is not None
     signed = inst.name.endswith("_s")
-    d = vec(dst)
-    e.asm.emit(vec_shll(signed, 32, d, vec(srcs[0])))
+    shift(e, ShiftOp.sshll if signed else ShiftOp.ushll, 32, 0, d, srcs[0], q=False)
     e.asm.emit(vec_fp1(VecFpOp1.scvtf if signed else VecFpOp1.ucvtf, True, 64, d, d))
 
 
-@SIMD.register("f32x4.demote_f64x2_zero")
-def _demote(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
+@implement("f32x4.demote_f64x2_zero")
+def _demote(e: Emitter, inst: VecOp, d: Vec, srcs: Regs, temps: Regs) -> None:
     """FCVTN ``v.2s, v.2d`` (the high half cleared)."""
-    assert dst is not None
-    e.asm.emit(vec_fcvtn(32, vec(dst), vec(srcs[0])))
+    e.asm.emit(vec_fcvtn(32, d, srcs[0]))
 
 
-@SIMD.register("f64x2.promote_low_f32x4")
-def _promote(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Regs, temps: Regs) -> None:
+@implement("f64x2.promote_low_f32x4")
+def _promote(e: Emitter, inst: VecOp, d: Vec, srcs: Regs, temps: Regs) -> None:
     """FCVTL ``v.2d, v.2s``."""
-    assert dst is not None
-    e.asm.emit(vec_fcvtl(64, vec(dst), vec(srcs[0])))
+    e.asm.emit(vec_fcvtl(64, d, srcs[0]))

@@ -2,94 +2,66 @@
 ``bitmask`` and ``all_true`` (registered into :data:`wazaot.arm64.simd.SIMD`).
 
 Most instructions are one NEON instruction on the whole register, chosen from a table
-by the wasm name (``i16x8.add_sat_s`` -> ``sqadd v.8h``); the lane size is the
-``size`` field (0 for ``i8x16`` ... 3 for ``i64x2``). The others are short sequences
-through the scratch registers v30, v31 and x16, described where they are written.
+by the wasm name (``i16x8.add_sat_s`` -> ``sqadd v.8h``; :func:`implement_table`); the
+lane size is the ``size`` field (0 for ``i8x16`` ... 3 for ``i64x2``). The others are
+short sequences through the scratch registers v30, v31 and x16, described where they
+are written.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ..lower.vector import VecOp
-from ..machinst import PReg
-from .abi import gpr, vec
 from .args import Cond
 from .emit import Emitter
 from .encoding_alu import LogicOp, cmp_imm, cset, logical_imm, neg
-from .encoding_fp import FpIntOp, fp_int, vec_mov
 from .encoding_simd import (
     AcrossOp,
     DiffOp,
     MiscOp,
-    PermOp,
     SameOp,
     ShiftOp,
     simd_across,
-    simd_ext,
-    simd_permute,
     simd_scalar_pairwise,
-    simd_shift_imm,
     simd_three_diff,
-    simd_three_same,
-    simd_two_misc,
 )
-from .encoding_simd_lanes import vec_dup_gpr
+from .encoding_simd_lanes import PermuteOp, vec_dup_gpr, vec_ext, vec_permute
 from .imms import Imm12, LogicalImm
 from .regs import Gpr, Vec, v30, v31, x16
-from .simd import SIMD
+from .simd import (
+    fmov_to_gpr,
+    implement,
+    implement_table,
+    invert,
+    lane_size,
+    misc,
+    move,
+    same,
+    shift,
+)
 
-_SIZES = {"i8x16": 0, "i16x8": 1, "i32x4": 2, "i64x2": 3}
-_SHAPES = tuple(_SIZES)
-
-
-def _size(inst: VecOp) -> int:
-    """The lane size of the instruction's (result) shape: 0 for i8x16 ... 3 for i64x2."""
-    return _SIZES[inst.name[:5]]
+_SHAPES = ("i8x16", "i16x8", "i32x4", "i64x2")
 
 
 def _names(shapes: Sequence[str], *ops: str) -> list[str]:
     return [f"{shape}.{op}" for shape in shapes for op in ops]
 
 
-def _same(e: Emitter, op: SameOp, size: int, rd: Vec, rn: Vec, rm: Vec) -> None:
-    e.asm.emit(simd_three_same(op.u, size, op.opcode, True, rd, rn, rm))
-
-
-def _misc(e: Emitter, op: MiscOp, size: int, rd: Vec, rn: Vec, q: bool = True) -> None:
-    e.asm.emit(simd_two_misc(op.u, size, op.opcode, q, rd, rn))
-
-
-def _shift(e: Emitter, op: ShiftOp, esize: int, shift: int, rd: Vec, rn: Vec,
-           q: bool = True) -> None:  # fmt: skip
-    e.asm.emit(simd_shift_imm(op.u, op.opcode, q, esize, shift, rd, rn))
-
-
-def _not(e: Emitter, rd: Vec, rn: Vec) -> None:
-    _misc(e, MiscOp.not_, 0, rd, rn)
-
-
-def _fmov_to_gpr(e: Emitter, size: int, rd: Gpr, rn: Vec) -> None:
-    """``fmov wd, sn`` / ``fmov xd, dn``: the low 32 or 64 bits of ``rn``."""
-    e.asm.emit(fp_int(FpIntOp.fmov_to_gpr, size, size, rd, rn))
-
-
 # -- one instruction of two vectors ---------------------------------------------------------
 
-# wasm operation -> (three-same operation, whether the operands are swapped).
-_BINARY: dict[str, tuple[SameOp, bool]] = {
-    "add": (SameOp.add, False), "sub": (SameOp.sub, False), "mul": (SameOp.mul, False),
-    "add_sat_s": (SameOp.sqadd, False), "add_sat_u": (SameOp.uqadd, False),
-    "sub_sat_s": (SameOp.sqsub, False), "sub_sat_u": (SameOp.uqsub, False),
-    "min_s": (SameOp.smin, False), "min_u": (SameOp.umin, False),
-    "max_s": (SameOp.smax, False), "max_u": (SameOp.umax, False),
-    "avgr_u": (SameOp.urhadd, False), "q15mulr_sat_s": (SameOp.sqrdmulh, False),
-    "eq": (SameOp.cmeq, False),
-    "gt_s": (SameOp.cmgt, False), "gt_u": (SameOp.cmhi, False),
-    "ge_s": (SameOp.cmge, False), "ge_u": (SameOp.cmhs, False),
-    "lt_s": (SameOp.cmgt, True), "lt_u": (SameOp.cmhi, True),
-    "le_s": (SameOp.cmge, True), "le_u": (SameOp.cmhs, True),
+_BINARY = {
+    "add": SameOp.add, "sub": SameOp.sub, "mul": SameOp.mul,
+    "add_sat_s": SameOp.sqadd, "add_sat_u": SameOp.uqadd,
+    "sub_sat_s": SameOp.sqsub, "sub_sat_u": SameOp.uqsub,
+    "min_s": SameOp.smin, "min_u": SameOp.umin, "max_s": SameOp.smax, "max_u": SameOp.umax,
+    "avgr_u": SameOp.urhadd, "q15mulr_sat_s": SameOp.sqrdmulh,
+    "eq": SameOp.cmeq, "gt_s": SameOp.cmgt, "gt_u": SameOp.cmhi,
+    "ge_s": SameOp.cmge, "ge_u": SameOp.cmhs,
 }  # fmt: skip
+# lt and le: gt and ge of the swapped operands.
+_SWAPPED = {"lt_s": SameOp.cmgt, "lt_u": SameOp.cmhi, "le_s": SameOp.cmge, "le_u": SameOp.cmhs}
 
 _CMP = ("eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u", "le_s", "le_u", "ge_s", "ge_u")
 _BINARY_NAMES = (
@@ -102,33 +74,23 @@ _BINARY_NAMES = (
     + ["i16x8.q15mulr_sat_s"]
 )
 
-
-@SIMD.register(*_BINARY_NAMES)
-def _binary(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-            temps: Sequence[PReg]) -> None:  # fmt: skip
-    """ADD, SUB, MUL, SQADD/UQADD, SQSUB/UQSUB, SMIN/UMIN, SMAX/UMAX, URHADD, SQRDMULH,
-    CMEQ, CMGT/CMHI, CMGE/CMHS (lt and le: gt and ge of the swapped operands)."""
-    assert dst is not None
-    op, swap = _BINARY[inst.name[6:]]
-    a, b = vec(srcs[0]), vec(srcs[1])
-    if swap:
-        a, b = b, a
-    _same(e, op, _size(inst), vec(dst), a, b)
+# ADD, SUB, MUL, SQADD/UQADD, SQSUB/UQSUB, SMIN/UMIN, SMAX/UMAX, URHADD, SQRDMULH, CMEQ,
+# CMGT/CMHI, CMGE/CMHS.
+implement_table({n: _BINARY[n[6:]] for n in _BINARY_NAMES if n[6:] in _BINARY})
+implement_table({n: _SWAPPED[n[6:]] for n in _BINARY_NAMES if n[6:] in _SWAPPED}, swapped=True)
 
 
-@SIMD.register(*_names(_SHAPES, "ne"))
-def _ne(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-        temps: Sequence[PReg]) -> None:  # fmt: skip
+@implement(*_names(_SHAPES, "ne"))
+def _ne(e: Emitter, inst: VecOp, d: Vec, srcs: Sequence[Vec],
+        temps: Sequence[Vec]) -> None:  # fmt: skip
     """``cmeq dst, a, b; mvn dst, dst``."""
-    assert dst is not None
-    d = vec(dst)
-    _same(e, SameOp.cmeq, _size(inst), d, vec(srcs[0]), vec(srcs[1]))
-    _not(e, d, d)
+    same(e, SameOp.cmeq, lane_size(inst), d, srcs[0], srcs[1])
+    invert(e, d, d)
 
 
-@SIMD.register("i64x2.mul", dst="early")
-def _mul64(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-           temps: Sequence[PReg]) -> None:  # fmt: skip
+@implement("i64x2.mul", dst="early")
+def _mul64(e: Emitter, inst: VecOp, d: Vec, srcs: Sequence[Vec],
+           temps: Sequence[Vec]) -> None:  # fmt: skip
     """No MUL of 64-bit lanes: with a = ah:al and b = bh:bl (32-bit halves of a lane),
     a * b mod 2**64 = al * bl + ((al * bh + ah * bl) << 32); dst is the accumulator (a
     register of its own)::
@@ -141,14 +103,13 @@ def _mul64(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
         xtn    v31.2s, b.2d             bl
         umlal  dst.2d, v30.2s, v31.2s   + al*bl
     """
-    assert dst is not None
-    d, a, b = vec(dst), vec(srcs[0]), vec(srcs[1])
-    _misc(e, MiscOp.rev64, 2, d, b)
-    _same(e, SameOp.mul, 2, d, d, a)
-    _misc(e, MiscOp.uaddlp, 2, d, d)
-    _shift(e, ShiftOp.shl, 64, 32, d, d)
-    _misc(e, MiscOp.xtn, 2, v30, a, q=False)
-    _misc(e, MiscOp.xtn, 2, v31, b, q=False)
+    a, b = srcs[0], srcs[1]
+    misc(e, MiscOp.rev64, 2, d, b)
+    same(e, SameOp.mul, 2, d, d, a)
+    misc(e, MiscOp.uaddlp, 2, d, d)
+    shift(e, ShiftOp.shl, 64, 32, d, d)
+    misc(e, MiscOp.xtn, 2, v30, a, q=False)
+    misc(e, MiscOp.xtn, 2, v31, b, q=False)
     e.asm.emit(simd_three_diff(DiffOp.umlal.u, 2, DiffOp.umlal.opcode, False, d, v30, v31))
 
 
@@ -157,12 +118,8 @@ def _mul64(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
 _UNARY = {"neg": MiscOp.neg, "abs": MiscOp.abs, "popcnt": MiscOp.cnt}
 
 
-@SIMD.register(*_names(_SHAPES, "neg", "abs"), "i8x16.popcnt")
-def _unary(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-           temps: Sequence[PReg]) -> None:  # fmt: skip
-    """NEG, ABS (abs of the least value is itself, as in wasm), CNT."""
-    assert dst is not None
-    _misc(e, _UNARY[inst.name[6:]], _size(inst), vec(dst), vec(srcs[0]))
+# NEG, ABS (abs of the least value is itself, as in wasm), CNT.
+implement_table({n: _UNARY[n[6:]] for n in (*_names(_SHAPES, "neg", "abs"), "i8x16.popcnt")})
 
 
 # -- shifts -------------------------------------------------------------------------------
@@ -171,9 +128,9 @@ _SHIFT_IMM = {"shl": ShiftOp.shl, "shr_s": ShiftOp.sshr, "shr_u": ShiftOp.ushr}
 _SHIFT_REG = {"shl": SameOp.sshl, "shr_s": SameOp.sshl, "shr_u": SameOp.ushl}
 
 
-@SIMD.register(*_names(_SHAPES, "shl", "shr_s", "shr_u"), imm_arg=1)
-def _shift_op(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-              temps: Sequence[PReg]) -> None:  # fmt: skip
+@implement(*_names(_SHAPES, "shl", "shr_s", "shr_u"), imm_arg=1)
+def _shift_op(e: Emitter, inst: VecOp, d: Vec, srcs: Sequence[Any],
+              temps: Sequence[Vec]) -> None:  # fmt: skip
     """The count is taken modulo the lane width. A constant count: SHL, SSHR, USHR #n
     (a copy for 0). A count in a register: it goes to every byte of v31, negated for
     the right shifts, and SSHL/USHL shift each lane by the signed low byte of v31's::
@@ -183,25 +140,23 @@ def _shift_op(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
         dup  v31.16b, w16
         sshl dst, src, v31                 (ushl for shr_u)
     """
-    assert dst is not None
-    size, op = _size(inst), inst.name[6:]
+    size, op = lane_size(inst), inst.name[6:]
     esize = 8 << size
-    d, a = vec(dst), vec(srcs[0])
+    a = srcs[0]
     if inst.imm is not None:
         count = inst.imm & (esize - 1)
         if count == 0:
-            if d is not a:
-                e.asm.emit(vec_mov(d, a))
+            move(e, d, a)
         else:
-            _shift(e, _SHIFT_IMM[op], esize, count, d, a)
+            shift(e, _SHIFT_IMM[op], esize, count, d, a)
         return
     mask = LogicalImm.try_from(esize - 1, 32)
     assert mask is not None
-    e.asm.emit(logical_imm(LogicOp.and_, 32, x16, gpr(srcs[1]), mask))
+    e.asm.emit(logical_imm(LogicOp.and_, 32, x16, srcs[1], mask))
     if op != "shl":
         e.asm.emit(neg(32, x16, x16))
     e.asm.emit(vec_dup_gpr(True, 8, v31, x16))
-    _same(e, _SHIFT_REG[op], size, d, a, v31)
+    same(e, _SHIFT_REG[op], size, d, a, v31)
 
 
 # -- widening and narrowing -----------------------------------------------------------------
@@ -211,80 +166,77 @@ def _signed(inst: VecOp) -> bool:
     return inst.name.endswith("_s")
 
 
-@SIMD.register(*(f"{shape}.extend_{half}_{narrow}_{s}"
-                 for shape, narrow in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
-                 for half in ("low", "high") for s in "su"))  # fmt: skip
-def _extend(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-            temps: Sequence[PReg]) -> None:  # fmt: skip
+def _widening(op: str) -> list[str]:
+    """The names of ``op`` (extend, extmul) from each half of each narrower shape."""
+    return [f"{shape}.{op}_{half}_{n}_{sign}"
+            for shape, n in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
+            for half in ("low", "high") for sign in "su"]  # fmt: skip
+
+
+@implement(*_widening("extend"))
+def _extend(e: Emitter, inst: VecOp, d: Vec, srcs: Sequence[Vec],
+            temps: Sequence[Vec]) -> None:  # fmt: skip
     """SXTL/UXTL (SSHLL/USHLL #0) of the low half, SXTL2/UXTL2 of the high one."""
-    assert dst is not None
     op = ShiftOp.sshll if _signed(inst) else ShiftOp.ushll
     high = "_high_" in inst.name
-    _shift(e, op, 4 << _size(inst), 0, vec(dst), vec(srcs[0]), q=high)
+    shift(e, op, 4 << lane_size(inst), 0, d, srcs[0], q=high)
 
 
-@SIMD.register(*(f"{shape}.extmul_{half}_{narrow}_{s}"
-                 for shape, narrow in (("i16x8", "i8x16"), ("i32x4", "i16x8"), ("i64x2", "i32x4"))
-                 for half in ("low", "high") for s in "su"))  # fmt: skip
-def _extmul(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-            temps: Sequence[PReg]) -> None:  # fmt: skip
+@implement(*_widening("extmul"))
+def _extmul(e: Emitter, inst: VecOp, d: Vec, srcs: Sequence[Vec],
+            temps: Sequence[Vec]) -> None:  # fmt: skip
     """SMULL/UMULL of the low halves, SMULL2/UMULL2 of the high ones."""
-    assert dst is not None
     op = DiffOp.smull if _signed(inst) else DiffOp.umull
     high = "_high_" in inst.name
-    e.asm.emit(simd_three_diff(op.u, _size(inst) - 1, op.opcode, high, vec(dst), vec(srcs[0]),
-                               vec(srcs[1])))  # fmt: skip
+    e.asm.emit(simd_three_diff(op.u, lane_size(inst) - 1, op.opcode, high, d, srcs[0],
+                               srcs[1]))  # fmt: skip
 
 
-@SIMD.register("i16x8.extadd_pairwise_i8x16_s", "i16x8.extadd_pairwise_i8x16_u",
-               "i32x4.extadd_pairwise_i16x8_s", "i32x4.extadd_pairwise_i16x8_u")  # fmt: skip
-def _extadd_pairwise(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-                     temps: Sequence[PReg]) -> None:  # fmt: skip
+@implement("i16x8.extadd_pairwise_i8x16_s", "i16x8.extadd_pairwise_i8x16_u",
+           "i32x4.extadd_pairwise_i16x8_s", "i32x4.extadd_pairwise_i16x8_u")  # fmt: skip
+def _extadd_pairwise(e: Emitter, inst: VecOp, d: Vec, srcs: Sequence[Vec],
+                     temps: Sequence[Vec]) -> None:  # fmt: skip
     """SADDLP/UADDLP."""
-    assert dst is not None
     op = MiscOp.saddlp if _signed(inst) else MiscOp.uaddlp
-    _misc(e, op, _size(inst) - 1, vec(dst), vec(srcs[0]))
+    misc(e, op, lane_size(inst) - 1, d, srcs[0])
 
 
-@SIMD.register("i8x16.narrow_i16x8_s", "i8x16.narrow_i16x8_u", "i16x8.narrow_i32x4_s",
-               "i16x8.narrow_i32x4_u")  # fmt: skip
-def _narrow(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-            temps: Sequence[PReg]) -> None:  # fmt: skip
+@implement("i8x16.narrow_i16x8_s", "i8x16.narrow_i16x8_u", "i16x8.narrow_i32x4_s",
+           "i16x8.narrow_i32x4_u")  # fmt: skip
+def _narrow(e: Emitter, inst: VecOp, d: Vec, srcs: Sequence[Vec],
+            temps: Sequence[Vec]) -> None:  # fmt: skip
     """SQXTN (signed) or SQXTUN (signed to unsigned) of a into the low half, the "2"
     form of b into the high one; through v31 when dst is b's register."""
-    assert dst is not None
     op = MiscOp.sqxtn if _signed(inst) else MiscOp.sqxtun
-    size, d, a, b = _size(inst), vec(dst), vec(srcs[0]), vec(srcs[1])
+    size, a, b = lane_size(inst), srcs[0], srcs[1]
     out = v31 if d is b else d
-    _misc(e, op, size, out, a, q=False)
-    _misc(e, op, size, out, b, q=True)
-    if out is not d:
-        e.asm.emit(vec_mov(d, out))
+    misc(e, op, size, out, a, q=False)
+    misc(e, op, size, out, b, q=True)
+    move(e, d, out)
 
 
-@SIMD.register("i32x4.dot_i16x8_s")
-def _dot(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-         temps: Sequence[PReg]) -> None:  # fmt: skip
+@implement("i32x4.dot_i16x8_s")
+def _dot(e: Emitter, inst: VecOp, d: Vec, srcs: Sequence[Vec],
+         temps: Sequence[Vec]) -> None:  # fmt: skip
     """The products of the low and of the high halves, added in pairs::
 
         smull  v31.4s, a.4h, b.4h
         smull2 v30.4s, a.8h, b.8h
         addp   dst.4s, v31.4s, v30.4s
     """
-    assert dst is not None
-    a, b = vec(srcs[0]), vec(srcs[1])
+    a, b = srcs[0], srcs[1]
     op = DiffOp.smull
     e.asm.emit(simd_three_diff(op.u, 1, op.opcode, False, v31, a, b))
     e.asm.emit(simd_three_diff(op.u, 1, op.opcode, True, v30, a, b))
-    _same(e, SameOp.addp, 2, vec(dst), v31, v30)
+    same(e, SameOp.addp, 2, d, v31, v30)
 
 
 # -- to a scalar: all_true and bitmask ------------------------------------------------------
 
 
-@SIMD.register("i8x16.all_true", "i16x8.all_true", "i32x4.all_true")
-def _all_true(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-              temps: Sequence[PReg]) -> None:  # fmt: skip
+@implement("i8x16.all_true", "i16x8.all_true", "i32x4.all_true")
+def _all_true(e: Emitter, inst: VecOp, d: Gpr, srcs: Sequence[Vec],
+              temps: Sequence[Vec]) -> None:  # fmt: skip
     """The least lane is not zero::
 
         uminv b31, src.16b          (h31 .8h, s31 .4s)
@@ -292,20 +244,19 @@ def _all_true(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
         cmp   w16, #0
         cset  dst, ne
     """
-    assert dst is not None
     op = AcrossOp.uminv
-    e.asm.emit(simd_across(op.u, _size(inst), op.opcode, True, v31, vec(srcs[0])))
-    _fmov_to_gpr(e, 32, x16, v31)
+    e.asm.emit(simd_across(op.u, lane_size(inst), op.opcode, True, v31, srcs[0]))
+    fmov_to_gpr(e, 32, x16, v31)
     e.asm.emit(cmp_imm(32, x16, Imm12(0)))
-    e.asm.emit(cset(32, gpr(dst), Cond.ne))
+    e.asm.emit(cset(32, d, Cond.ne))
 
 
 _ADDP = 0b11011  # ADDP (scalar): opcode of "scalar pairwise"
 
 
-@SIMD.register("i64x2.all_true")
-def _all_true64(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-                temps: Sequence[PReg]) -> None:  # fmt: skip
+@implement("i64x2.all_true")
+def _all_true64(e: Emitter, inst: VecOp, d: Gpr, srcs: Sequence[Vec],
+                temps: Sequence[Vec]) -> None:  # fmt: skip
     """No lane is zero: the lanes compared with zero (-1 where zero), added::
 
         cmeq v31.2d, src.2d, #0
@@ -314,12 +265,11 @@ def _all_true64(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
         cmp  x16, #0
         cset dst, eq
     """
-    assert dst is not None
-    _misc(e, MiscOp.cmeq0, 3, v31, vec(srcs[0]))
+    misc(e, MiscOp.cmeq0, 3, v31, srcs[0])
     e.asm.emit(simd_scalar_pairwise(False, 3, _ADDP, v31, v31))
-    _fmov_to_gpr(e, 64, x16, v31)
+    fmov_to_gpr(e, 64, x16, v31)
     e.asm.emit(cmp_imm(64, x16, Imm12(0)))
-    e.asm.emit(cset(32, gpr(dst), Cond.eq))
+    e.asm.emit(cset(32, d, Cond.eq))
 
 
 def _gather_sign_bits(e: Emitter, size: int, src: Vec) -> None:
@@ -328,18 +278,18 @@ def _gather_sign_bits(e: Emitter, size: int, src: Vec) -> None:
     cleared): USHR leaves each lane's sign bit at its bit 0, then each USRA on lanes
     twice as wide adds the upper lane's bits, shifted, just above the lower lane's."""
     esize = 8 << size
-    _shift(e, ShiftOp.ushr, esize, esize - 1, v31, src)
+    shift(e, ShiftOp.ushr, esize, esize - 1, v31, src)
     count = 1
     for wide in (16, 32, 64):
         if wide <= esize:
             continue
-        _shift(e, ShiftOp.usra, wide, wide // 2 - count, v31, v31)
+        shift(e, ShiftOp.usra, wide, wide // 2 - count, v31, v31)
         count *= 2
 
 
-@SIMD.register("i16x8.bitmask", "i32x4.bitmask", "i64x2.bitmask")
-def _bitmask(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-             temps: Sequence[PReg]) -> None:  # fmt: skip
+@implement("i16x8.bitmask", "i32x4.bitmask", "i64x2.bitmask")
+def _bitmask(e: Emitter, inst: VecOp, d: Gpr, srcs: Sequence[Vec],
+             temps: Sequence[Vec]) -> None:  # fmt: skip
     """The sign bits of each 64-bit half gathered (:func:`_gather_sign_bits`: n bits
     each), then the two halves joined::
 
@@ -348,24 +298,23 @@ def _bitmask(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
         fmov w16, s31
         and  dst, w16, #(2**(2n) - 1)       (not needed for i32x4, i64x2)
     """
-    assert dst is not None
-    size = _size(inst)
+    size = lane_size(inst)
     n = 8 >> size  # lanes per half
-    _gather_sign_bits(e, size, vec(srcs[0]))
-    _misc(e, MiscOp.xtn, 2, v31, v31, q=False)
-    _shift(e, ShiftOp.usra, 64, 32 - n, v31, v31)
+    _gather_sign_bits(e, size, srcs[0])
+    misc(e, MiscOp.xtn, 2, v31, v31, q=False)
+    shift(e, ShiftOp.usra, 64, 32 - n, v31, v31)
     if size == 1:
-        _fmov_to_gpr(e, 32, x16, v31)
+        fmov_to_gpr(e, 32, x16, v31)
         mask = LogicalImm.try_from((1 << 2 * n) - 1, 32)
         assert mask is not None
-        e.asm.emit(logical_imm(LogicOp.and_, 32, gpr(dst), x16, mask))
+        e.asm.emit(logical_imm(LogicOp.and_, 32, d, x16, mask))
     else:
-        _fmov_to_gpr(e, 32, gpr(dst), v31)
+        fmov_to_gpr(e, 32, d, v31)
 
 
-@SIMD.register("i8x16.bitmask")
-def _bitmask8(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
-              temps: Sequence[PReg]) -> None:  # fmt: skip
+@implement("i8x16.bitmask")
+def _bitmask8(e: Emitter, inst: VecOp, d: Gpr, srcs: Sequence[Vec],
+              temps: Sequence[Vec]) -> None:  # fmt: skip
     """The sign bits of each 64-bit half gathered into its byte 0 and 8
     (:func:`_gather_sign_bits`), then those two bytes brought together::
 
@@ -374,11 +323,10 @@ def _bitmask8(e: Emitter, inst: VecOp, dst: PReg | None, srcs: Sequence[PReg],
         fmov w16, s31
         and  dst, w16, #0xffff
     """
-    assert dst is not None
-    _gather_sign_bits(e, 0, vec(srcs[0]))
-    e.asm.emit(simd_ext(True, 8, v30, v31, v31))
-    e.asm.emit(simd_permute(PermOp.zip1.value, 0, True, v31, v31, v30))
-    _fmov_to_gpr(e, 32, x16, v31)
+    _gather_sign_bits(e, 0, srcs[0])
+    e.asm.emit(vec_ext(True, v30, v31, v31, 8))
+    e.asm.emit(vec_permute(PermuteOp.zip1, True, 8, v31, v31, v30))
+    fmov_to_gpr(e, 32, x16, v31)
     mask = LogicalImm.try_from(0xFFFF, 32)
     assert mask is not None
-    e.asm.emit(logical_imm(LogicOp.and_, 32, gpr(dst), x16, mask))
+    e.asm.emit(logical_imm(LogicOp.and_, 32, d, x16, mask))

@@ -188,6 +188,7 @@ class Lowering:
         self.src = 0
         self.sig = signature(self.call_conv, ft.params, ft.results)
         self.out = LoweredFunction(self.vcode, self.srclocs, self.sig, func_index=func_index)
+        self._vconsts: dict[int, VReg] = {}  # v128 constants made at the entry, by bits
 
     def lower(self) -> LoweredFunction:
         """Lower the function (the shared frontend drives this backend); its machine IR."""
@@ -266,12 +267,32 @@ class Lowering:
     # -- operands --------------------------------------------------------------------
 
     def reg(self, value: Operand) -> VReg:
-        """The operand in a register (materialising a constant)."""
+        """The operand in a register (materialising a constant; a v128 constant once per
+        function, see :meth:`vector_const`)."""
         if type(value) is Reg:
             return value.vreg
+        if value.type is _V128:
+            return self.vector_const(value.bits)  # type: ignore[union-attr]
         dst = self.new_vreg(value.type)
         self.copy(dst, value)
         return dst
+
+    def vector_const(self, bits: int) -> VReg:
+        """A register holding the v128 constant ``bits``, made once per function, in the
+        entry block: out of any loop. (Building one takes up to four instructions and a
+        GPR; a constant that cannot stay in a register is reloaded from its spill slot,
+        still cheaper.) Only read: instructions that overwrite an operand take a copy."""
+        vreg = self._vconsts.get(bits)
+        if vreg is not None:
+            return vreg
+        vreg = self._vconsts[bits] = self.new_vreg(_V128)
+        self.out.vectors = True
+        inst = VConst(vreg, bits)
+        entry, srcs = self.vcode.blocks[0].insts, self.srclocs[0]
+        at = len(entry) - 1 if entry and entry[-1].is_terminator() else len(entry)
+        entry.insert(at, inst)  # before the entry block's jump, if it has one
+        srcs.insert(at, self.src if at == len(srcs) else srcs[at])
+        return vreg
 
     def fresh(self, value: Operand, vt: ValueType) -> VReg:
         """A vreg of its own holding ``value``: for an operand an instruction overwrites

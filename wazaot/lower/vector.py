@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from .isel import Lowering
 
 __all__ = [
-    "CANONICALIZE", "NAN_VARYING", "VECTOR_RULES", "VecOp", "VectorEmitFn", "VectorImpl",
+    "CANONICALIZE", "NAN_VARYING", "VECTOR_RULES", "ConstsFn", "VecOp", "VectorEmitFn", "VectorImpl",
     "VectorTable", "vector_op",
 ]  # fmt: skip
 
@@ -67,6 +67,10 @@ DstMode = Literal["late", "early", "reuse"]
 VectorEmitFn = Callable[[Any, "VecOp", "PReg | None", Sequence[PReg], Sequence[PReg]], None]
 """``emit(emitter, inst, dst, srcs, temps)``: the allocated registers of ``inst`` (dst
 None for an instruction without a result)."""
+
+
+ConstsFn = Callable[[str, Any], Sequence[int]]
+"""``consts(name, imm)``: the constants an implementation wants as extra sources."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +86,17 @@ class VectorImpl:
       two-address forms; the allocator copies the source first if it stays live).
     - ``imm_arg``: the index of an argument that is passed as ``VecOp.imm`` instead of
       in a register when it is a constant (shift counts); that source is then absent.
+    - ``consts``: ``consts(name, imm)`` -> the 128-bit constants the code needs in
+      registers (shuffle masks, lookup tables); they follow the arguments in ``srcs``.
+      The lowering makes each once per function, out of loops
+      (:meth:`~wazaot.lower.isel.Lowering.vector_const`): the code only reads them.
     """
 
     emit: VectorEmitFn
     temps: str = ""
     dst: DstMode = "late"
     imm_arg: int | None = None
+    consts: ConstsFn | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +139,8 @@ class VectorTable:
         self.impls: dict[str, list[tuple[frozenset[str], VectorImpl]]] = {}
 
     def register(self, *names: str, temps: str = "", dst: DstMode = "late",
-                 imm_arg: int | None = None, when: Collection[str] = ()
+                 imm_arg: int | None = None, when: Collection[str] = (),
+                 consts: ConstsFn | None = None,
                  ) -> Callable[[VectorEmitFn], VectorEmitFn]:  # fmt: skip
         """Decorator: the implementation of the instructions ``names`` (wasm names, or
         ``f32x4.canonicalize_nans``/``f64x2.canonicalize_nans``), used when the
@@ -142,7 +152,7 @@ class VectorTable:
                 raise ValueError(f"{self.name}: {name!r} is not a SIMD instruction")
 
         def register(fn: VectorEmitFn) -> VectorEmitFn:
-            impl = VectorImpl(fn, temps, dst, imm_arg)
+            impl = VectorImpl(fn, temps, dst, imm_arg, consts)
             for name in names:
                 entries = self.impls.setdefault(name, [])
                 if any(req == required for req, _ in entries):
@@ -199,6 +209,8 @@ def vector_op(lw: Lowering, name: str, args: Sequence[Operand], imm: Any,
         imm = args[k].bits  # type: ignore[union-attr]
         args = [a for i, a in enumerate(args) if i != k]
     srcs = tuple(lw.reg(a) for a in args)
+    if impl.consts is not None:
+        srcs += tuple(lw.vector_const(c) for c in impl.consts(name, imm))
     temps = tuple(lw.new_vreg(_V128 if t == "v" else _I64) for t in impl.temps)
     dst = lw.new_vreg(result) if result is not None else None
     lw.emit(VecOp(impl, name, dst, srcs, temps, imm))
