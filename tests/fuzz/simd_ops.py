@@ -4,11 +4,15 @@ For every SIMD instruction of WebAssembly Core 2.0 (``wazaot.wasm.opcodes``, the
 prefix) this builds one small module (written byte by byte, no assembler needed) and
 a list of inputs, runs it in both runtimes and compares call by call:
 
-- Instructions that compute on registers: each variant (lane index, shuffle mask,
-  constant operand, both operands the same value...) is one exported function
+- Instructions that compute on registers: each variant is one exported function
   ``f(n)`` looping over ``n`` cases: it loads the case's operands from memory
   (``v128.load``, or ``i32.load``... for scalars), applies the instruction and stores
-  the result (``v128.store``, ``i32.store``...). The inputs are edge cases of the
+  the result (``v128.store``, ``i32.store``...). Variants: every lane index; 25
+  shuffle masks; both operands the same value (``same``); a constant first or second
+  vector operand (``const0``/``const1``); constant shift counts (``shift<n>``) and
+  constant scalars of splat/replace_lane (``sconst<j>``); the vector operands kept
+  live after the instruction and stored back, which must leave the inputs unchanged
+  (``live``: no source register overwritten). The inputs are edge cases of the
   lanes' type (0, -1, min, max, 0x80, NaNs of several payloads and signs, +-0, +-inf,
   subnormals, values around the integer conversion limits, ties for ``nearest``...),
   every pair of them for the binary instructions, and seeded random vectors.
