@@ -4,11 +4,15 @@ For every SIMD instruction of WebAssembly Core 2.0 (``wazaot.wasm.opcodes``, the
 prefix) this builds one small module (written byte by byte, no assembler needed) and
 a list of inputs, runs it in both runtimes and compares call by call:
 
-- Instructions that compute on registers: each variant (lane index, shuffle mask,
-  constant operand, both operands the same value...) is one exported function
+- Instructions that compute on registers: each variant is one exported function
   ``f(n)`` looping over ``n`` cases: it loads the case's operands from memory
   (``v128.load``, or ``i32.load``... for scalars), applies the instruction and stores
-  the result (``v128.store``, ``i32.store``...). The inputs are edge cases of the
+  the result (``v128.store``, ``i32.store``...). Variants: every lane index; 25
+  shuffle masks; both operands the same value (``same``); a constant first or second
+  vector operand (``const0``/``const1``); constant shift counts (``shift<n>``) and
+  constant scalars of splat/replace_lane (``sconst<j>``); the vector operands kept
+  live after the instruction and stored back, which must leave the inputs unchanged
+  (``live``: no source register overwritten). The inputs are edge cases of the
   lanes' type (0, -1, min, max, 0x80, NaNs of several payloads and signs, +-0, +-inf,
   subnormals, values around the integer conversion limits, ties for ``nearest``...),
   every pair of them for the binary instructions, and seeded random vectors.
@@ -75,7 +79,7 @@ RECORD_NAME = "simd-ops.json.gz"
 DEFAULT_RECORD = REPO_ROOT / "build" / "crossarch" / RECORD_NAME
 """Beside the cross-architecture fuzzer's record (``crossarch.DEFAULT_DIR``)."""
 RECORD_COMMAND = "PYTHONPATH=. python3 -m tests.fuzz.simd_ops record"
-RECORD_FORMAT = 4
+RECORD_FORMAT = 5
 WORKER_TIMEOUT = 600.0
 PAGE = 65536
 
@@ -167,6 +171,14 @@ SHUFFLE_MASKS: list[tuple[int, ...]] = [
     tuple(range(1, 17)),  # a byte shift across both operands
 ]
 CONST_SHIFTS = [0, 1, 7, 8, 15, 16, 31, 32, 33, 63, 64, 65, -1]
+CONST_SCALARS = {
+    "i32": [0, 0xFFFFFFFF, 0x80, 0x12345678],
+    "i64": [0, M[64], 0x8000000000000000, 0x0123456789ABCDEF],
+    "f32": [0, 0x80000000, 0x3F800000, 0x7FC00001, 0xFF800001],
+    "f64": [0, 0x8000000000000000, 0x3FF0000000000000, 0x7FF0000000000001,
+            0xFFF8000000000000],
+}
+"""Constant scalar operands of splat and replace_lane (their own variants)."""
 RANDOM_CASES = 40
 
 
@@ -385,6 +397,13 @@ def compute_variants(name: str, seed: int) -> list[Variant]:
             for count in CONST_SHIFTS:
                 variants.append(Variant(f"shift{count & 0xFFFFFFFF}", None,
                                         [("mem", 0), ("const", count)]))
+    scalar = [k for k, kd in enumerate(kinds) if kd.startswith("s:") and kd[2:] in CONST_SCALARS]
+    for k in scalar:  # splat and replace_lane of a constant
+        imm = variants[-1].imm if kind is Imm.LANE else None
+        for j, value in enumerate(CONST_SCALARS[kinds[k][2:]]):
+            sources = list(mem)
+            sources[k] = ("const", value)
+            variants.append(Variant(f"sconst{j}", imm, sources))
     if any(k.startswith("v:") for k in kinds):
         # the vector operands stay live after the instruction (stored back to their
         # slots): an implementation that overwrites a source register shows
@@ -408,7 +427,11 @@ def _operand_code(kind: str, source: tuple[str, Any], stride_slot: int) -> bytes
         return simd("v128.const") + arg
     if letter == "i":
         return wg.i32_const(arg & M[32])
-    raise ValueError(f"no constant of {kind}")
+    if letter == "I":
+        return wg.i64_const(arg & M[64])
+    if letter == "f":
+        return b"\x43" + struct.pack("<I", arg)
+    return b"\x44" + struct.pack("<Q", arg)
 
 
 def compute_module(name: str, variants: list[Variant], ncases: int) -> tuple[bytes, int]:
@@ -716,7 +739,7 @@ def case_operands(case: Case, v: Variant, k: int) -> list[bytes]:
         elif isinstance(arg, bytes):
             ops.append(arg)
         else:
-            ops.append(scalar_bytes("i32", arg))
+            ops.append(arg.to_bytes(16, "little", signed=arg < 0))
     return ops
 
 
