@@ -463,3 +463,39 @@ def test_lazy_local_reads_survive_local_tee_of_a_pending_compare(rt):
         select))""")
     f = rt.instantiate(rt.compile(wasm)).exported_function("f")
     assert f(0) == -28380 and f(5) == -28380 and f(-114) == -114
+
+
+@pytest.mark.parametrize("pages", [1, 3])
+def test_accesses_at_the_end_of_memory_take_the_exact_bounds_check(pages: int) -> None:
+    """x86-64 compares an address with the memory limit (size - 15) first: the last 15
+    bytes, and every address after growth, go through the exact check out of line."""
+    size = pages * 65536
+    rt = wazaot.Runtime()
+    mod = rt.instantiate(rt.compile(wat(f"""(module
+      (memory (export "mem") {pages})
+      (func (export "i32") (param i32) (result i32) (i32.load offset=2 (local.get 0)))
+      (func (export "byte") (param i32) (result i32) (i32.load8_u (local.get 0)))
+      (func (export "v128") (param i32) (result v128) (v128.load (local.get 0)))
+      (func (export "store") (param i32 i64) (i64.store offset=8 (local.get 0) (local.get 1)))
+      (func (export "grow") (result i32) (memory.grow (i32.const 1))))""")))
+    f = mod.exported_function
+    mem = mod.exported_memory("mem")
+    mem.write(size - 16, bytes(range(1, 17)))
+    assert f("byte").call(size - 1) == [16]
+    assert f("i32").call(size - 6) == [int.from_bytes(bytes([13, 14, 15, 16]), "little")]
+    assert f("v128").call(size - 16) == [int.from_bytes(bytes(range(1, 17)), "little")]
+    f("store").call(size - 16, -1)
+    assert mem.read(size - 8, 8) == b"\xff" * 8
+    for name, address in (("byte", size), ("i32", size - 5), ("v128", size - 15),
+                          ("i32", 0xFFFF_FFFF), ("byte", 0xFFFF_FFFF)):  # fmt: skip
+        with pytest.raises(Trap, match="out of bounds memory access"):
+            f(name).call(address)
+    with pytest.raises(Trap, match="out of bounds memory access"):
+        f("store").call(size - 15, 1)
+    assert mem.read(size - 8, 8) == b"\xff" * 8  # the trapping store wrote nothing
+    assert f("grow").call() == [pages]
+    assert f("v128").call(size - 15) == [int.from_bytes(mem.read(size - 15, 16), "little")]
+    assert mem.read(size - 15, 16) == bytes(range(2, 9)) + b"\xff" * 8 + b"\0"
+    assert f("byte").call(size + 65535) == [0]
+    with pytest.raises(Trap, match="out of bounds memory access"):
+        f("byte").call(size + 65536)

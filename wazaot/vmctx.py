@@ -44,7 +44,8 @@ Module context (``wazaot_module_ctx``): a fixed header followed by per-module
 arrays whose offsets a ``ModuleLayout`` computes from the module's counts::
 
     header:   memory_base, memory_size (bytes), type_ids (uint64 array address),
-              instance_id
+              instance_id, memory_limit (``memory_size - 15``, 0 below 16 bytes: an
+              address below it has 16 accessible bytes; x86-64's short bounds check)
     globals:  one pointer per global to its 16-byte cell (imports point elsewhere)
     tables:   one pointer per table to a ``wazaot_table``
     funcs:    one pointer per function to its ``wazaot_funcref`` (imports included)
@@ -91,6 +92,7 @@ typedef struct {
     uint64_t memory_size;
     uint64_t type_ids;
     uint64_t instance_id;
+    uint64_t memory_limit;
 } wazaot_module_ctx;
 
 typedef struct {
@@ -137,14 +139,25 @@ class Exec:
     REAL_LIMIT = 264
 
 
+MEMORY_LIMIT_WIDTH = 16
+"""The widest access ``ModuleCtx.MEMORY_LIMIT`` vouches for: ``address <
+MEMORY_LIMIT`` means ``address + MEMORY_LIMIT_WIDTH <= MEMORY_SIZE``."""
+
+
 class ModuleCtx:
     """Offsets in the module context header."""
+
+    @staticmethod
+    def memory_limit(size: int) -> int:
+        """``MEMORY_LIMIT`` of a memory of ``size`` bytes."""
+        return max(size - MEMORY_LIMIT_WIDTH + 1, 0)
 
     MEMORY_BASE = 0
     MEMORY_SIZE = 8
     TYPE_IDS = 16
     INSTANCE_ID = 24
-    HEADER_SIZE = 32
+    MEMORY_LIMIT = 32
+    HEADER_SIZE = 40
 
 
 class Table:

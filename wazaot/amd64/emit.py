@@ -22,7 +22,7 @@ from ..machinst import PReg, RegClass, SpillSlot
 from ..machinst import pseudo as P
 from ..machinst.emit import EmitDriver, EmitFn, EmitterTable
 from ..traps import TrapCode
-from ..vmctx import Exec, Exit, FuncRef, ModuleCtx, Table, exit_code
+from ..vmctx import MEMORY_LIMIT_WIDTH, Exec, Exit, FuncRef, ModuleCtx, Table, exit_code
 from . import inst as I
 from . import sequences
 from .abi import gpr, xmm
@@ -41,6 +41,11 @@ class Emitter(EmitDriver[Label]):
 
     emitters = EMITTERS
     asm: Assembler
+
+    def __init__(self, asm: Assembler, func_labels: Sequence[Label], stack_trap: bool = True):
+        super().__init__(asm, func_labels, stack_trap)
+        # Out-of-line exact bounds checks: (label, address, end, label back, source).
+        self.slow_checks: list[tuple[Label, PReg, int, Label, int]] = []
 
     def slot_mem(self, slot: SpillSlot) -> Mem:
         assert self.frame is not None
@@ -90,6 +95,26 @@ class Emitter(EmitDriver[Label]):
         asm.mov(64, rsp, rbp)
         asm.pop(rbp)
         asm.ret()
+
+    def slow_bounds(self, addr: PReg, end: int, back: Label) -> Label:
+        """A label of an out-of-line exact bounds check of [addr, addr + end) (end at
+        most 16): it traps, or jumps to ``back``."""
+        label = self.asm.new_label()
+        self.slow_checks.append((label, addr, end, back, self.src))
+        return label
+
+    def emit_trap_stubs(self) -> None:
+        asm = self.asm
+        for label, addr, end, back, src in self.slow_checks:
+            self.srcmap.append((asm.offset, src))
+            self.src = src
+            asm.bind(label)
+            asm.lea(64, r11, Mem(gpr(addr), disp=end))
+            asm.alu("cmp", 64, r11, Mem(r14, disp=ModuleCtx.MEMORY_SIZE))
+            asm.jcc(Cond.a, self.trap(TrapCode.OUT_OF_BOUNDS_MEMORY))
+            asm.jmp(back)
+        self.slow_checks.clear()
+        super().emit_trap_stubs()
 
     def trap_stub_code(self, code: TrapCode) -> bytes:
         asm = Assembler()
@@ -413,9 +438,20 @@ def _any_reg(p: PReg) -> Any:
 
 
 def _checked_address(e: Emitter, addr: PReg, offset: int, width: int) -> Mem:
-    """Bounds-check [addr + offset, +width) against the memory size; the operand."""
+    """Bounds-check [addr + offset, +width) against the memory size; the operand.
+
+    When ``offset + width`` is at most 16 (most accesses), one compare with the memory
+    limit (``ModuleCtx.MEMORY_LIMIT``: the size less 15) suffices; an address at or
+    above it goes to the exact check, out of line (``Emitter.slow_bounds``), which
+    traps or comes back."""
     asm = e.asm
     end = offset + width
+    if end <= MEMORY_LIMIT_WIDTH:
+        asm.alu("cmp", 64, gpr(addr), Mem(r14, disp=ModuleCtx.MEMORY_LIMIT))
+        back = asm.new_label()
+        asm.jcc(Cond.ae, e.slow_bounds(addr, end, back))
+        asm.bind(back)
+        return Mem(r13, gpr(addr), 1, offset)
     if end < (1 << 31):
         asm.lea(64, r11, Mem(gpr(addr), disp=end))
     else:

@@ -92,9 +92,10 @@ class NativeModuleEngine:
 
     def set_memory(self, base: int, size: int) -> None:
         self.ctx.memory_base = base
-        self.ctx.memory_size = size
+        self.set_memory_size(size)
 
     def set_memory_size(self, size: int) -> None:
+        self.ctx.memory_limit = ModuleCtx.memory_limit(size)
         self.ctx.memory_size = size
 
     def set_host_code(self, index: int, code: int) -> None:
