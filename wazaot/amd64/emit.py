@@ -437,6 +437,13 @@ def _any_reg(p: PReg) -> Any:
 # -- memory -------------------------------------------------------------------------------------
 
 
+def _address(e: Emitter, addr: PReg, offset: int, width: int, checked: bool) -> Mem:
+    """The operand of an access; bounds-checked unless an earlier check covers it."""
+    if checked and offset < (1 << 31):
+        return Mem(r13, gpr(addr), 1, offset)
+    return _checked_address(e, addr, offset, width)
+
+
 def _checked_address(e: Emitter, addr: PReg, offset: int, width: int) -> Mem:
     """Bounds-check [addr + offset, +width) against the memory size; the operand.
 
@@ -471,8 +478,10 @@ def _wasm_load(e: Emitter, inst: C.WasmLoad, regs: Sequence[PReg]) -> None:
     addr, dst = regs
     op = inst.op
     width, signed, bits = op.bits // 8, op.signed, op.size
-    mem = _checked_address(e, addr, inst.offset, width)
-    if op.is_float:
+    mem = _address(e, addr, inst.offset, width, inst.checked)
+    if op.operation is Operation.VECTOR:
+        _vector_load(e, op.name, xmm(dst), mem)
+    elif op.is_float:
         (asm.movss if width == 4 else asm.movsd)(xmm(dst), mem)
     elif width == 8:
         asm.mov(64, gpr(dst), mem)
@@ -489,12 +498,32 @@ def _wasm_load(e: Emitter, inst: C.WasmLoad, regs: Sequence[PReg]) -> None:
         asm.movzx(32, gpr(dst), mem, src_size=width * 8)
 
 
+_WIDENING_LOADS = {
+    f"v128.load{shape}_{s}": f"pmov{'s' if s == 's' else 'z'}x{pair}"
+    for shape, pair in (("8x8", "bw"), ("16x4", "wd"), ("32x2", "dq")) for s in "su"
+}  # fmt: skip
+
+
+def _vector_load(e: Emitter, name: str, dst: Any, mem: Mem) -> None:
+    """The SIMD loads of ``Amd64Lowering.vector_loads``, in SSE forms (which mix with
+    VEX.128 code at no cost): pmovsx/pmovzx from memory; movddup (64-bit splat); movss
+    and pshufd (32-bit splat)."""
+    asm = e.asm
+    if name in _WIDENING_LOADS:
+        asm.emit(_WIDENING_LOADS[name], None, dst, mem)
+    elif name == "v128.load64_splat":
+        asm.emit("movddup", None, dst, mem)
+    else:
+        asm.movss(dst, mem)
+        asm.emit("pshufd", None, dst, dst, 0)
+
+
 @emits(C.WasmStore)
 def _wasm_store(e: Emitter, inst: C.WasmStore, regs: Sequence[PReg]) -> None:
     asm = e.asm
     src, addr = regs
     op = inst.op
-    mem = _checked_address(e, addr, inst.offset, op.bits // 8)
+    mem = _address(e, addr, inst.offset, op.bits // 8, inst.checked)
     if op.is_float:
         (asm.movss if op.bits == 32 else asm.movsd)(mem, xmm(src))
     elif op.bits == 128:

@@ -86,6 +86,10 @@ class Amd64Lowering(Lowering):
     shift_ops = SHIFT_OPS
     float_binary = FLOAT_BINARY
     vector_table = SIMD
+    vector_loads = frozenset(
+        [f"v128.load{m}_{s}" for m in ("8x8", "16x4", "32x2") for s in "su"]
+        + ["v128.load32_splat", "v128.load64_splat"]
+    )  # pmovsx/pmovzx, (v)pshufd or vbroadcastss, movddup: one instruction from memory
 
     def __init__(self, env: CompileEnv, func_index: int, features: Features = ALL):
         super().__init__(env, func_index)

@@ -243,12 +243,14 @@ class TableAccess(InstBase):
 @dataclass(frozen=True, slots=True)
 class WasmLoad(InstBase):
     """A bounds-checked linear-memory load (``op`` a decoded LOAD: type, bits, signed;
-    ``v128.load`` is one of type V128 and 128 bits)."""
+    ``v128.load`` is one of type V128 and 128 bits). ``checked``: an earlier access
+    of the block checked at least as far from ``addr``; the check may be left out."""
 
     op: Op
     dst: R
     addr: R
     offset: int
+    checked: bool = False
 
     def operands(self, c: OperandCollector) -> None:
         c.reg_use(self.addr)
@@ -257,12 +259,14 @@ class WasmLoad(InstBase):
 
 @dataclass(frozen=True, slots=True)
 class WasmStore(InstBase):
-    """A bounds-checked linear-memory store (``op`` a decoded STORE: type, bits)."""
+    """A bounds-checked linear-memory store (``op`` a decoded STORE: type, bits);
+    ``checked`` as for :class:`WasmLoad`."""
 
     op: Op
     src: R
     addr: R
     offset: int
+    checked: bool = False
 
     def operands(self, c: OperandCollector) -> None:
         c.reg_use(self.src)

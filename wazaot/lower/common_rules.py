@@ -126,13 +126,15 @@ def load(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
     if vt is _V128:
         lw.out.vectors = True
     dst = lw.new_vreg(vt)
-    lw.emit(WasmLoad(op, dst, lw.reg(args[0]), imm[1]))
+    addr = lw.reg(args[0])
+    lw.emit(WasmLoad(op, dst, addr, imm[1], lw.bounds_known(addr, imm[1] + op.bits // 8)))
     return [Reg(dst, vt)]
 
 
 @COMMON_RULES.operations(Operation.STORE)
 def store(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    lw.emit(WasmStore(op, lw.reg(args[1]), lw.reg(args[0]), imm[1]))
+    addr = lw.reg(args[0])
+    lw.emit(WasmStore(op, lw.reg(args[1]), addr, imm[1], lw.bounds_known(addr, imm[1] + op.bits // 8)))
     return []
 
 

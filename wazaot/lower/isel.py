@@ -163,6 +163,9 @@ class Lowering:
     vector_table: ClassVar[VectorTable]  # the SIMD instructions (``vector.py``)
     vector_features: frozenset[str] = frozenset()
     """The processor features the SIMD implementations may use (x86: ``avx``...)."""
+    vector_loads: ClassVar[frozenset[str]] = frozenset()
+    """The SIMD loads (``v128.load8x8_s``...) the architecture's ``WasmLoad`` does in
+    one instruction; the others are built from a plain load and a lane instruction."""
 
     _int_conds: ClassVar[Mapping[tuple[Operation, bool], tuple[Any, Any]]]
     """(operation, signed) -> the condition code of ``lhs ? rhs`` and of the swapped
@@ -189,6 +192,7 @@ class Lowering:
         self.sig = signature(self.call_conv, ft.params, ft.results)
         self.out = LoweredFunction(self.vcode, self.srclocs, self.sig, func_index=func_index)
         self._vconsts: dict[int, VReg] = {}  # v128 constants made at the entry, by bits
+        self._checked: dict[Any, int] = {}  # address vreg -> the end checked in this block
 
     def lower(self) -> LoweredFunction:
         """Lower the function (the shared frontend drives this backend); its machine IR."""
@@ -241,6 +245,7 @@ class Lowering:
         return self.vcode.new_block()
 
     def set_block(self, block: int) -> None:
+        self._checked.clear()
         self.cur = block
         self._insts = self.vcode.blocks[block].insts
         self._srcs = self.srclocs[block]
@@ -277,6 +282,17 @@ class Lowering:
         self.copy(dst, value)
         return dst
 
+    def bounds_known(self, addr: VReg, end: int) -> bool:
+        """Whether an earlier access of this block already checked ``[addr, addr +
+        end)`` against the memory size (which only grows); else this access's check
+        counts for the accesses after it. Locals are the only vregs that change value
+        (``copy``); a new block forgets everything."""
+        if end <= self._checked.get(addr, 0):
+            return True
+        if end < 1 << 31:
+            self._checked[addr] = end
+        return False
+
     def vector_const(self, bits: int) -> VReg:
         """A register holding the v128 constant ``bits``, made once per function, in the
         entry block: out of any loop. (Building one takes up to four instructions and a
@@ -302,6 +318,7 @@ class Lowering:
         return vreg
 
     def copy(self, dst: Any, src: Operand) -> None:
+        self._checked.pop(dst, None)  # a local's vreg gets a new value
         if type(src) is Reg:
             if src.vreg is not dst:
                 self.emit(self.gen_move(dst, src.vreg))

@@ -24,6 +24,8 @@ architecture writes them:
   and ``ldr s`` zero the rest of the register);
 - ``v128.loadNxM_s/u``: a 64-bit zeroing load, then ``extend_low``;
 - ``v128.loadN_splat``: an integer load, then ``splat``;
+- (an architecture whose ``WasmLoad`` does one of these two kinds in one instruction
+  names it in ``Lowering.vector_loads``: x86's ``pmovsxbw xmm, m64``, ``movddup``);
 - ``v128.loadN_lane``: an integer load, then ``replace_lane``;
 - ``v128.storeN_lane``: ``extract_lane`` (unsigned), then an integer store.
 
@@ -244,7 +246,9 @@ def _access(op: Op, operation: Operation, vt: ValueType, bits: int) -> Op:
 def _load(lw: Lowering, op: Op, vt: ValueType, bits: int, result: ValueType, addr: Operand,
           imm: Any) -> Reg:  # fmt: skip
     dst = lw.new_vreg(result)
-    lw.emit(WasmLoad(_access(op, Operation.LOAD, vt, bits), dst, lw.reg(addr), imm[1]))
+    reg = lw.reg(addr)
+    checked = lw.bounds_known(reg, imm[1] + bits // 8)
+    lw.emit(WasmLoad(_access(op, Operation.LOAD, vt, bits), dst, reg, imm[1], checked))
     return Reg(dst, result)
 
 
@@ -260,8 +264,20 @@ def load_zero(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Opera
     return [_load(lw, op, vt, op.bits, _V128, args[0], imm)]
 
 
+def _fused(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> Reg:
+    """``op`` itself as the ``WasmLoad`` (the architecture loads and widens or splats in
+    one instruction: ``Lowering.vector_loads``)."""
+    lw.out.vectors = True
+    dst = lw.new_vreg(_V128)
+    addr = lw.reg(args[0])
+    lw.emit(WasmLoad(op, dst, addr, imm[1], lw.bounds_known(addr, imm[1] + op.bits // 8)))
+    return Reg(dst, _V128)
+
+
 @VECTOR_RULES.opcodes(*(f"v128.load{m}_{s}" for m in _EXTENDS for s in "su"))
 def load_extend(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    if op.name in lw.vector_loads:
+        return [_fused(lw, op, args, imm)]
     lw.out.vectors = True
     low = _load(lw, op, _F64, 64, _V128, args[0], imm)
     shape = op.name.removeprefix("v128.load")  # "8x8_s"
@@ -272,6 +288,8 @@ def load_extend(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Ope
 
 @VECTOR_RULES.opcodes(*(f"v128.load{n}_splat" for n in _SHAPES))
 def load_splat(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
+    if op.name in lw.vector_loads:
+        return [_fused(lw, op, args, imm)]
     vt = _I64 if op.bits == 64 else _I32
     scalar = _load(lw, op, vt, op.bits, vt, args[0], imm)
     value = vector_op(lw, f"{_SHAPES[op.bits]}.splat", [scalar], None, _V128)
@@ -298,7 +316,9 @@ def store_lane(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Oper
     scalar = vector_op(lw, name, [args[1]], lane, vt)
     assert scalar is not None
     store = _access(op, Operation.STORE, vt, op.bits)
-    lw.emit(WasmStore(store, lw.reg(scalar), lw.reg(args[0]), memarg[1]))
+    addr = lw.reg(args[0])
+    checked = lw.bounds_known(addr, memarg[1] + op.bits // 8)
+    lw.emit(WasmStore(store, lw.reg(scalar), addr, memarg[1], checked))
     return []
 
 
