@@ -453,7 +453,7 @@ def _wasm_load(e: Emitter, inst: C.WasmLoad, regs: Sequence[PReg]) -> None:
     addr, dst = regs
     op = inst.op
     width = op.bits // 8
-    where = S.checked_address(e.asm, gpr(addr), inst.offset, width, e.trap)
+    where = S.checked_address(e.asm, gpr(addr), inst.offset, width, e.trap, inst.checked)
     ldst_op = _load_op(op, width, op.signed, op.size, op.is_float)
     S.access(e.asm, ldst_op, vec(dst) if dst.cls is RegClass.FLOAT else gpr(dst), where)
 
@@ -462,7 +462,8 @@ def _wasm_load(e: Emitter, inst: C.WasmLoad, regs: Sequence[PReg]) -> None:
 def _wasm_store(e: Emitter, inst: C.WasmStore, regs: Sequence[PReg]) -> None:
     src, addr = regs
     op = inst.op
-    where = S.checked_address(e.asm, gpr(addr), inst.offset, op.bits // 8, e.trap)
+    where = S.checked_address(e.asm, gpr(addr), inst.offset, op.bits // 8, e.trap,
+                              inst.checked)  # fmt: skip
     if op.is_float:
         S.access(e.asm, LdSt.str_s if op.bits == 32 else LdSt.str_d, vec(src), where)
     elif op.bits == 128:

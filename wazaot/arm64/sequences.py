@@ -248,15 +248,18 @@ def trunc_checked(asm: FarAssembler, prec: int, size: int, signed: bool, dst: Gp
 
 
 def checked_address(asm: FarAssembler, addr: Gpr, offset: int, width: int,
-                    trap: TrapFn) -> tuple[Gpr, int | None]:  # fmt: skip
-    """Bounds-check [addr + offset, +width) against the memory size. Returns how to
-    reach the bytes: (``addr``, None) for [x26, w(addr), uxtw] (offset 0), or
-    (x16, -width) for [x16, #-width]."""
+                    trap: TrapFn, checked: bool = False) -> tuple[Gpr, int | None]:  # fmt: skip
+    """Bounds-check [addr + offset, +width) against the memory size (unless an earlier
+    check covers it: ``checked``). Returns how to reach the bytes: (``addr``, None) for
+    [x26, w(addr), uxtw] (offset 0), or (x16, -width) for [x16, #-width]."""
+    if checked and offset == 0:
+        return addr, None
     mov_imm(asm, 64, x16, offset + width)
     asm.emit(add_sub_extended(AddSubOp.add, 64, x16, x16, addr, Extend.uxtw))
-    ldst(asm, LdSt.ldr_x, x17, x27, ModuleCtx.MEMORY_SIZE)
-    asm.emit(cmp_reg(64, x16, x17))
-    asm.bcc(Cond.hi, trap(TrapCode.OUT_OF_BOUNDS_MEMORY))
+    if not checked:
+        ldst(asm, LdSt.ldr_x, x17, x27, ModuleCtx.MEMORY_SIZE)
+        asm.emit(cmp_reg(64, x16, x17))
+        asm.bcc(Cond.hi, trap(TrapCode.OUT_OF_BOUNDS_MEMORY))
     if offset == 0:
         return addr, None
     asm.emit(add_sub_shifted(AddSubOp.add, 64, x16, x26, x16))
