@@ -121,6 +121,15 @@ class Errors:
         self.items.append((where, detail))
         return text.splitlines()[0] if text else "error"
 
+    def report(self, what: str = "failures") -> int:
+        """Print the failures in full; the exit status (1 if any)."""
+        if not self.items:
+            return 0
+        print(f"\n{len(self.items)} {what}:")
+        for where, detail in self.items:
+            print(f"--- {where}\n{detail}")
+        return 1
+
 
 def best_of(repeat: int, fn: Callable[[], object]) -> float:
     best = math.inf
@@ -512,12 +521,7 @@ def main(argv: list[str] | None = None) -> int:
     if "calls" in sections:
         section_calls(args.quick, repeat, errors)
     print(f"total {time.perf_counter() - start:.0f} s")
-    if errors.items:
-        print(f"\n{len(errors.items)} wazaot failure(s):")
-        for where, detail in errors.items:
-            print(f"--- {where}\n{detail}")
-        return 1
-    return 0
+    return errors.report("wazaot failure(s)")
 
 
 if __name__ == "__main__":

@@ -171,12 +171,7 @@ def main(argv: list[str] | None = None) -> int:
           f"(wasmtime {version('wasmtime')})")
     table(["kernel", "what", "simd ops", "wazaot", "wasmtime", "ratio"], rows, left=2)
     print(ratio_summary(ratios, "kernels", 2))
-    if errors.items:
-        print(f"\n{len(errors.items)} failures:")
-        for where, detail in errors.items:
-            print(f"--- {where}\n{detail}")
-        return 1
-    return 0
+    return errors.report()
 
 
 if __name__ == "__main__":
