@@ -1,4 +1,4 @@
-"""``bench/boundary.py --quick`` runs to the end and prints its target ratios."""
+"""``bench/boundary.py --quick`` and ``bench/simd.py --quick`` run to the end and print their ratios."""
 
 from __future__ import annotations
 
@@ -54,3 +54,18 @@ def test_boundary_quick_json() -> None:
         assert doc["ns"]["wazaot"][key] == doc["ns"]["wazaot"][key]  # measured, not NaN
     assert doc["ns"]["bare_cffi_call"] > 0
     assert doc["errors"] == []
+
+
+def test_simd_bench_quick_runs_every_kernel_and_agrees_with_wasmtime() -> None:
+    """``bench/simd.py --quick``: every kernel has SIMD instructions, runs in both
+    runtimes with the same checksum (else the script exits 1), and gets a ratio."""
+    pytest.importorskip("wasmtime")
+    env = dict(
+        os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
+    )
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / "simd.py"), "--quick"], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    kernels = [line.split()[0] for line in proc.stdout.splitlines() if re.search(r" \d+\.\d+x$", line)]
+    assert len(kernels) == 8, proc.stdout
+    assert re.search(r"geometric mean \d+\.\d+x over 8 kernels", proc.stdout), proc.stdout
