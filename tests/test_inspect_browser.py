@@ -49,7 +49,7 @@ out.title = document.querySelector("#wasm h2").textContent;
 const mul = rows("#wasm .row").find(r => / i64\\.mul$/.test(r.textContent));
 hover(mul);
 out.fromWasm = rows("#code .row.hl").map(r => r.textContent);
-const sub = rows("#code .row").find(r => / sub rcx, 1/.test(r.textContent));
+const sub = rows("#code .row").find(r => / lea rcx, \\[rdi - 1\\]/.test(r.textContent));
 hover(sub);
 out.fromCode = rows("#wasm .row.hl").map(r => r.textContent);
 out.wasmHighlighted = mul.classList.contains("hl");
@@ -88,7 +88,7 @@ def test_hover_highlights_the_counterpart(tmp_path: Path) -> None:
     assert texts == ["mov rcx, rax", "imul rcx, rdi"]
     assert result["fromCode"] and result["fromCode"][0].endswith("i64.sub")
     assert result["wasmHighlighted"] is False  # the hover moved to the machine code
-    assert result["pinned"] == 3  # i64.sub and its two instructions
+    assert result["pinned"] == 2  # i64.sub and its instruction (lea rcx, [rdi - 1])
 
     shot = tmp_path / "explore.png"
     chromium("--window-size=1200,640", f"--screenshot={shot}", probe.as_uri())
