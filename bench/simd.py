@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -93,37 +94,34 @@ def simd_instructions(wasm: bytes) -> dict[str, int]:
     return counts
 
 
+def best_run(who: str, setup: Callable[[], object], run: Callable[[], int],
+             repeat: int) -> tuple[int, float]:  # fmt: skip
+    """``run()``'s checksum (low 32 bits, the same every time) and its best time over
+    ``repeat`` runs, each after ``setup()`` (not timed)."""
+    best, result = math.inf, None
+    for _ in range(repeat):
+        setup()
+        start = time.perf_counter()
+        value = run()
+        best = min(best, time.perf_counter() - start)
+        if result is not None and value & 0xFFFFFFFF != result:
+            raise AssertionError(f"{who}'s checksum changed between runs")
+        result = value & 0xFFFFFFFF
+    assert result is not None
+    return result, best
+
+
 def time_wasmtime(wasm: bytes, reps: int, repeat: int) -> tuple[int, float]:
     store = wasmtime.Store()
     exports = wasmtime.Instance(store, wasmtime.Module(store.engine, wasm), []).exports(store)
     setup, run = exports["setup"], exports["run"]
-    best, result = math.inf, None
-    for _ in range(repeat):
-        setup(store)
-        start = time.perf_counter()
-        value = run(store, reps)
-        best = min(best, time.perf_counter() - start)
-        if result is not None and value & 0xFFFFFFFF != result:
-            raise AssertionError("wasmtime's checksum changed between runs")
-        result = value & 0xFFFFFFFF
-    assert result is not None
-    return result, best
+    return best_run("wasmtime", lambda: setup(store), lambda: run(store, reps), repeat)
 
 
 def time_wazaot(rt: wazaot.Runtime, wasm: bytes, reps: int, repeat: int) -> tuple[int, float]:
     mod = rt.instantiate(rt.compile(wasm))
     setup, run = mod.exported_function("setup"), mod.exported_function("run")
-    best, result = math.inf, None
-    for _ in range(repeat):
-        setup.call()
-        start = time.perf_counter()
-        (value,) = run.call(reps)
-        best = min(best, time.perf_counter() - start)
-        if result is not None and value & 0xFFFFFFFF != result:
-            raise AssertionError("wazaot's checksum changed between runs")
-        result = value & 0xFFFFFFFF
-    assert result is not None
-    return result, best
+    return best_run("wazaot", setup.call, lambda: run.call(reps)[0], repeat)
 
 
 def main(argv: list[str] | None = None) -> int:
