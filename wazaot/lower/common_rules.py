@@ -35,8 +35,6 @@ from .common_inst import (
     TableAccess,
     TruncChecked,
     TruncSat,
-    WasmLoad,
-    WasmStore,
 )
 from .isel import Lowering
 from .ops import Op, Operation
@@ -126,15 +124,13 @@ def load(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
     if vt is _V128:
         lw.out.vectors = True
     dst = lw.new_vreg(vt)
-    addr = lw.reg(args[0])
-    lw.emit(WasmLoad(op, dst, addr, imm[1], lw.bounds_known(addr, imm[1] + op.bits // 8)))
+    lw.wasm_load(op, dst, args[0], imm[1])
     return [Reg(dst, vt)]
 
 
 @COMMON_RULES.operations(Operation.STORE)
 def store(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Operand]:
-    addr = lw.reg(args[0])
-    lw.emit(WasmStore(op, lw.reg(args[1]), addr, imm[1], lw.bounds_known(addr, imm[1] + op.bits // 8)))
+    lw.wasm_store(op, lw.reg(args[1]), args[0], imm[1])
     return []
 
 

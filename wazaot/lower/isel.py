@@ -71,6 +71,8 @@ from .common_inst import (
     NonZero,
     SetCond,
     VConst,
+    WasmLoad,
+    WasmStore,
     _Select,
 )
 from .frontend import lower_function
@@ -282,7 +284,19 @@ class Lowering:
         self.copy(dst, value)
         return dst
 
-    def bounds_known(self, addr: VReg, end: int) -> bool:
+    def wasm_load(self, op: Op, dst: VReg, addr: Operand, offset: int) -> None:
+        """dst := the ``op.bits`` at ``addr + offset`` in linear memory (a ``WasmLoad``:
+        bounds-checked, unless :meth:`_bounds_known`)."""
+        reg = self.reg(addr)
+        self.emit(WasmLoad(op, dst, reg, offset, self._bounds_known(reg, offset + op.bits // 8)))
+
+    def wasm_store(self, op: Op, src: VReg, addr: Operand, offset: int) -> None:
+        """The ``op.bits`` at ``addr + offset`` in linear memory := src (a ``WasmStore``:
+        bounds-checked, unless :meth:`_bounds_known`)."""
+        reg = self.reg(addr)
+        self.emit(WasmStore(op, src, reg, offset, self._bounds_known(reg, offset + op.bits // 8)))
+
+    def _bounds_known(self, addr: VReg, end: int) -> bool:
         """Whether an earlier access of this block already checked ``[addr, addr +
         end)`` against the memory size (which only grows); else this access's check
         counts for the accesses after it. Locals are the only vregs that change value

@@ -49,7 +49,6 @@ from ..machinst.regs import PReg
 from ..machinst.regs import Reg as R
 from ..wasm.opcodes import NAMES, PREFIX_FD
 from .backend import Const, Operand, Reg
-from .common_inst import WasmLoad, WasmStore
 from .ops import OPS, Op, Operation
 from .rules import RuleSet
 
@@ -246,9 +245,7 @@ def _access(op: Op, operation: Operation, vt: ValueType, bits: int) -> Op:
 def _load(lw: Lowering, op: Op, vt: ValueType, bits: int, result: ValueType, addr: Operand,
           imm: Any) -> Reg:  # fmt: skip
     dst = lw.new_vreg(result)
-    reg = lw.reg(addr)
-    checked = lw.bounds_known(reg, imm[1] + bits // 8)
-    lw.emit(WasmLoad(_access(op, Operation.LOAD, vt, bits), dst, reg, imm[1], checked))
+    lw.wasm_load(_access(op, Operation.LOAD, vt, bits), dst, addr, imm[1])
     return Reg(dst, result)
 
 
@@ -269,8 +266,7 @@ def _fused(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> Reg:
     one instruction: ``Lowering.vector_loads``)."""
     lw.out.vectors = True
     dst = lw.new_vreg(_V128)
-    addr = lw.reg(args[0])
-    lw.emit(WasmLoad(op, dst, addr, imm[1], lw.bounds_known(addr, imm[1] + op.bits // 8)))
+    lw.wasm_load(op, dst, args[0], imm[1])
     return Reg(dst, _V128)
 
 
@@ -315,10 +311,7 @@ def store_lane(lw: Lowering, op: Op, args: list[Operand], imm: Any) -> list[Oper
     name = f"{shape}.extract_lane_u" if op.bits < 32 else f"{shape}.extract_lane"
     scalar = vector_op(lw, name, [args[1]], lane, vt)
     assert scalar is not None
-    store = _access(op, Operation.STORE, vt, op.bits)
-    addr = lw.reg(args[0])
-    checked = lw.bounds_known(addr, memarg[1] + op.bits // 8)
-    lw.emit(WasmStore(store, lw.reg(scalar), addr, memarg[1], checked))
+    lw.wasm_store(_access(op, Operation.STORE, vt, op.bits), lw.reg(scalar), args[0], memarg[1])
     return []
 
 
