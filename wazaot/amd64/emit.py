@@ -96,6 +96,17 @@ class Emitter(EmitDriver[Label]):
         asm.pop(rbp)
         asm.ret()
 
+    def check_end(self, addr: PReg, end: int) -> None:
+        """Trap unless ``addr + end`` (r11 holds it after) is within the memory size."""
+        asm = self.asm
+        if end < (1 << 31):
+            asm.lea(64, r11, Mem(gpr(addr), disp=end))
+        else:
+            asm.mov(64, r11, end)
+            asm.alu("add", 64, r11, gpr(addr))
+        asm.alu("cmp", 64, r11, Mem(r14, disp=ModuleCtx.MEMORY_SIZE))
+        asm.jcc(Cond.a, self.trap(TrapCode.OUT_OF_BOUNDS_MEMORY))
+
     def slow_bounds(self, addr: PReg, end: int, back: Label) -> Label:
         """A label of an out-of-line exact bounds check of [addr, addr + end) (end at
         most 16): it traps, or jumps to ``back``."""
@@ -109,9 +120,7 @@ class Emitter(EmitDriver[Label]):
             self.srcmap.append((asm.offset, src))
             self.src = src
             asm.bind(label)
-            asm.lea(64, r11, Mem(gpr(addr), disp=end))
-            asm.alu("cmp", 64, r11, Mem(r14, disp=ModuleCtx.MEMORY_SIZE))
-            asm.jcc(Cond.a, self.trap(TrapCode.OUT_OF_BOUNDS_MEMORY))
+            self.check_end(addr, end)
             asm.jmp(back)
         self.slow_checks.clear()
         super().emit_trap_stubs()
@@ -459,13 +468,7 @@ def _checked_address(e: Emitter, addr: PReg, offset: int, width: int) -> Mem:
         asm.jcc(Cond.ae, e.slow_bounds(addr, end, back))
         asm.bind(back)
         return Mem(r13, gpr(addr), 1, offset)
-    if end < (1 << 31):
-        asm.lea(64, r11, Mem(gpr(addr), disp=end))
-    else:
-        asm.mov(64, r11, end)
-        asm.alu("add", 64, r11, gpr(addr))
-    asm.alu("cmp", 64, r11, Mem(r14, disp=ModuleCtx.MEMORY_SIZE))
-    asm.jcc(Cond.a, e.trap(TrapCode.OUT_OF_BOUNDS_MEMORY))
+    e.check_end(addr, end)
     if offset < (1 << 31):
         return Mem(r13, gpr(addr), 1, offset)
     asm.lea(64, r11, Mem(r11, disp=-width))
