@@ -139,8 +139,7 @@ class LoweredFunction:
     vectors: bool = False
     """The function holds v128 values: its FLOAT registers must be moved, spilled and
     reloaded 128 bits wide. Set where a v128 value first appears (a parameter, a
-    constant or zeroed local, a load, a global, a call's result); every other v128
-    value is computed from those. (x86-64 moves and spills 128 bits anyway; arm64 uses
+    constant or zeroed local, a load, a global, a call's result, a SIMD instruction). (x86-64 moves and spills 128 bits anyway; arm64 uses
     the 64-bit forms in functions without v128, so that their code stays as it was.)"""
 
 
