@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, Literal
 
-from ..lower.vector import ConstsFn, DstMode, VecOp, VectorEmitFn, VectorTable
+from ..lower.vector import LANE_BITS, ConstsFn, DstMode, VecOp, VectorEmitFn, VectorTable
 from ..machinst import PReg, RegClass
 from .abi import gpr, xmm
 from .emit import Emitter
@@ -37,9 +37,6 @@ __all__ = ["LANE_BITS", "SIMD", "Vec", "VecEmit", "implement", "implement_table"
 
 SIMD = VectorTable("x86-64")
 """The x86-64 implementation of every SIMD instruction, by wasm name."""
-
-LANE_BITS = {"i8x16": 8, "i16x8": 16, "i32x4": 32, "i64x2": 64, "f32x4": 32, "f64x2": 64}
-"""The width of a lane, by shape."""
 
 _M64 = (1 << 64) - 1
 _M128 = (1 << 128) - 1

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..lower.vector import ConstsFn, DstMode, VecOp, VectorEmitFn, VectorTable
+from ..lower.vector import LANE_BITS, ConstsFn, DstMode, VecOp, VectorEmitFn, VectorTable
 from ..machinst import PReg, RegClass
 from .abi import gpr, vec
 from .emit import Emitter
@@ -56,9 +56,6 @@ __all__ = [
 
 SIMD = VectorTable("arm64")
 """The arm64 implementation of every SIMD instruction, by wasm name."""
-
-LANE_BITS = {"i8x16": 8, "i16x8": 16, "i32x4": 32, "i64x2": 64, "f32x4": 32, "f64x2": 64}
-"""The width of a lane, by shape."""
 
 
 def lane_bits(inst: VecOp) -> int:

@@ -56,7 +56,7 @@ if TYPE_CHECKING:
     from .isel import Lowering
 
 __all__ = [
-    "CANONICALIZE", "NAN_VARYING", "VECTOR_RULES", "ConstsFn", "VecOp", "VectorEmitFn", "VectorImpl",
+    "CANONICALIZE", "LANE_BITS", "NAN_VARYING", "VECTOR_RULES", "ConstsFn", "VecOp", "VectorEmitFn", "VectorImpl",
     "VectorTable", "vector_op",
 ]  # fmt: skip
 
@@ -196,6 +196,9 @@ CANONICALIZE = {_F32: "f32x4.canonicalize_nans", _F64: "f64x2.canonicalize_nans"
 
 _KNOWN = PURE | set(CANONICALIZE.values())
 
+LANE_BITS = {"i8x16": 8, "i16x8": 16, "i32x4": 32, "i64x2": 64, "f32x4": 32, "f64x2": 64}
+"""The width of a lane, by shape (the prefix of an instruction's name)."""
+
 
 def vector_op(lw: Lowering, name: str, args: Sequence[Operand], imm: Any,
               result: ValueType | None) -> Reg | None:  # fmt: skip
@@ -249,7 +252,7 @@ def _load(lw: Lowering, op: Op, vt: ValueType, bits: int, result: ValueType, add
     return Reg(dst, result)
 
 
-_SHAPES = {8: "i8x16", 16: "i16x8", 32: "i32x4", 64: "i64x2"}
+_SHAPES = {LANE_BITS[shape]: shape for shape in ("i8x16", "i16x8", "i32x4", "i64x2")}
 _EXTENDS = {"8x8": "i16x8.extend_low_i8x16", "16x4": "i32x4.extend_low_i16x8",
             "32x2": "i64x2.extend_low_i32x4"}  # fmt: skip
 
